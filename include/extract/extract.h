@@ -1,0 +1,138 @@
+/* Parley's article extraction pipeline: article bytes in, metadata, parties
+   and attributed claims out. Pure (no database, no network) and thread-safe:
+   one lexicon, read-only, may serve many threads at once.
+
+   Ownership: extract_lexicon_load_embedded returns a lexicon the caller frees
+   with extract_lexicon_free; extract_article returns a result the caller frees
+   with extract_result_free; every string inside a result belongs to it.
+   Jansson convention: a function that returns json_t * returns a NEW
+   reference (the caller must json_decref it). */
+#ifndef PARLEY_EXTRACT_EXTRACT_H
+#define PARLEY_EXTRACT_EXTRACT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Largest article accepted, in bytes. */
+#define EXTRACT_MAX_INPUT (16u * 1024u * 1024u)
+
+/* Return codes of extract_article (0 is success). */
+enum extract_error {
+  EXTRACT_OK = 0,
+  EXTRACT_ERROR_EMPTY = 1,        /* no bytes, or only white space */
+  EXTRACT_ERROR_BINARY = 2,       /* a NUL byte */
+  EXTRACT_ERROR_INVALID_UTF8 = 3, /* the message gives the byte offset */
+  EXTRACT_ERROR_TOO_LARGE = 4,
+  EXTRACT_ERROR_MEMORY = 5,
+  EXTRACT_ERROR_INTERNAL = 6, /* ICU or PCRE2 failed */
+};
+
+enum extract_stance {
+  EXTRACT_STANCE_ASSERTS,
+  EXTRACT_STANCE_PROPOSES,
+  EXTRACT_STANCE_ACCEPTS,
+  EXTRACT_STANCE_DEMANDS,
+  EXTRACT_STANCE_REJECTS,
+  EXTRACT_STANCE_THREATENS,
+  EXTRACT_STANCE_COUNT,
+  EXTRACT_STANCE_NONE = -1,
+};
+
+/* "asserts", "proposes", ... (static strings); NULL for an unknown value. */
+const char *extract_stance_name(enum extract_stance stance);
+
+struct extract_lexicon;
+
+/* Builds the lexicon from the TSV files embedded in the binary. Returns NULL
+   and a message in error when they cannot be parsed. */
+struct extract_lexicon *extract_lexicon_load_embedded(char *error,
+                                                      size_t error_size);
+void extract_lexicon_free(struct extract_lexicon *lexicon);
+
+/* One issue of the catalogue, as stored in the database. */
+struct extract_issue_keyword {
+  const char *keyword; /* a phrase, matched on word boundaries ignoring case */
+  bool weak; /* used only when no strong keyword of any issue matched */
+};
+struct extract_issue_definition {
+  const char *slug;
+  const char *parent; /* slug of the parent issue, or NULL */
+  const struct extract_issue_keyword *keywords;
+  size_t keyword_count;
+};
+
+/* Replaces the lexicon's issue catalogue (slugs, parents, keywords), e.g.
+   with the database's copy that users edit through the API. Not thread-safe:
+   call it before sharing the lexicon, or build a new lexicon. Returns 0, or
+   -1 with a message (the old catalogue is kept). */
+int extract_lexicon_set_issues(struct extract_lexicon *lexicon,
+                               const struct extract_issue_definition *issues,
+                               size_t issue_count, char *error,
+                               size_t error_size);
+
+struct extract_article {
+  char *title;     /* NULL when the article has none */
+  char *published; /* YYYY-MM-DD or NULL */
+  char *updated;   /* YYYY-MM-DD or NULL */
+  char *dateline;  /* "Kyiv", or NULL */
+  char **authors;
+  size_t author_count;
+  char sha256[65]; /* hex digest of the input bytes as given */
+};
+
+struct extract_party {
+  char *name;
+  const char *kind; /* "state", "organization", "person" or "group" */
+  char **aliases;   /* other names it goes by in the article */
+  size_t alias_count;
+  char *affiliation; /* a person's party, else NULL */
+  char *role;        /* a person's role, or NULL */
+};
+
+struct extract_cue {
+  char *word; /* NULL when the claim has no cue word */
+  size_t start;
+  size_t end;
+};
+
+struct extract_claim {
+  size_t start; /* byte offsets in the input as given; end exclusive */
+  size_t end;
+  char *text;    /* the input bytes start..end */
+  char *speaker; /* as first written in full, or NULL */
+  char *party;   /* canonical party name */
+  char **issues; /* issue slugs */
+  size_t issue_count;
+  enum extract_stance stance;
+  bool quote;         /* a direct quotation */
+  char stated_on[11]; /* YYYY-MM-DD, or "" when unknown */
+  struct extract_cue cue;
+  const char *cameo; /* CAMEO root code, e.g. "10" */
+  double confidence; /* 0..1; higher is more likely right */
+};
+
+struct extract_result {
+  struct extract_article article;
+  struct extract_party *parties;
+  size_t party_count;
+  struct extract_claim *claims;
+  size_t claim_count;
+  void *storage; /* owns every allocation above */
+};
+
+/* Extracts an article. bytes need not be NUL-terminated. On success returns
+   0 and sets *result (free with extract_result_free); otherwise returns an
+   enum extract_error, sets *result to NULL and writes a message (with the
+   byte offset for invalid UTF-8 or a NUL byte) to error. */
+int extract_article(const struct extract_lexicon *lexicon, const char *bytes,
+                    size_t length, struct extract_result **result, char *error,
+                    size_t error_size);
+void extract_result_free(struct extract_result *result);
+
+/* The dry-run object of extraction.md (with stated_on, cue, cameo and
+   confidence per claim). Returns a new reference, or NULL when out of
+   memory. */
+json_t *extract_result_to_json(const struct extract_result *result);
+
+#endif

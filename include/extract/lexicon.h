@@ -1,0 +1,182 @@
+/* The loader's lexicons (gazetteer, office holders, roles, cue verbs, stance
+   cues, issue keywords, abbreviations, ...) parsed from the TSV files under
+   sql/lexicon/. Built once, then read-only: one lexicon may be shared by any
+   number of threads extracting articles at the same time. */
+#ifndef PARLEY_EXTRACT_LEXICON_H
+#define PARLEY_EXTRACT_LEXICON_H
+
+#include <stddef.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <unicode/ubrk.h>
+
+#include "extract/arena.h"
+#include "extract/extract.h"
+
+/* Longest phrase, in tokens, that the phrase tables hold. */
+#define LEXICON_MAX_PHRASE_TOKENS 12
+
+enum lexicon_party_kind {
+  LEXICON_STATE,
+  LEXICON_ORGANIZATION,
+  LEXICON_GROUP,
+  LEXICON_PERSON,
+};
+
+enum lexicon_alias_type {
+  LEXICON_ALIAS_NAME,    /* canonical or other full name */
+  LEXICON_ALIAS_DEMONYM, /* "Russian" */
+  LEXICON_ALIAS_CAPITAL, /* "Moscow" */
+  LEXICON_ALIAS_SEAT,    /* "Kremlin", "White House" */
+  LEXICON_ALIAS_ACRONYM, /* "US", "EU": matched only in capitals */
+  LEXICON_ALIAS_SURNAME, /* "Peskov" for a known office holder */
+};
+
+enum lexicon_role_class {
+  LEXICON_ROLE_NONE,
+  LEXICON_ROLE_LEADER,
+  LEXICON_ROLE_MINISTER,
+  LEXICON_ROLE_SPOKESPERSON,
+  LEXICON_ROLE_ADVISER,
+  LEXICON_ROLE_ENVOY,
+  LEXICON_ROLE_OFFICIAL,
+  LEXICON_ROLE_MILITARY,
+  LEXICON_ROLE_BODY,
+};
+
+enum lexicon_cue_kind {
+  LEXICON_CUE_SPEECH,
+  LEXICON_CUE_POSITION,
+  LEXICON_CUE_ADJECTIVE,
+  LEXICON_CUE_ACCORDING,
+};
+
+enum lexicon_stance_kind {
+  LEXICON_STANCE_MODAL,
+  LEXICON_STANCE_VERB,
+  LEXICON_STANCE_NEGATION,
+  LEXICON_STANCE_CONDITION,
+};
+
+/* Classes of function words (a bit set: a word may be in several). */
+enum lexicon_word_class {
+  LEXICON_WORD_OPENER = 1 << 0,
+  LEXICON_WORD_AUX = 1 << 1,
+  LEXICON_WORD_PRONOUN = 1 << 2,
+  LEXICON_WORD_BOUNDARY = 1 << 3,
+  LEXICON_WORD_RELATIVE = 1 << 4,
+  LEXICON_WORD_DETERMINER = 1 << 5,
+};
+
+enum lexicon_calendar_kind {
+  LEXICON_CALENDAR_MONTH,
+  LEXICON_CALENDAR_WEEKDAY,
+  LEXICON_CALENDAR_RELATIVE,
+};
+
+struct lexicon_party {
+  const char *name;
+  enum lexicon_party_kind kind;
+  int affiliation; /* index of a party, or -1 */
+  const char *role;
+  enum lexicon_role_class role_class;
+  int leader;
+};
+
+struct lexicon_alias {
+  int party;
+  enum lexicon_alias_type type;
+  int exact_case;    /* acronyms: every letter must be upper case */
+  int upper_initial; /* the text must start with a capital letter */
+  int token_count;
+};
+
+struct lexicon_cue {
+  enum lexicon_cue_kind kind;
+  enum extract_stance stance; /* EXTRACT_STANCE_NONE: read the clause */
+  int conditional;            /* the stance needs "if"/"unless" nearby */
+  int token_count;
+};
+
+struct lexicon_stance_cue {
+  enum lexicon_stance_kind kind;
+  enum extract_stance stance;
+  int token_count;
+  int needs_object_then_to; /* "expects X to", "asked X to" */
+};
+
+struct lexicon_role {
+  enum lexicon_role_class role_class;
+  int token_count;
+};
+
+struct lexicon_issue {
+  const char *slug;
+  const char *parent; /* NULL at the top level */
+  pcre2_code *strong; /* NULL when it has no keywords */
+  pcre2_code *weak;
+};
+
+struct lexicon_boilerplate {
+  pcre2_code *pattern;
+  int whole_line;
+};
+
+/* An open-addressing map from a NUL-terminated key to an index. */
+struct lexicon_map {
+  const char **keys;
+  int *values;
+  size_t capacity; /* a power of two */
+  size_t count;
+};
+
+/* Returns the value stored for key[0..length), or -1. */
+int lexicon_map_get(const struct lexicon_map *map, const char *key,
+                    size_t length);
+
+struct extract_lexicon {
+  struct arena arena; /* every string and table below lives here */
+  struct lexicon_party *parties;
+  size_t party_count;
+  struct lexicon_alias *aliases;
+  size_t alias_count;
+  struct lexicon_map alias_map; /* phrase key -> alias index */
+  int alias_max_tokens;
+  struct lexicon_role *roles;
+  size_t role_count;
+  struct lexicon_map role_map; /* phrase key -> role index */
+  int role_max_tokens;
+  struct lexicon_cue *cues;
+  size_t cue_count;
+  struct lexicon_map cue_map;
+  struct lexicon_stance_cue *stance_cues;
+  size_t stance_cue_count;
+  struct lexicon_map stance_map;
+  int stance_max_tokens;
+  struct lexicon_map word_classes;  /* fold -> bit set of word classes */
+  struct lexicon_map abbreviations; /* exact text -> 1 title, 2 acronym/other */
+  struct lexicon_map calendar;      /* exact word -> kind * 100 + value + 50 */
+  const char *cameo[EXTRACT_STANCE_COUNT];
+  struct lexicon_boilerplate *boilerplate;
+  size_t boilerplate_count;
+  /* The issue catalogue; replaced by extract_lexicon_set_issues. Issues own
+     their compiled patterns (freed with the lexicon). */
+  struct lexicon_issue *issues;
+  size_t issue_count;
+  struct arena issue_arena;
+  UBreakIterator *sentence_template; /* cloned per article, never iterated */
+};
+
+/* Looks up the longest phrase of a map starting at token first (at most
+   max_tokens tokens); returns the value and sets *matched to its token count,
+   or returns -1. */
+struct token_list;
+int lexicon_longest(const struct lexicon_map *map, int max_tokens,
+                    const struct token_list *tokens, size_t first, size_t limit,
+                    size_t *matched);
+/* The function-word classes of a token's fold (0 when none). */
+int lexicon_word_class(const struct extract_lexicon *lexicon,
+                       const struct token_list *tokens, size_t index);
+
+#endif

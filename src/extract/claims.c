@@ -1,0 +1,586 @@
+/* Attribution of statements to speakers and parties, sentence by sentence. */
+#include "extract/claims.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* How far (in tokens) a speaker may stand from its cue. */
+#define SPEAKER_GAP_BEFORE 10
+#define SPEAKER_GAP_AFTER 7
+
+struct finder {
+  const struct extract_lexicon *lexicon;
+  const struct text_doc *doc;
+  const struct token_list *tokens;
+  const struct party_set *parties;
+  struct arena *arena;
+  struct claim_list *claims;
+  /* The latest person who spoke, for "he said" and continued quotations. */
+  int last_person;
+  size_t last_person_sentence;
+  long last_claim_sentence;
+};
+
+/* A speaker found for one cue. */
+struct speaker {
+  int found;
+  int entity;   /* the mention's entity (person or party), or -1 */
+  int party;    /* the party it speaks for */
+  size_t first; /* tokens of the speaker phrase */
+  size_t last;
+  const char *text; /* display name, or NULL */
+  enum claim_speaker_kind kind;
+  int after_cue; /* "said Peskov" */
+  int final;     /* ", X said." closing the sentence */
+};
+
+static const struct token *tok(const struct finder *f, size_t i) {
+  return &f->tokens->items[i];
+}
+
+static int is(const struct finder *f, size_t i, const char *word) {
+  return tokens_is(f->tokens, tok(f, i), word);
+}
+
+static int word_class(const struct finder *f, size_t i) {
+  return lexicon_word_class(f->lexicon, f->tokens, i);
+}
+
+static int is_word(const struct finder *f, size_t i) {
+  return (tok(f, i)->flags & TOKEN_WORD) != 0;
+}
+
+static int in_quote(const struct finder *f, size_t i) {
+  return (tok(f, i)->flags & (TOKEN_IN_QUOTE | TOKEN_QUOTE_MARK)) != 0;
+}
+
+static const struct mention *mention_at(const struct finder *f, size_t i) {
+  int m = f->parties->token_mention[i];
+  if (m < 0) {
+    return NULL;
+  }
+  const struct mention *mention = &f->parties->mentions[m];
+  return mention->first < mention->last ? mention : NULL;
+}
+
+static int role_at(const struct finder *f, size_t i, size_t limit,
+                   enum lexicon_role_class *role_class) {
+  return (int)parties_role_at(f->lexicon, f->tokens, i, limit, role_class);
+}
+
+static int ends_with_ly(const struct finder *f, size_t i) {
+  const struct token *t = tok(f, i);
+  const char *fold = tokens_fold(f->tokens, t);
+  return t->fold_length > 4 && fold[t->fold_length - 2] == 'l' &&
+         fold[t->fold_length - 1] == 'y';
+}
+
+static int ends_with_ing(const struct finder *f, size_t i) {
+  const struct token *t = tok(f, i);
+  const char *fold = tokens_fold(f->tokens, t);
+  return t->fold_length > 5 && memcmp(fold + t->fold_length - 3, "ing", 3) == 0;
+}
+
+static const char *text_between(const struct finder *f, size_t first,
+                                size_t last) {
+  if (first < last && (word_class(f, first) & LEXICON_WORD_DETERMINER)) {
+    first++;
+  }
+  if (first >= last) {
+    return NULL;
+  }
+  return arena_strndup(f->arena, f->doc->text + tok(f, first)->start,
+                       tok(f, last - 1)->stem_end - tok(f, first)->start);
+}
+
+/* The speaker for a mention m (a person or party): its entity, party,
+   display text. Demonyms and possessives need a following role or body noun
+   ("a Russian commander", "Zelensky's adviser"). Returns 0 when m cannot
+   speak. */
+static int speaker_from_mention(const struct finder *f, const struct mention *m,
+                                size_t limit, struct speaker *speaker) {
+  const struct party_entity *entity = &f->parties->entities[m->entity];
+  size_t end = m->last;
+  enum lexicon_role_class role_class = LEXICON_ROLE_NONE;
+  int role_tokens = end < limit ? role_at(f, end, limit, &role_class) : 0;
+  int possessive = (tok(f, m->last - 1)->flags & TOKEN_POSSESSIVE) != 0;
+  speaker->entity = m->entity;
+  speaker->party = parties_speaks_for(f->parties, m->entity);
+  speaker->first = m->first;
+  speaker->last = m->last;
+  if (speaker->party < 0) {
+    return 0;
+  }
+  if (m->kind == MENTION_DEMONYM || possessive) {
+    if (role_tokens == 0) {
+      /* An adjective of nationality may still qualify a body two words on:
+         "Kiev's European backers". */
+      return 0;
+    }
+    speaker->entity = speaker->party;
+    speaker->last = end + (size_t)role_tokens;
+    speaker->kind = CLAIM_SPEAKER_BODY;
+    speaker->text = role_class == LEXICON_ROLE_BODY
+                        ? text_between(f, m->first, speaker->last)
+                        : NULL;
+    return 1;
+  }
+  if (entity->kind == LEXICON_PERSON) {
+    speaker->text = entity->name;
+    speaker->kind =
+        m->kind == MENTION_PERSON ? CLAIM_SPEAKER_NAMED : CLAIM_SPEAKER_TITLE;
+    return 1;
+  }
+  if (role_tokens > 0 && role_class == LEXICON_ROLE_BODY) {
+    speaker->last = end + (size_t)role_tokens;
+    speaker->kind = CLAIM_SPEAKER_BODY;
+    speaker->text = text_between(f, m->first, speaker->last);
+    return 1;
+  }
+  if (m->alias_type == LEXICON_ALIAS_SEAT) {
+    speaker->kind = CLAIM_SPEAKER_BODY;
+    speaker->text = text_between(f, m->first, m->last);
+    return 1;
+  }
+  speaker->kind = CLAIM_SPEAKER_PARTY;
+  speaker->text = NULL;
+  return 1;
+}
+
+/* "he"/"she": the person who spoke last, or was last named. */
+static int resolve_pronoun(const struct finder *f, size_t sentence,
+                           struct speaker *speaker) {
+  if (f->last_person < 0 || sentence > f->last_person_sentence + 3) {
+    return 0;
+  }
+  speaker->entity = f->last_person;
+  speaker->party = parties_speaks_for(f->parties, f->last_person);
+  if (speaker->party < 0) {
+    return 0;
+  }
+  speaker->text = f->parties->entities[f->last_person].name;
+  speaker->kind = CLAIM_SPEAKER_PRONOUN;
+  return 1;
+}
+
+/* Looks left of the cue for its subject. */
+static int speaker_before(const struct finder *f, size_t cue, size_t floor,
+                          size_t limit, size_t sentence,
+                          struct speaker *speaker) {
+  size_t stop =
+      cue > floor + SPEAKER_GAP_BEFORE ? cue - SPEAKER_GAP_BEFORE : floor;
+  for (size_t j = cue; j > stop; j--) {
+    size_t i = j - 1;
+    if (in_quote(f, i)) {
+      return 0;
+    }
+    const struct mention *m = mention_at(f, i);
+    if (m != NULL) {
+      if (speaker_from_mention(f, m, limit, speaker)) {
+        speaker->found = 1;
+        /* ", X said." at the end of a sentence attributes all of it. */
+        size_t before = m->first;
+        if (before > floor && before < speaker->last &&
+            (is(f, before - 1, ",") ||
+             (tok(f, before - 1)->flags & TOKEN_QUOTE_MARK))) {
+          speaker->final = 1;
+        }
+        return 1;
+      }
+      /* A demonym or possessive that cannot speak: keep looking left only
+         across its own noun phrase. */
+      j = m->first + 1;
+      continue;
+    }
+    int classes = word_class(f, i);
+    if (classes & LEXICON_WORD_PRONOUN) {
+      if (resolve_pronoun(f, sentence, speaker)) {
+        speaker->found = 1;
+        speaker->first = i;
+        speaker->last = i + 1;
+        return 1;
+      }
+      return 0;
+    }
+    if (is(f, i, ",") || (classes & (LEXICON_WORD_AUX | LEXICON_WORD_RELATIVE |
+                                     LEXICON_WORD_DETERMINER))) {
+      continue;
+    }
+    if (is_word(f, i) &&
+        (ends_with_ly(f, i) || role_at(f, i, limit, NULL) > 0 ||
+         (tok(f, i)->flags & TOKEN_DIGIT))) {
+      continue;
+    }
+    if (is_word(f, i) && !(tok(f, i)->flags & TOKEN_UPPER) && j < cue &&
+        j + 2 >= cue) {
+      /* one lower-case noun between a demonym and the cue: "European
+         backers have" is handled by role words; anything else stops. */
+      return 0;
+    }
+    return 0;
+  }
+  return 0;
+}
+
+/* Looks right of the cue: "said Peskov", "dismissed by the US president",
+   "according to Ukrainian officials". */
+static int speaker_after(const struct finder *f, size_t from, size_t limit,
+                         struct speaker *speaker) {
+  size_t stop =
+      from + SPEAKER_GAP_AFTER < limit ? from + SPEAKER_GAP_AFTER : limit;
+  for (size_t i = from; i < stop; i++) {
+    if (in_quote(f, i)) {
+      return 0;
+    }
+    const struct mention *m = mention_at(f, i);
+    if (m != NULL) {
+      if (speaker_from_mention(f, m, limit, speaker)) {
+        speaker->found = 1;
+        speaker->after_cue = 1;
+        return 1;
+      }
+      i = m->last - 1;
+      continue;
+    }
+    int classes = word_class(f, i);
+    if (classes & (LEXICON_WORD_DETERMINER | LEXICON_WORD_AUX)) {
+      continue;
+    }
+    int role = role_at(f, i, limit, NULL);
+    if (role > 0) {
+      i += (size_t)role - 1;
+      continue;
+    }
+    if (is_word(f, i) && !(tok(f, i)->flags & TOKEN_UPPER)) {
+      /* adjectives before a role ("a senior Kremlin aide") */
+      if (i + 1 < stop) {
+        continue;
+      }
+    }
+    return 0;
+  }
+  return 0;
+}
+
+/* Is token i a cue that can introduce a claim? Sets the lexicon cue and its
+   length. */
+static int cue_at(const struct finder *f, size_t i, size_t limit,
+                  int *cue_index, size_t *length) {
+  if (!is_word(f, i) || in_quote(f, i) || mention_at(f, i) != NULL) {
+    return 0;
+  }
+  int cue =
+      lexicon_longest(&f->lexicon->cue_map, 2, f->tokens, i, limit, length);
+  if (cue < 0) {
+    return 0;
+  }
+  const struct lexicon_cue *c = &f->lexicon->cues[cue];
+  if (c->kind == LEXICON_CUE_ADJECTIVE) {
+    size_t next = i + *length;
+    if (next >= limit || !(is(f, next, "that") || is(f, next, "about"))) {
+      return 0;
+    }
+  }
+  /* Participles after a comma continue the previous clause ("..., saying"). */
+  if (ends_with_ing(f, i) && c->kind != LEXICON_CUE_ACCORDING) {
+    return 0;
+  }
+  /* An infinitive ("to swiftly accept") is not a statement, unless after
+     an auxiliary ("continued to reject"). */
+  size_t back = i;
+  while (back > 0 && ends_with_ly(f, back - 1)) {
+    back--;
+  }
+  if (back > 0 && is(f, back - 1, "to") &&
+      !(back > 1 && (word_class(f, back - 2) & LEXICON_WORD_AUX) &&
+        !is(f, back - 2, "to"))) {
+    return 0;
+  }
+  /* "the said", "a claim" and the like: a determiner before is not a verb. */
+  if (i > 0 && (word_class(f, i - 1) & LEXICON_WORD_DETERMINER)) {
+    return 0;
+  }
+  *cue_index = cue;
+  return 1;
+}
+
+static int push(struct claim_list *claims, const struct claim *claim) {
+  if (claims->count == claims->capacity) {
+    size_t next = claims->capacity ? claims->capacity * 2 : 32;
+    struct claim *items = realloc(claims->items, next * sizeof(*items));
+    if (items == NULL) {
+      return -1;
+    }
+    claims->items = items;
+    claims->capacity = next;
+  }
+  claims->items[claims->count++] = *claim;
+  return 0;
+}
+
+/* Where a new clause with its own speaker starts between tokens from and
+   speaker_first: after "; ", ", and/but/though/while ...", or a comma before
+   a passive cue. Returns the first token of the clause or 0. */
+static size_t clause_start(const struct finder *f, size_t from,
+                           size_t speaker_first, size_t cue, int passive) {
+  if (passive) {
+    for (size_t i = cue; i > from && i + 5 > cue; i--) {
+      if (is(f, i - 1, ",") && !in_quote(f, i - 1)) {
+        return i;
+      }
+    }
+    return 0;
+  }
+  for (size_t i = speaker_first; i > from && i + 3 > speaker_first; i--) {
+    size_t t = i - 1;
+    if (is(f, t, ";")) {
+      return i;
+    }
+    if ((word_class(f, t) & (LEXICON_WORD_BOUNDARY | LEXICON_WORD_RELATIVE)) &&
+        t > from) {
+      if (is(f, t - 1, ",") || is(f, t - 1, ";") ||
+          (word_class(f, t) & LEXICON_WORD_RELATIVE)) {
+        return i;
+      }
+    }
+    if (is(f, t, ",") && (tok(f, t)->flags & TOKEN_QUOTE_MARK) == 0 && t > 0 &&
+        (tok(f, t - 1)->flags & TOKEN_QUOTE_MARK)) {
+      return i; /* “...,” X said */
+    }
+    if (!(word_class(f, t) & LEXICON_WORD_DETERMINER)) {
+      break;
+    }
+  }
+  return 0;
+}
+
+static void set_span(const struct finder *f, struct claim *claim, size_t first,
+                     size_t last) {
+  /* Trailing commas and dashes belong to the next clause. */
+  while (last > first + 1 &&
+         (is(f, last - 1, ",") || is(f, last - 1, ";") ||
+          is(f, last - 1, "\xE2\x80\x94") ||
+          (word_class(f, last - 1) & LEXICON_WORD_BOUNDARY))) {
+    last--;
+  }
+  claim->first = first;
+  claim->last = last;
+  claim->start = tok(f, first)->start;
+  claim->end = tok(f, last - 1)->end;
+}
+
+static int quote_words(const struct finder *f, size_t first, size_t last) {
+  int words = 0;
+  for (size_t i = first; i < last; i++) {
+    words += (tok(f, i)->flags & TOKEN_IN_QUOTE) && is_word(f, i);
+  }
+  return words;
+}
+
+static void remember_person(struct finder *f, int entity, size_t sentence) {
+  if (entity >= 0 && f->parties->entities[entity].kind == LEXICON_PERSON) {
+    f->last_person = entity;
+    f->last_person_sentence = sentence;
+  }
+}
+
+/* Persons named outside quotations, for later pronouns. */
+static void remember_named(struct finder *f, size_t first, size_t last,
+                           size_t sentence) {
+  for (size_t i = first; i < last; i++) {
+    const struct mention *m = mention_at(f, i);
+    if (m != NULL && !in_quote(f, i) &&
+        (m->kind == MENTION_PERSON || m->kind == MENTION_TITLE ||
+         m->kind == MENTION_SURNAME) &&
+        !(tok(f, m->last - 1)->flags & TOKEN_POSSESSIVE)) {
+      remember_person(f, m->entity, sentence);
+      i = m->last - 1;
+    }
+  }
+}
+
+#define MAX_SENTENCE_CLAIMS 8
+
+static int find_in_sentence(struct finder *f, size_t sentence, size_t first,
+                            size_t last) {
+  struct claim found[MAX_SENTENCE_CLAIMS];
+  size_t found_count = 0;
+  struct speaker final_speaker = {0};
+  long final_cue = -1;
+  size_t final_cue_length = 0;
+  int final_cue_index = -1;
+  for (size_t i = first; i < last; i++) {
+    int cue_index = -1;
+    size_t cue_length = 0;
+    if (!cue_at(f, i, last, &cue_index, &cue_length)) {
+      continue;
+    }
+    const struct lexicon_cue *cue = &f->lexicon->cues[cue_index];
+    struct speaker speaker = {0};
+    speaker.entity = -1;
+    size_t after = i + cue_length;
+    int passive = after < last && is(f, after, "by");
+    if (cue->kind == LEXICON_CUE_ACCORDING) {
+      speaker_after(f, after, last, &speaker);
+    } else if (passive) {
+      speaker_after(f, after + 1, last, &speaker);
+    } else {
+      speaker_before(f, i, first, last, sentence, &speaker);
+      if (!speaker.found && cue->kind == LEXICON_CUE_SPEECH && i > first &&
+          (is(f, i - 1, ",") || (tok(f, i - 1)->flags & TOKEN_QUOTE_MARK))) {
+        speaker_after(f, after, last, &speaker);
+        if (speaker.found && speaker.last + 3 >= last) {
+          speaker.final = 1;
+        }
+      }
+    }
+    if (!speaker.found) {
+      i = after - 1;
+      continue;
+    }
+    /* A closing attribution (", Putin stated.") covers the whole sentence. */
+    if (speaker.final && !passive && cue->kind != LEXICON_CUE_ACCORDING) {
+      size_t tail = (speaker.after_cue ? speaker.last : after);
+      if (tail + 6 >= last) {
+        final_speaker = speaker;
+        final_cue = (long)i;
+        final_cue_length = cue_length;
+        final_cue_index = cue_index;
+      }
+    }
+    struct claim claim = {0};
+    claim.sentence = sentence;
+    claim.speaker = speaker.entity;
+    claim.speaker_text = speaker.text;
+    claim.party = speaker.party;
+    claim.cue = (long)i;
+    claim.cue_length = cue_length;
+    claim.cue_index = cue_index;
+    claim.speaker_kind = speaker.kind;
+    size_t speaker_first = speaker.after_cue ? i : speaker.first;
+    if (found_count == 0) {
+      set_span(f, &claim, first, last);
+      found[found_count++] = claim;
+    } else {
+      struct claim *previous = &found[found_count - 1];
+      size_t start = speaker_first > (size_t)previous->cue
+                         ? clause_start(f, (size_t)previous->cue + 1,
+                                        speaker_first, i, passive)
+                         : 0;
+      if (start == 0) {
+        /* Inside the previous claim's reported clause; a named person of
+           the same party still names its speaker. */
+        if (claim.party == previous->party &&
+            previous->speaker_kind >= CLAIM_SPEAKER_BODY &&
+            claim.speaker_kind <= CLAIM_SPEAKER_TITLE) {
+          previous->speaker = claim.speaker;
+          previous->speaker_text = claim.speaker_text;
+          previous->speaker_kind = claim.speaker_kind;
+        }
+      } else if (claim.party == previous->party) {
+        if (previous->speaker_kind >= CLAIM_SPEAKER_BODY &&
+            claim.speaker_kind < previous->speaker_kind) {
+          previous->speaker = claim.speaker;
+          previous->speaker_text = claim.speaker_text;
+          previous->speaker_kind = claim.speaker_kind;
+        }
+      } else if (found_count < MAX_SENTENCE_CLAIMS) {
+        set_span(f, previous, previous->first, start);
+        while (start < last && (word_class(f, start) & LEXICON_WORD_BOUNDARY)) {
+          start++;
+        }
+        set_span(f, &claim, start, last);
+        found[found_count++] = claim;
+      }
+    }
+    i = after - 1;
+  }
+  if (final_cue >= 0) {
+    /* Everything before the closing attribution is what it reports. */
+    struct claim claim = {0};
+    claim.sentence = sentence;
+    claim.speaker = final_speaker.entity;
+    claim.speaker_text = final_speaker.text;
+    claim.party = final_speaker.party;
+    claim.cue = final_cue;
+    claim.cue_length = final_cue_length;
+    claim.cue_index = final_cue_index;
+    claim.speaker_kind = final_speaker.kind;
+    set_span(f, &claim, first, last);
+    found[0] = claim;
+    found_count = 1;
+  }
+  if (found_count == 0) {
+    /* A quotation standing alone continues the previous speaker. */
+    int words = 0;
+    for (size_t i = first; i < last; i++) {
+      words += is_word(f, i);
+    }
+    int quoted = quote_words(f, first, last);
+    if (words > 0 && quoted * 10 >= words * 8 && f->last_claim_sentence >= 0 &&
+        sentence <= (size_t)f->last_claim_sentence + 1 &&
+        f->claims->count > 0) {
+      const struct claim *previous = &f->claims->items[f->claims->count - 1];
+      if (previous->speaker >= 0 && previous->quote) {
+        struct claim claim = *previous;
+        claim.sentence = sentence;
+        claim.cue = -1;
+        claim.cue_length = 0;
+        claim.cue_index = -1;
+        claim.speaker_kind = CLAIM_SPEAKER_CONTINUED;
+        set_span(f, &claim, first, last);
+        found[found_count++] = claim;
+      }
+    }
+  }
+  for (size_t k = 0; k < found_count; k++) {
+    struct claim *claim = &found[k];
+    claim->quote = quote_words(f, claim->first, claim->last) >= 2;
+    if (push(f->claims, claim) != 0) {
+      return -1;
+    }
+    remember_person(f, claim->speaker, sentence);
+    f->last_claim_sentence = (long)sentence;
+  }
+  remember_named(f, first, last, sentence);
+  for (size_t k = 0; k < found_count; k++) {
+    /* The speaker of the sentence's claim is who "he" means next. */
+    remember_person(f, found[k].speaker, sentence);
+  }
+  return 0;
+}
+
+int claims_attribute(const struct extract_lexicon *lexicon,
+                     const struct text_doc *doc,
+                     const struct token_list *tokens,
+                     const struct sentence *sentences, size_t sentence_count,
+                     const struct party_set *parties, struct arena *arena,
+                     struct claim_list *claims) {
+  memset(claims, 0, sizeof(*claims));
+  (void)sentences;
+  struct finder f = {.lexicon = lexicon,
+                     .doc = doc,
+                     .tokens = tokens,
+                     .parties = parties,
+                     .arena = arena,
+                     .claims = claims,
+                     .last_person = -1,
+                     .last_claim_sentence = -1};
+  size_t i = 0;
+  for (size_t s = 0; s < sentence_count; s++) {
+    size_t first = i;
+    while (i < tokens->count && tokens->items[i].sentence == s) {
+      i++;
+    }
+    if (i > first && find_in_sentence(&f, s, first, i) != 0) {
+      claim_list_free(claims);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+void claim_list_free(struct claim_list *claims) {
+  free(claims->items);
+  memset(claims, 0, sizeof(*claims));
+}

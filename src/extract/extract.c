@@ -1,0 +1,490 @@
+/* Orchestrates the extraction stages for one article and renders the
+   dry-run JSON. Jansson: extract_result_to_json returns a new reference;
+   json_object_set_new / json_array_append_new steal the references given. */
+#include "extract/extract.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "extract/arena.h"
+#include "extract/claims.h"
+#include "extract/dates.h"
+#include "extract/issues.h"
+#include "extract/lexicon.h"
+#include "extract/parties.h"
+#include "extract/quotes.h"
+#include "extract/sentences.h"
+#include "extract/stance.h"
+#include "extract/text.h"
+#include "extract/tokens.h"
+
+#define MAX_CLAIM_ISSUES 16
+
+static const char *kind_name(enum lexicon_party_kind kind) {
+  switch (kind) {
+  case LEXICON_STATE:
+    return "state";
+  case LEXICON_ORGANIZATION:
+    return "organization";
+  case LEXICON_GROUP:
+    return "group";
+  case LEXICON_PERSON:
+    return "person";
+  }
+  return "group";
+}
+
+static int sha256_hex(const char *bytes, size_t length, char out[65]) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_length = 0;
+  if (EVP_Digest(bytes, length, digest, &digest_length, EVP_sha256(), NULL) !=
+          1 ||
+      digest_length != 32) {
+    return -1;
+  }
+  static const char hex[] = "0123456789abcdef";
+  for (unsigned int i = 0; i < 32; i++) {
+    out[2 * i] = hex[digest[i] >> 4];
+    out[2 * i + 1] = hex[digest[i] & 15];
+  }
+  out[64] = '\0';
+  return 0;
+}
+
+static size_t first_token_at_or_after(const struct token_list *tokens,
+                                      size_t offset) {
+  size_t low = 0, high = tokens->count;
+  while (low < high) {
+    size_t middle = (low + high) / 2;
+    if (tokens->items[middle].start < offset) {
+      low = middle + 1;
+    } else {
+      high = middle;
+    }
+  }
+  return low;
+}
+
+/* Flags the tokens inside quotations and the marks that delimit them. */
+static void mark_quotes(struct token_list *tokens, const struct quote *quotes,
+                        size_t quote_count) {
+  for (size_t q = 0; q < quote_count; q++) {
+    const struct quote *quote = &quotes[q];
+    if (quote->depth != 0) {
+      continue;
+    }
+    size_t i = first_token_at_or_after(tokens, quote->start);
+    for (; i < tokens->count && tokens->items[i].start < quote->end; i++) {
+      struct token *t = &tokens->items[i];
+      if (t->start < quote->inner_start ||
+          (quote->closed && t->start >= quote->inner_end)) {
+        t->flags |= TOKEN_QUOTE_MARK;
+      } else {
+        t->flags |= TOKEN_IN_QUOTE;
+      }
+    }
+  }
+  int depth = 0;
+  for (size_t i = 0; i < tokens->count; i++) {
+    struct token *t = &tokens->items[i];
+    if (tokens_is(tokens, t, "[")) {
+      depth++;
+    } else if (tokens_is(tokens, t, "]") && depth > 0) {
+      depth--;
+    } else if (depth > 0) {
+      t->flags |= TOKEN_IN_BRACKETS;
+    }
+  }
+}
+
+/* How sure the attribution is: named speakers and direct quotations most,
+   bare parties, pronouns and continued quotations less. */
+static double confidence_of(const struct claim *claim,
+                            const struct extract_lexicon *lexicon,
+                            enum extract_stance stance, size_t issue_count) {
+  double confidence;
+  switch (claim->speaker_kind) {
+  case CLAIM_SPEAKER_NAMED:
+    confidence = 0.85;
+    break;
+  case CLAIM_SPEAKER_TITLE:
+    confidence = 0.8;
+    break;
+  case CLAIM_SPEAKER_BODY:
+    confidence = 0.75;
+    break;
+  case CLAIM_SPEAKER_PARTY:
+    confidence = 0.7;
+    break;
+  case CLAIM_SPEAKER_PRONOUN:
+    confidence = 0.7;
+    break;
+  default:
+    confidence = 0.5;
+    break;
+  }
+  if (claim->quote) {
+    confidence += 0.08;
+  }
+  if (claim->cue_index >= 0) {
+    const struct lexicon_cue *cue = &lexicon->cues[claim->cue_index];
+    if (cue->kind == LEXICON_CUE_ADJECTIVE) {
+      confidence -= 0.15;
+    } else if (cue->kind == LEXICON_CUE_SPEECH) {
+      confidence += 0.03;
+    }
+  }
+  if (issue_count == 0) {
+    confidence -= 0.1;
+  }
+  if (stance != EXTRACT_STANCE_ASSERTS) {
+    confidence += 0.02;
+  }
+  if (confidence > 0.99) {
+    confidence = 0.99;
+  }
+  if (confidence < 0.05) {
+    confidence = 0.05;
+  }
+  return confidence;
+}
+
+static char *input_slice(struct arena *arena, const char *bytes, size_t start,
+                         size_t end) {
+  return arena_strndup(arena, bytes + start, end - start);
+}
+
+/* Builds the public parties from the article's entities. */
+static int build_parties(struct extract_result *result, struct arena *arena,
+                         const struct party_set *parties) {
+  result->parties = arena_alloc(arena, (parties->entity_count + 1) *
+                                           sizeof(*result->parties));
+  if (result->parties == NULL) {
+    return -1;
+  }
+  for (size_t e = 0; e < parties->entity_count; e++) {
+    const struct party_entity *entity = &parties->entities[e];
+    struct extract_party *party = &result->parties[result->party_count++];
+    party->name = arena_strdup(arena, entity->name);
+    party->kind = kind_name(entity->kind);
+    party->aliases =
+        arena_alloc(arena, (entity->alias_count + 1) * sizeof(char *));
+    if (party->name == NULL || party->aliases == NULL) {
+      return -1;
+    }
+    for (size_t a = 0; a < entity->alias_count; a++) {
+      party->aliases[party->alias_count++] = (char *)entity->aliases[a];
+    }
+    if (entity->affiliation >= 0) {
+      party->affiliation = (char *)parties->entities[entity->affiliation].name;
+    }
+    if (entity->role != NULL) {
+      party->role = (char *)entity->role;
+    }
+  }
+  return 0;
+}
+
+static int build_claims(struct extract_result *result, struct arena *arena,
+                        const struct extract_lexicon *lexicon,
+                        const struct text_doc *doc, const char *bytes,
+                        const struct token_list *tokens,
+                        const struct party_set *parties,
+                        const struct claim_list *claims,
+                        pcre2_match_data *match) {
+  result->claims =
+      arena_alloc(arena, (claims->count + 1) * sizeof(*result->claims));
+  if (result->claims == NULL) {
+    return -1;
+  }
+  size_t previous_issues[MAX_CLAIM_ISSUES];
+  size_t previous_issue_count = 0;
+  long previous_sentence = -10;
+  for (size_t c = 0; c < claims->count; c++) {
+    const struct claim *claim = &claims->items[c];
+    struct extract_claim *out = &result->claims[result->claim_count++];
+    out->start = doc->input_offset[claim->start];
+    out->end = doc->input_offset[claim->end];
+    out->text = input_slice(arena, bytes, out->start, out->end);
+    if (out->text == NULL) {
+      return -1;
+    }
+    out->speaker =
+        claim->speaker_text ? arena_strdup(arena, claim->speaker_text) : NULL;
+    out->party = (char *)parties->entities[claim->party].name;
+    out->quote = claim->quote != 0;
+    size_t found[MAX_CLAIM_ISSUES];
+    size_t issue_count =
+        issues_detect(lexicon, doc->text, claim->start, claim->end, match,
+                      found, MAX_CLAIM_ISSUES);
+    /* A claim with no keyword of its own that follows on from the previous
+       one ("it", "that effort", a continued quotation) shares its issues. */
+    if (issue_count == 0 && previous_issue_count > 0 &&
+        (long)claim->sentence <= previous_sentence + 1) {
+      memcpy(found, previous_issues, previous_issue_count * sizeof(*found));
+      issue_count = previous_issue_count;
+    }
+    memcpy(previous_issues, found, issue_count * sizeof(*found));
+    previous_issue_count = issue_count;
+    previous_sentence = (long)claim->sentence;
+    out->issues = arena_alloc(arena, (issue_count + 1) * sizeof(char *));
+    if (out->issues == NULL) {
+      return -1;
+    }
+    for (size_t k = 0; k < issue_count; k++) {
+      out->issues[out->issue_count++] = (char *)lexicon->issues[found[k]].slug;
+    }
+    out->stance = stance_classify(lexicon, tokens, parties, claim);
+    out->cameo = stance_cameo(lexicon, out->stance);
+    dates_stated_on(lexicon, doc->text, tokens, claim->first, claim->last,
+                    doc->published, out->stated_on);
+    if (claim->cue >= 0) {
+      const struct token *first = &tokens->items[claim->cue];
+      const struct token *last =
+          &tokens->items[(size_t)claim->cue + claim->cue_length - 1];
+      out->cue.start = doc->input_offset[first->start];
+      out->cue.end = doc->input_offset[last->end];
+      out->cue.word = input_slice(arena, bytes, out->cue.start, out->cue.end);
+      if (out->cue.word == NULL) {
+        return -1;
+      }
+    }
+    out->confidence = confidence_of(claim, lexicon, out->stance, issue_count);
+  }
+  return 0;
+}
+
+static int copy_article(struct extract_result *result, struct arena *arena,
+                        const struct text_doc *doc) {
+  struct extract_article *article = &result->article;
+  article->title = doc->title ? arena_strdup(arena, doc->title) : NULL;
+  article->published =
+      doc->published ? arena_strdup(arena, doc->published) : NULL;
+  article->updated = doc->updated ? arena_strdup(arena, doc->updated) : NULL;
+  article->dateline = doc->dateline ? arena_strdup(arena, doc->dateline) : NULL;
+  article->authors =
+      arena_alloc(arena, (doc->author_count + 1) * sizeof(char *));
+  if (article->authors == NULL) {
+    return -1;
+  }
+  for (size_t i = 0; i < doc->author_count; i++) {
+    article->authors[article->author_count++] = (char *)doc->authors[i];
+  }
+  return 0;
+}
+
+int extract_article(const struct extract_lexicon *lexicon, const char *bytes,
+                    size_t length, struct extract_result **result_out,
+                    char *error, size_t error_size) {
+  char scratch[1];
+  if (error == NULL || error_size == 0) {
+    error = scratch;
+    error_size = sizeof(scratch);
+  }
+  *result_out = NULL;
+  int status = text_validate(bytes, length, error, error_size);
+  if (status != EXTRACT_OK) {
+    return status;
+  }
+  struct text_doc doc = {0};
+  struct quote *quotes = NULL;
+  size_t quote_count = 0;
+  struct sentence *sentences = NULL;
+  size_t sentence_count = 0;
+  struct token_list tokens;
+  tokens_init(&tokens);
+  struct party_set parties = {0};
+  struct claim_list claims = {0};
+  pcre2_match_data *match = NULL;
+  struct extract_result *result = calloc(1, sizeof(*result));
+  struct arena *arena = malloc(sizeof(*arena));
+  status = EXTRACT_ERROR_MEMORY;
+  if (result == NULL || arena == NULL) {
+    free(arena);
+    arena = NULL;
+    goto cleanup;
+  }
+  arena_init(arena, 16 * 1024);
+  result->storage = arena;
+  if (sha256_hex(bytes, length, result->article.sha256) != 0) {
+    snprintf(error, error_size, "sha256 failed");
+    status = EXTRACT_ERROR_INTERNAL;
+    goto cleanup;
+  }
+  status =
+      text_doc_build(&doc, lexicon, arena, bytes, length, error, error_size);
+  if (status != EXTRACT_OK) {
+    goto cleanup;
+  }
+  status = EXTRACT_ERROR_MEMORY;
+  if (quotes_find(&doc, &quotes, &quote_count) != 0) {
+    goto cleanup;
+  }
+  status = sentences_split(lexicon, &doc, quotes, quote_count, &sentences,
+                           &sentence_count, error, error_size);
+  if (status != EXTRACT_OK) {
+    goto cleanup;
+  }
+  status = EXTRACT_ERROR_MEMORY;
+  for (size_t s = 0; s < sentence_count; s++) {
+    if (tokens_scan(&tokens, doc.text, sentences[s].start, sentences[s].end,
+                    (uint32_t)s) != 0) {
+      goto cleanup;
+    }
+  }
+  mark_quotes(&tokens, quotes, quote_count);
+  match = pcre2_match_data_create(2, NULL);
+  if (match == NULL ||
+      parties_recognise(lexicon, &doc, &tokens, arena, &parties) != 0 ||
+      claims_attribute(lexicon, &doc, &tokens, sentences, sentence_count,
+                       &parties, arena, &claims) != 0 ||
+      copy_article(result, arena, &doc) != 0 ||
+      build_parties(result, arena, &parties) != 0 ||
+      build_claims(result, arena, lexicon, &doc, bytes, &tokens, &parties,
+                   &claims, match) != 0) {
+    goto cleanup;
+  }
+  status = EXTRACT_OK;
+cleanup:
+  if (status == EXTRACT_ERROR_MEMORY) {
+    snprintf(error, error_size, "out of memory");
+  }
+  pcre2_match_data_free(match);
+  claim_list_free(&claims);
+  party_set_free(&parties);
+  tokens_free(&tokens);
+  free(sentences);
+  free(quotes);
+  text_doc_free(&doc);
+  if (status != EXTRACT_OK) {
+    extract_result_free(result);
+    return status;
+  }
+  *result_out = result;
+  return EXTRACT_OK;
+}
+
+void extract_result_free(struct extract_result *result) {
+  if (result == NULL) {
+    return;
+  }
+  struct arena *arena = result->storage;
+  if (arena != NULL) {
+    arena_free(arena);
+    free(arena);
+  }
+  free(result);
+}
+
+static json_t *string_or_null(const char *text) {
+  return text ? json_string(text) : json_null();
+}
+
+static json_t *string_array(char *const *items, size_t count) {
+  json_t *array = json_array();
+  for (size_t i = 0; array != NULL && i < count; i++) {
+    if (json_array_append_new(array, json_string(items[i])) != 0) {
+      json_decref(array);
+      return NULL;
+    }
+  }
+  return array;
+}
+
+json_t *extract_result_to_json(const struct extract_result *result) {
+  const struct extract_article *a = &result->article;
+  json_t *root = json_object();
+  json_t *article = json_object();
+  json_t *parties = json_array();
+  json_t *claims = json_array();
+  if (root == NULL || article == NULL || parties == NULL || claims == NULL) {
+    goto fail;
+  }
+  int failed = 0;
+  failed |= json_object_set_new(article, "title", string_or_null(a->title));
+  failed |=
+      json_object_set_new(article, "published", string_or_null(a->published));
+  failed |= json_object_set_new(article, "authors",
+                                string_array(a->authors, a->author_count));
+  failed |=
+      json_object_set_new(article, "dateline", string_or_null(a->dateline));
+  failed |= json_object_set_new(article, "updated", string_or_null(a->updated));
+  failed |= json_object_set_new(article, "sha256", json_string(a->sha256));
+  for (size_t i = 0; i < result->party_count && !failed; i++) {
+    const struct extract_party *p = &result->parties[i];
+    json_t *party = json_object();
+    if (party == NULL) {
+      goto fail;
+    }
+    failed |= json_object_set_new(party, "name", json_string(p->name));
+    failed |= json_object_set_new(party, "kind", json_string(p->kind));
+    failed |= json_object_set_new(party, "aliases",
+                                  string_array(p->aliases, p->alias_count));
+    failed |= json_object_set_new(party, "affiliation",
+                                  string_or_null(p->affiliation));
+    if (strcmp(p->kind, "person") == 0) {
+      failed |= json_object_set_new(party, "role", string_or_null(p->role));
+    }
+    failed |= json_array_append_new(parties, party);
+  }
+  for (size_t i = 0; i < result->claim_count && !failed; i++) {
+    const struct extract_claim *c = &result->claims[i];
+    json_t *claim = json_object();
+    if (claim == NULL) {
+      goto fail;
+    }
+    failed |=
+        json_object_set_new(claim, "start", json_integer((json_int_t)c->start));
+    failed |=
+        json_object_set_new(claim, "end", json_integer((json_int_t)c->end));
+    failed |= json_object_set_new(claim, "text", json_string(c->text));
+    failed |= json_object_set_new(claim, "speaker", string_or_null(c->speaker));
+    failed |= json_object_set_new(claim, "party", json_string(c->party));
+    failed |= json_object_set_new(claim, "issues",
+                                  string_array(c->issues, c->issue_count));
+    failed |= json_object_set_new(claim, "stance",
+                                  json_string(extract_stance_name(c->stance)));
+    failed |= json_object_set_new(claim, "quote", json_boolean(c->quote));
+    failed |= json_object_set_new(claim, "stated_on",
+                                  c->stated_on[0] ? json_string(c->stated_on)
+                                                  : json_null());
+    if (c->cue.word != NULL) {
+      json_t *cue =
+          json_pack("{s:s, s:I, s:I}", "word", c->cue.word, "start",
+                    (json_int_t)c->cue.start, "end", (json_int_t)c->cue.end);
+      failed |= json_object_set_new(claim, "cue", cue);
+    } else {
+      failed |= json_object_set_new(claim, "cue", json_null());
+    }
+    failed |= json_object_set_new(claim, "cameo", json_string(c->cameo));
+    failed |=
+        json_object_set_new(claim, "confidence", json_real(c->confidence));
+    failed |= json_array_append_new(claims, claim);
+  }
+  if (failed) {
+    goto fail;
+  }
+  if (json_object_set_new(root, "article", article) != 0) {
+    article = NULL;
+    goto fail;
+  }
+  article = NULL;
+  if (json_object_set_new(root, "parties", parties) != 0) {
+    parties = NULL;
+    goto fail;
+  }
+  parties = NULL;
+  if (json_object_set_new(root, "claims", claims) != 0) {
+    claims = NULL;
+    goto fail;
+  }
+  return root;
+fail:
+  json_decref(root);
+  json_decref(article);
+  json_decref(parties);
+  json_decref(claims);
+  return NULL;
+}

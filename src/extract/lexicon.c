@@ -1,0 +1,1280 @@
+/* Parses the embedded lexicon TSV files into look-up tables (and lets the
+   issue catalogue be replaced by the database's copy). */
+#include "extract/lexicon.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/embedded.h"
+#include "extract/tokens.h"
+
+extern const struct embedded_file embedded_lexicons[];
+
+#define KEY_SIZE 256
+
+const char *extract_stance_name(enum extract_stance stance) {
+  static const char *const names[EXTRACT_STANCE_COUNT] = {
+      "asserts", "proposes", "accepts", "demands", "rejects", "threatens"};
+  if (stance < 0 || stance >= EXTRACT_STANCE_COUNT) {
+    return NULL;
+  }
+  return names[stance];
+}
+
+static enum extract_stance stance_from_name(const char *name) {
+  for (int i = 0; i < EXTRACT_STANCE_COUNT; i++) {
+    if (strcmp(name, extract_stance_name((enum extract_stance)i)) == 0) {
+      return (enum extract_stance)i;
+    }
+  }
+  return EXTRACT_STANCE_NONE;
+}
+
+static void set_error(char *error, size_t error_size, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_error(char *error, size_t error_size, const char *format, ...) {
+  if (error == NULL || error_size == 0) {
+    return;
+  }
+  va_list args;
+  va_start(args, format);
+  vsnprintf(error, error_size, format, args);
+  va_end(args);
+}
+
+/* ---- string map ---------------------------------------------------------
+ */
+
+static uint64_t hash_bytes(const char *key, size_t length) {
+  uint64_t hash = 1469598103934665603ull;
+  for (size_t i = 0; i < length; i++) {
+    hash ^= (unsigned char)key[i];
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
+static int map_grow(struct lexicon_map *map) {
+  size_t capacity = map->capacity ? map->capacity * 2 : 64;
+  const char **keys = calloc(capacity, sizeof(*keys));
+  int *values = calloc(capacity, sizeof(*values));
+  if (keys == NULL || values == NULL) {
+    free(keys);
+    free(values);
+    return -1;
+  }
+  for (size_t i = 0; i < map->capacity; i++) {
+    if (map->keys[i] == NULL) {
+      continue;
+    }
+    size_t slot =
+        hash_bytes(map->keys[i], strlen(map->keys[i])) & (capacity - 1);
+    while (keys[slot] != NULL) {
+      slot = (slot + 1) & (capacity - 1);
+    }
+    keys[slot] = map->keys[i];
+    values[slot] = map->values[i];
+  }
+  free(map->keys);
+  free(map->values);
+  map->keys = keys;
+  map->values = values;
+  map->capacity = capacity;
+  return 0;
+}
+
+static void map_free(struct lexicon_map *map) {
+  free(map->keys);
+  free(map->values);
+  memset(map, 0, sizeof(*map));
+}
+
+static int map_find_slot(const struct lexicon_map *map, const char *key,
+                         size_t length, size_t *slot_out) {
+  if (map->capacity == 0) {
+    return 0;
+  }
+  size_t slot = hash_bytes(key, length) & (map->capacity - 1);
+  while (map->keys[slot] != NULL) {
+    if (strncmp(map->keys[slot], key, length) == 0 &&
+        map->keys[slot][length] == '\0') {
+      *slot_out = slot;
+      return 1;
+    }
+    slot = (slot + 1) & (map->capacity - 1);
+  }
+  *slot_out = slot;
+  return 0;
+}
+
+int lexicon_map_get(const struct lexicon_map *map, const char *key,
+                    size_t length) {
+  size_t slot = 0;
+  if (!map_find_slot(map, key, length, &slot)) {
+    return -1;
+  }
+  return map->values[slot];
+}
+
+/* Inserts key (copied into arena) unless present. Returns 1 when inserted, 0
+   when the key was already there (*existing = its value), -1 on failure. */
+static int map_put(struct lexicon_map *map, struct arena *arena,
+                   const char *key, int value, int *existing) {
+  if ((map->count + 1) * 2 > map->capacity && map_grow(map) != 0) {
+    return -1;
+  }
+  size_t length = strlen(key);
+  size_t slot = 0;
+  if (map_find_slot(map, key, length, &slot)) {
+    if (existing != NULL) {
+      *existing = map->values[slot];
+    }
+    return 0;
+  }
+  char *copy = arena_strndup(arena, key, length);
+  if (copy == NULL) {
+    return -1;
+  }
+  map->keys[slot] = copy;
+  map->values[slot] = value;
+  map->count++;
+  return 1;
+}
+
+static void map_set(struct lexicon_map *map, const char *key, int value) {
+  size_t slot = 0;
+  if (map_find_slot(map, key, strlen(key), &slot)) {
+    map->values[slot] = value;
+  }
+}
+
+int lexicon_longest(const struct lexicon_map *map, int max_tokens,
+                    const struct token_list *tokens, size_t first, size_t limit,
+                    size_t *matched) {
+  char key[KEY_SIZE];
+  size_t available = limit > first ? limit - first : 0;
+  size_t most = (size_t)max_tokens < available ? (size_t)max_tokens : available;
+  for (size_t n = most; n >= 1; n--) {
+    int length = tokens_join_key(tokens, first, n, key, sizeof(key));
+    if (length < 0) {
+      continue;
+    }
+    int value = lexicon_map_get(map, key, (size_t)length);
+    if (value >= 0) {
+      *matched = n;
+      return value;
+    }
+  }
+  return -1;
+}
+
+int lexicon_word_class(const struct extract_lexicon *lexicon,
+                       const struct token_list *tokens, size_t index) {
+  const struct token *token = &tokens->items[index];
+  int value = lexicon_map_get(&lexicon->word_classes,
+                              tokens_fold(tokens, token), token->fold_length);
+  return value < 0 ? 0 : value;
+}
+
+/* ---- TSV reading --------------------------------------------------------
+ */
+
+#define TSV_MAX_FIELDS 8
+
+/* Reads a TSV file row by row: comment lines (#) and the header are
+   skipped; the header must match the expected columns. */
+struct tsv_reader {
+  const char *name;
+  const char *at;
+  const char *end;
+  size_t line;
+  char *buffer;
+  size_t buffer_size;
+  char *fields[TSV_MAX_FIELDS];
+  size_t field_count;
+};
+
+static int tsv_open(struct tsv_reader *reader, const char *name,
+                    const char *expected_header, char *error,
+                    size_t error_size) {
+  memset(reader, 0, sizeof(*reader));
+  const struct embedded_file *file = embedded_find(embedded_lexicons, name);
+  if (file == NULL) {
+    set_error(error, error_size, "lexicon %s is not embedded", name);
+    return -1;
+  }
+  reader->name = name;
+  reader->at = file->data;
+  reader->end = file->data + file->length;
+  /* Find the header: the first line that is not a comment. */
+  while (reader->at < reader->end) {
+    const char *eol =
+        memchr(reader->at, '\n', (size_t)(reader->end - reader->at));
+    if (eol == NULL) {
+      eol = reader->end;
+    }
+    reader->line++;
+    const char *line = reader->at;
+    size_t length = (size_t)(eol - line);
+    reader->at = eol < reader->end ? eol + 1 : eol;
+    if (length > 0 && line[length - 1] == '\r') {
+      length--;
+    }
+    if (length == 0 || line[0] == '#') {
+      continue;
+    }
+    if (strlen(expected_header) != length ||
+        memcmp(line, expected_header, length) != 0) {
+      set_error(error, error_size, "%s:%zu: header is not \"%s\"", name,
+                reader->line, expected_header);
+      return -1;
+    }
+    return 0;
+  }
+  set_error(error, error_size, "%s: no header line", name);
+  return -1;
+}
+
+/* Returns 1 with fields set, 0 at the end, -1 on error. */
+static int tsv_next(struct tsv_reader *reader, size_t min_fields, char *error,
+                    size_t error_size) {
+  while (reader->at < reader->end) {
+    const char *eol =
+        memchr(reader->at, '\n', (size_t)(reader->end - reader->at));
+    if (eol == NULL) {
+      eol = reader->end;
+    }
+    reader->line++;
+    const char *line = reader->at;
+    size_t length = (size_t)(eol - line);
+    reader->at = eol < reader->end ? eol + 1 : eol;
+    if (length > 0 && line[length - 1] == '\r') {
+      length--;
+    }
+    if (length == 0 || line[0] == '#') {
+      continue;
+    }
+    if (length + 1 > reader->buffer_size) {
+      char *buffer = realloc(reader->buffer, length + 1);
+      if (buffer == NULL) {
+        set_error(error, error_size, "out of memory");
+        return -1;
+      }
+      reader->buffer = buffer;
+      reader->buffer_size = length + 1;
+    }
+    memcpy(reader->buffer, line, length);
+    reader->buffer[length] = '\0';
+    reader->field_count = 0;
+    char *field = reader->buffer;
+    for (;;) {
+      if (reader->field_count == TSV_MAX_FIELDS) {
+        set_error(error, error_size, "%s:%zu: too many columns", reader->name,
+                  reader->line);
+        return -1;
+      }
+      reader->fields[reader->field_count++] = field;
+      char *tab = strchr(field, '\t');
+      if (tab == NULL) {
+        break;
+      }
+      *tab = '\0';
+      field = tab + 1;
+    }
+    if (reader->field_count < min_fields) {
+      set_error(error, error_size, "%s:%zu: expected %zu columns, found %zu",
+                reader->name, reader->line, min_fields, reader->field_count);
+      return -1;
+    }
+    for (size_t i = reader->field_count; i < TSV_MAX_FIELDS; i++) {
+      reader->fields[i] = "";
+    }
+    return 1;
+  }
+  return 0;
+}
+
+static void tsv_close(struct tsv_reader *reader) {
+  free(reader->buffer);
+  reader->buffer = NULL;
+}
+
+/* ---- growable arrays in plain heap memory, moved to the arena at the end */
+
+static int grow(void **items, size_t *capacity, size_t count, size_t size) {
+  if (count < *capacity) {
+    return 0;
+  }
+  size_t next = *capacity ? *capacity * 2 : 32;
+  void *moved = realloc(*items, next * size);
+  if (moved == NULL) {
+    return -1;
+  }
+  *items = moved;
+  *capacity = next;
+  return 0;
+}
+
+static void *to_arena(struct arena *arena, void *items, size_t count,
+                      size_t size) {
+  void *copy = arena_alloc(arena, count * size + 1);
+  if (copy != NULL && count > 0) {
+    memcpy(copy, items, count * size);
+  }
+  free(items);
+  return copy;
+}
+
+/* ---- loaders -------------------------------------------------------------
+ */
+
+struct builder {
+  struct extract_lexicon *lexicon;
+  struct lexicon_party *parties;
+  size_t party_capacity;
+  struct lexicon_alias *aliases;
+  size_t alias_capacity;
+  char *error;
+  size_t error_size;
+};
+
+static int find_party(const struct builder *b, const char *name) {
+  for (size_t i = 0; i < b->lexicon->party_count; i++) {
+    if (strcmp(b->parties[i].name, name) == 0) {
+      return (int)i;
+    }
+  }
+  return -1;
+}
+
+static int add_alias(struct builder *b, int party, const char *text,
+                     enum lexicon_alias_type type) {
+  struct extract_lexicon *lexicon = b->lexicon;
+  char key[KEY_SIZE];
+  int token_count = tokens_phrase_key(text, strlen(text), key, sizeof(key));
+  if (token_count <= 0) {
+    return 0; /* an empty alias adds nothing */
+  }
+  if (token_count > LEXICON_MAX_PHRASE_TOKENS) {
+    set_error(b->error, b->error_size, "alias \"%s\" has too many words", text);
+    return -1;
+  }
+  if (grow((void **)&b->aliases, &b->alias_capacity, lexicon->alias_count,
+           sizeof(*b->aliases)) != 0) {
+    return -1;
+  }
+  int existing = -1;
+  int put = map_put(&lexicon->alias_map, &lexicon->arena, key,
+                    (int)lexicon->alias_count, &existing);
+  if (put < 0) {
+    return -1;
+  }
+  if (put == 0) {
+    /* A surname shared by two office holders names neither. */
+    if (type == LEXICON_ALIAS_SURNAME && existing >= 0 &&
+        b->aliases[existing].type == LEXICON_ALIAS_SURNAME &&
+        b->aliases[existing].party != party) {
+      b->aliases[existing].party = -1;
+    }
+    return 0;
+  }
+  struct lexicon_alias *alias = &b->aliases[lexicon->alias_count++];
+  alias->party = party;
+  alias->type = type;
+  alias->exact_case = type == LEXICON_ALIAS_ACRONYM;
+  alias->upper_initial =
+      isupper((unsigned char)text[0]) || (unsigned char)text[0] >= 0x80;
+  alias->token_count = token_count;
+  if (token_count > lexicon->alias_max_tokens) {
+    lexicon->alias_max_tokens = token_count;
+  }
+  return 0;
+}
+
+/* Adds each |-separated item of list as an alias. */
+static int add_aliases(struct builder *b, int party, const char *list,
+                       enum lexicon_alias_type type) {
+  char item[KEY_SIZE];
+  while (*list != '\0') {
+    const char *bar = strchr(list, '|');
+    size_t length = bar ? (size_t)(bar - list) : strlen(list);
+    if (length > 0 && length < sizeof(item)) {
+      memcpy(item, list, length);
+      item[length] = '\0';
+      if (add_alias(b, party, item, type) != 0) {
+        return -1;
+      }
+    }
+    list += length;
+    if (*list == '|') {
+      list++;
+    }
+  }
+  return 0;
+}
+
+static int add_party(struct builder *b, const char *name,
+                     enum lexicon_party_kind kind) {
+  struct extract_lexicon *lexicon = b->lexicon;
+  if (grow((void **)&b->parties, &b->party_capacity, lexicon->party_count,
+           sizeof(*b->parties)) != 0) {
+    return -1;
+  }
+  struct lexicon_party *party = &b->parties[lexicon->party_count];
+  memset(party, 0, sizeof(*party));
+  party->name = arena_strdup(&lexicon->arena, name);
+  party->kind = kind;
+  party->affiliation = -1;
+  if (party->name == NULL) {
+    return -1;
+  }
+  return (int)lexicon->party_count++;
+}
+
+static int load_gazetteer(struct builder *b) {
+  struct tsv_reader reader;
+  int result = -1;
+  if (tsv_open(&reader, "gazetteer.tsv",
+               "name\tkind\tnames\tdemonyms\tcapitals\tseats\tacronyms",
+               b->error, b->error_size) != 0) {
+    return -1;
+  }
+  int row;
+  while ((row = tsv_next(&reader, 7, b->error, b->error_size)) == 1) {
+    char **f = reader.fields;
+    enum lexicon_party_kind kind;
+    if (strcmp(f[1], "state") == 0) {
+      kind = LEXICON_STATE;
+    } else if (strcmp(f[1], "organization") == 0) {
+      kind = LEXICON_ORGANIZATION;
+    } else if (strcmp(f[1], "group") == 0) {
+      kind = LEXICON_GROUP;
+    } else {
+      set_error(b->error, b->error_size, "gazetteer.tsv:%zu: unknown kind %s",
+                reader.line, f[1]);
+      goto cleanup;
+    }
+    int party = add_party(b, f[0], kind);
+    if (party < 0 || add_alias(b, party, f[0], LEXICON_ALIAS_NAME) != 0 ||
+        add_aliases(b, party, f[2], LEXICON_ALIAS_NAME) != 0 ||
+        add_aliases(b, party, f[3], LEXICON_ALIAS_DEMONYM) != 0 ||
+        add_aliases(b, party, f[4], LEXICON_ALIAS_CAPITAL) != 0 ||
+        add_aliases(b, party, f[5], LEXICON_ALIAS_SEAT) != 0 ||
+        add_aliases(b, party, f[6], LEXICON_ALIAS_ACRONYM) != 0) {
+      goto cleanup;
+    }
+  }
+  result = row < 0 ? -1 : 0;
+cleanup:
+  tsv_close(&reader);
+  return result;
+}
+
+/* The class of the longest role phrase found anywhere in text. */
+static enum lexicon_role_class
+role_class_of(const struct extract_lexicon *lexicon, const char *text) {
+  struct token_list tokens;
+  tokens_init(&tokens);
+  enum lexicon_role_class best = LEXICON_ROLE_NONE;
+  size_t best_length = 0;
+  if (tokens_scan(&tokens, text, 0, strlen(text), 0) == 0) {
+    for (size_t i = 0; i < tokens.count; i++) {
+      size_t matched = 0;
+      int role = lexicon_longest(&lexicon->role_map, lexicon->role_max_tokens,
+                                 &tokens, i, tokens.count, &matched);
+      if (role >= 0 && matched >= best_length) {
+        best = lexicon->roles[role].role_class;
+        best_length = matched;
+      }
+    }
+  }
+  tokens_free(&tokens);
+  return best;
+}
+
+static int add_surname(struct builder *b, int party, const char *name) {
+  const char *space = strrchr(name, ' ');
+  if (space == NULL) {
+    return 0;
+  }
+  const char *surname = space + 1;
+  /* Short last words ("Un", "II") are not surnames worth matching alone. */
+  if (strlen(surname) < 4 || !isupper((unsigned char)surname[0])) {
+    return 0;
+  }
+  return add_alias(b, party, surname, LEXICON_ALIAS_SURNAME);
+}
+
+static int load_people(struct builder *b) {
+  struct tsv_reader reader;
+  int result = -1;
+  if (tsv_open(&reader, "people.tsv",
+               "name\taffiliation\trole\tleader\taliases", b->error,
+               b->error_size) != 0) {
+    return -1;
+  }
+  int row;
+  while ((row = tsv_next(&reader, 4, b->error, b->error_size)) == 1) {
+    char **f = reader.fields;
+    int affiliation = find_party(b, f[1]);
+    if (affiliation < 0) {
+      set_error(b->error, b->error_size,
+                "people.tsv:%zu: affiliation %s is not in the gazetteer",
+                reader.line, f[1]);
+      goto cleanup;
+    }
+    int party = add_party(b, f[0], LEXICON_PERSON);
+    if (party < 0) {
+      goto cleanup;
+    }
+    b->parties[party].affiliation = affiliation;
+    b->parties[party].role = arena_strdup(&b->lexicon->arena, f[2]);
+    b->parties[party].role_class = role_class_of(b->lexicon, f[2]);
+    b->parties[party].leader = strcmp(f[3], "1") == 0;
+    if (add_alias(b, party, f[0], LEXICON_ALIAS_NAME) != 0 ||
+        add_aliases(b, party, f[4], LEXICON_ALIAS_NAME) != 0 ||
+        add_surname(b, party, f[0]) != 0) {
+      goto cleanup;
+    }
+    /* Surnames of the aliases too ("Zelenskyy" from "Volodymyr Zelenskyy"). */
+    const char *list = f[4];
+    char item[KEY_SIZE];
+    while (*list != '\0') {
+      const char *bar = strchr(list, '|');
+      size_t length = bar ? (size_t)(bar - list) : strlen(list);
+      if (length > 0 && length < sizeof(item)) {
+        memcpy(item, list, length);
+        item[length] = '\0';
+        if (add_surname(b, party, item) != 0) {
+          goto cleanup;
+        }
+      }
+      list += length;
+      if (*list == '|') {
+        list++;
+      }
+    }
+  }
+  result = row < 0 ? -1 : 0;
+cleanup:
+  tsv_close(&reader);
+  return result;
+}
+
+static int load_roles(struct builder *b) {
+  static const char *const classes[] = {
+      "",      "leader",   "minister", "spokesperson", "adviser",
+      "envoy", "official", "military", "body"};
+  struct extract_lexicon *lexicon = b->lexicon;
+  struct tsv_reader reader;
+  size_t capacity = 0;
+  int result = -1;
+  if (tsv_open(&reader, "roles.tsv", "role\tclass", b->error, b->error_size) !=
+      0) {
+    return -1;
+  }
+  int row;
+  while ((row = tsv_next(&reader, 2, b->error, b->error_size)) == 1) {
+    enum lexicon_role_class role_class = LEXICON_ROLE_NONE;
+    for (size_t i = 1; i < sizeof(classes) / sizeof(classes[0]); i++) {
+      if (strcmp(reader.fields[1], classes[i]) == 0) {
+        role_class = (enum lexicon_role_class)i;
+      }
+    }
+    if (role_class == LEXICON_ROLE_NONE) {
+      set_error(b->error, b->error_size, "roles.tsv:%zu: unknown class %s",
+                reader.line, reader.fields[1]);
+      goto cleanup;
+    }
+    char key[KEY_SIZE];
+    int token_count = tokens_phrase_key(
+        reader.fields[0], strlen(reader.fields[0]), key, sizeof(key));
+    if (token_count <= 0 || token_count > LEXICON_MAX_PHRASE_TOKENS) {
+      continue;
+    }
+    if (grow((void **)&lexicon->roles, &capacity, lexicon->role_count,
+             sizeof(*lexicon->roles)) != 0 ||
+        map_put(&lexicon->role_map, &lexicon->arena, key,
+                (int)lexicon->role_count, NULL) < 0) {
+      goto cleanup;
+    }
+    lexicon->roles[lexicon->role_count].role_class = role_class;
+    lexicon->roles[lexicon->role_count].token_count = token_count;
+    lexicon->role_count++;
+    if (token_count > lexicon->role_max_tokens) {
+      lexicon->role_max_tokens = token_count;
+    }
+  }
+  result = row < 0 ? -1 : 0;
+cleanup:
+  tsv_close(&reader);
+  if (result == 0) {
+    lexicon->roles = to_arena(&lexicon->arena, lexicon->roles,
+                              lexicon->role_count, sizeof(*lexicon->roles));
+    if (lexicon->roles == NULL) {
+      result = -1;
+    }
+  } else {
+    free(lexicon->roles);
+    lexicon->roles = NULL;
+  }
+  return result;
+}
+
+static int load_cues(struct builder *b) {
+  struct extract_lexicon *lexicon = b->lexicon;
+  struct tsv_reader reader;
+  size_t capacity = 0;
+  int result = -1;
+  if (tsv_open(&reader, "cues.tsv", "cue\tkind\tstance", b->error,
+               b->error_size) != 0) {
+    return -1;
+  }
+  int row;
+  while ((row = tsv_next(&reader, 2, b->error, b->error_size)) == 1) {
+    char **f = reader.fields;
+    struct lexicon_cue cue = {0};
+    if (strcmp(f[1], "speech") == 0) {
+      cue.kind = LEXICON_CUE_SPEECH;
+    } else if (strcmp(f[1], "position") == 0) {
+      cue.kind = LEXICON_CUE_POSITION;
+    } else if (strcmp(f[1], "adjective") == 0) {
+      cue.kind = LEXICON_CUE_ADJECTIVE;
+    } else if (strcmp(f[1], "according") == 0) {
+      cue.kind = LEXICON_CUE_ACCORDING;
+    } else {
+      set_error(b->error, b->error_size, "cues.tsv:%zu: unknown kind %s",
+                reader.line, f[1]);
+      goto cleanup;
+    }
+    size_t stance_length = strlen(f[2]);
+    if (stance_length > 0 && f[2][stance_length - 1] == '?') {
+      cue.conditional = 1;
+      f[2][stance_length - 1] = '\0';
+    }
+    cue.stance = f[2][0] ? stance_from_name(f[2]) : EXTRACT_STANCE_NONE;
+    if (f[2][0] && cue.stance == EXTRACT_STANCE_NONE) {
+      set_error(b->error, b->error_size, "cues.tsv:%zu: unknown stance %s",
+                reader.line, f[2]);
+      goto cleanup;
+    }
+    char key[KEY_SIZE];
+    cue.token_count = tokens_phrase_key(f[0], strlen(f[0]), key, sizeof(key));
+    if (cue.token_count <= 0 || cue.token_count > 2) {
+      set_error(b->error, b->error_size, "cues.tsv:%zu: a cue has 1 or 2 words",
+                reader.line);
+      goto cleanup;
+    }
+    if (grow((void **)&lexicon->cues, &capacity, lexicon->cue_count,
+             sizeof(*lexicon->cues)) != 0 ||
+        map_put(&lexicon->cue_map, &lexicon->arena, key,
+                (int)lexicon->cue_count, NULL) < 0) {
+      goto cleanup;
+    }
+    lexicon->cues[lexicon->cue_count++] = cue;
+  }
+  result = row < 0 ? -1 : 0;
+cleanup:
+  tsv_close(&reader);
+  if (result == 0) {
+    lexicon->cues = to_arena(&lexicon->arena, lexicon->cues, lexicon->cue_count,
+                             sizeof(*lexicon->cues));
+    if (lexicon->cues == NULL) {
+      result = -1;
+    }
+  } else {
+    free(lexicon->cues);
+    lexicon->cues = NULL;
+  }
+  return result;
+}
+
+static int load_stance(struct builder *b) {
+  struct extract_lexicon *lexicon = b->lexicon;
+  struct tsv_reader reader;
+  size_t capacity = 0;
+  int result = -1;
+  if (tsv_open(&reader, "stance.tsv", "phrase\tkind\tstance", b->error,
+               b->error_size) != 0) {
+    return -1;
+  }
+  int row;
+  while ((row = tsv_next(&reader, 2, b->error, b->error_size)) == 1) {
+    char **f = reader.fields;
+    struct lexicon_stance_cue cue = {0};
+    if (strcmp(f[1], "modal") == 0) {
+      cue.kind = LEXICON_STANCE_MODAL;
+    } else if (strcmp(f[1], "verb") == 0) {
+      cue.kind = LEXICON_STANCE_VERB;
+    } else if (strcmp(f[1], "negation") == 0) {
+      cue.kind = LEXICON_STANCE_NEGATION;
+    } else if (strcmp(f[1], "condition") == 0) {
+      cue.kind = LEXICON_STANCE_CONDITION;
+    } else {
+      set_error(b->error, b->error_size, "stance.tsv:%zu: unknown kind %s",
+                reader.line, f[1]);
+      goto cleanup;
+    }
+    cue.stance = f[2][0] ? stance_from_name(f[2]) : EXTRACT_STANCE_NONE;
+    if ((cue.kind == LEXICON_STANCE_MODAL || cue.kind == LEXICON_STANCE_VERB) &&
+        cue.stance == EXTRACT_STANCE_NONE) {
+      set_error(b->error, b->error_size, "stance.tsv:%zu: unknown stance %s",
+                reader.line, f[2]);
+      goto cleanup;
+    }
+    cue.needs_object_then_to = strcmp(f[0], "expects") == 0 ||
+                               strcmp(f[0], "expected") == 0 ||
+                               strcmp(f[0], "asked") == 0;
+    char key[KEY_SIZE];
+    cue.token_count = tokens_phrase_key(f[0], strlen(f[0]), key, sizeof(key));
+    if (cue.token_count <= 0 || cue.token_count > LEXICON_MAX_PHRASE_TOKENS) {
+      continue;
+    }
+    if (grow((void **)&lexicon->stance_cues, &capacity,
+             lexicon->stance_cue_count, sizeof(*lexicon->stance_cues)) != 0 ||
+        map_put(&lexicon->stance_map, &lexicon->arena, key,
+                (int)lexicon->stance_cue_count, NULL) < 0) {
+      goto cleanup;
+    }
+    lexicon->stance_cues[lexicon->stance_cue_count++] = cue;
+    if (cue.token_count > lexicon->stance_max_tokens) {
+      lexicon->stance_max_tokens = cue.token_count;
+    }
+  }
+  result = row < 0 ? -1 : 0;
+cleanup:
+  tsv_close(&reader);
+  if (result == 0) {
+    lexicon->stance_cues =
+        to_arena(&lexicon->arena, lexicon->stance_cues,
+                 lexicon->stance_cue_count, sizeof(*lexicon->stance_cues));
+    if (lexicon->stance_cues == NULL) {
+      result = -1;
+    }
+  } else {
+    free(lexicon->stance_cues);
+    lexicon->stance_cues = NULL;
+  }
+  return result;
+}
+
+static int load_function_words(struct builder *b) {
+  static const struct {
+    const char *name;
+    int bit;
+  } classes[] = {{"opener", LEXICON_WORD_OPENER},
+                 {"aux", LEXICON_WORD_AUX},
+                 {"pronoun", LEXICON_WORD_PRONOUN},
+                 {"boundary", LEXICON_WORD_BOUNDARY},
+                 {"relative", LEXICON_WORD_RELATIVE},
+                 {"determiner", LEXICON_WORD_DETERMINER}};
+  struct extract_lexicon *lexicon = b->lexicon;
+  struct tsv_reader reader;
+  int result = -1;
+  if (tsv_open(&reader, "function_words.tsv", "word\tclass", b->error,
+               b->error_size) != 0) {
+    return -1;
+  }
+  int row;
+  while ((row = tsv_next(&reader, 2, b->error, b->error_size)) == 1) {
+    int bit = 0;
+    for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+      if (strcmp(reader.fields[1], classes[i].name) == 0) {
+        bit = classes[i].bit;
+      }
+    }
+    if (bit == 0) {
+      set_error(b->error, b->error_size,
+                "function_words.tsv:%zu: unknown class %s", reader.line,
+                reader.fields[1]);
+      goto cleanup;
+    }
+    char key[KEY_SIZE];
+    if (tokens_phrase_key(reader.fields[0], strlen(reader.fields[0]), key,
+                          sizeof(key)) != 1) {
+      continue; /* only single words are function words */
+    }
+    int existing = 0;
+    int put =
+        map_put(&lexicon->word_classes, &lexicon->arena, key, bit, &existing);
+    if (put < 0) {
+      goto cleanup;
+    }
+    if (put == 0) {
+      map_set(&lexicon->word_classes, key, existing | bit);
+    }
+  }
+  result = row < 0 ? -1 : 0;
+cleanup:
+  tsv_close(&reader);
+  return result;
+}
+
+static int load_abbreviations(struct builder *b) {
+  struct extract_lexicon *lexicon = b->lexicon;
+  struct tsv_reader reader;
+  int result = -1;
+  if (tsv_open(&reader, "abbreviations.tsv", "abbreviation\tkind", b->error,
+               b->error_size) != 0) {
+    return -1;
+  }
+  int row;
+  while ((row = tsv_next(&reader, 2, b->error, b->error_size)) == 1) {
+    int value = strcmp(reader.fields[1], "title") == 0 ? 1 : 2;
+    if (map_put(&lexicon->abbreviations, &lexicon->arena, reader.fields[0],
+                value, NULL) < 0) {
+      goto cleanup;
+    }
+  }
+  result = row < 0 ? -1 : 0;
+cleanup:
+  tsv_close(&reader);
+  return result;
+}
+
+static int load_calendar(struct builder *b) {
+  struct extract_lexicon *lexicon = b->lexicon;
+  struct tsv_reader reader;
+  int result = -1;
+  if (tsv_open(&reader, "calendar.tsv", "word\tkind\tvalue", b->error,
+               b->error_size) != 0) {
+    return -1;
+  }
+  int row;
+  while ((row = tsv_next(&reader, 3, b->error, b->error_size)) == 1) {
+    int kind;
+    if (strcmp(reader.fields[1], "month") == 0) {
+      kind = LEXICON_CALENDAR_MONTH;
+    } else if (strcmp(reader.fields[1], "weekday") == 0) {
+      kind = LEXICON_CALENDAR_WEEKDAY;
+    } else if (strcmp(reader.fields[1], "relative") == 0) {
+      kind = LEXICON_CALENDAR_RELATIVE;
+    } else {
+      set_error(b->error, b->error_size, "calendar.tsv:%zu: unknown kind %s",
+                reader.line, reader.fields[1]);
+      goto cleanup;
+    }
+    int value = atoi(reader.fields[2]);
+    if (map_put(&lexicon->calendar, &lexicon->arena, reader.fields[0],
+                kind * 100 + value + 50, NULL) < 0) {
+      goto cleanup;
+    }
+  }
+  result = row < 0 ? -1 : 0;
+cleanup:
+  tsv_close(&reader);
+  return result;
+}
+
+static int load_cameo(struct builder *b) {
+  struct extract_lexicon *lexicon = b->lexicon;
+  struct tsv_reader reader;
+  int result = -1;
+  if (tsv_open(&reader, "cameo.tsv", "stance\tcameo\tname", b->error,
+               b->error_size) != 0) {
+    return -1;
+  }
+  int row;
+  while ((row = tsv_next(&reader, 2, b->error, b->error_size)) == 1) {
+    enum extract_stance stance = stance_from_name(reader.fields[0]);
+    if (stance == EXTRACT_STANCE_NONE) {
+      set_error(b->error, b->error_size, "cameo.tsv:%zu: unknown stance %s",
+                reader.line, reader.fields[0]);
+      goto cleanup;
+    }
+    lexicon->cameo[stance] = arena_strdup(&lexicon->arena, reader.fields[1]);
+    if (lexicon->cameo[stance] == NULL) {
+      goto cleanup;
+    }
+  }
+  result = row < 0 ? -1 : 0;
+  for (int i = 0; result == 0 && i < EXTRACT_STANCE_COUNT; i++) {
+    if (lexicon->cameo[i] == NULL) {
+      set_error(b->error, b->error_size, "cameo.tsv: no code for %s",
+                extract_stance_name((enum extract_stance)i));
+      result = -1;
+    }
+  }
+cleanup:
+  tsv_close(&reader);
+  return result;
+}
+
+static pcre2_code *compile_pattern(const char *pattern, size_t length,
+                                   uint32_t options, char *error,
+                                   size_t error_size) {
+  int code = 0;
+  PCRE2_SIZE offset = 0;
+  pcre2_code *compiled =
+      pcre2_compile((PCRE2_SPTR)pattern, length,
+                    options | PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK, &code,
+                    &offset, NULL);
+  if (compiled == NULL) {
+    PCRE2_UCHAR message[160];
+    pcre2_get_error_message(code, message, sizeof(message));
+    set_error(error, error_size, "pattern %.60s: %s at %zu", pattern,
+              (const char *)message, (size_t)offset);
+    return NULL;
+  }
+  /* JIT is an optimisation: without it the interpreter still works. */
+  (void)pcre2_jit_compile(compiled, PCRE2_JIT_COMPLETE);
+  return compiled;
+}
+
+static int load_boilerplate(struct builder *b) {
+  struct extract_lexicon *lexicon = b->lexicon;
+  struct tsv_reader reader;
+  size_t capacity = 0;
+  int result = -1;
+  if (tsv_open(&reader, "boilerplate.tsv", "pattern\tscope", b->error,
+               b->error_size) != 0) {
+    return -1;
+  }
+  int row;
+  while ((row = tsv_next(&reader, 2, b->error, b->error_size)) == 1) {
+    if (grow((void **)&lexicon->boilerplate, &capacity,
+             lexicon->boilerplate_count, sizeof(*lexicon->boilerplate)) != 0) {
+      goto cleanup;
+    }
+    int whole_line = strcmp(reader.fields[1], "line") == 0;
+    uint32_t options = PCRE2_CASELESS | (whole_line ? 0 : PCRE2_ANCHORED);
+    pcre2_code *pattern =
+        compile_pattern(reader.fields[0], PCRE2_ZERO_TERMINATED, options,
+                        b->error, b->error_size);
+    if (pattern == NULL) {
+      goto cleanup;
+    }
+    lexicon->boilerplate[lexicon->boilerplate_count].pattern = pattern;
+    lexicon->boilerplate[lexicon->boilerplate_count].whole_line = whole_line;
+    lexicon->boilerplate_count++;
+  }
+  result = row < 0 ? -1 : 0;
+cleanup:
+  tsv_close(&reader);
+  return result;
+}
+
+/* ---- issues ---------------------------------------------------------------
+ */
+
+static void free_issues(struct lexicon_issue *issues, size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    pcre2_code_free(issues[i].strong);
+    pcre2_code_free(issues[i].weak);
+  }
+}
+
+/* Appends keyword to pattern as a literal, white space matching any run of
+   white space. Returns the new length or -1 when it does not fit. */
+static int append_literal(char *pattern, size_t length, size_t size,
+                          const char *keyword) {
+  for (const char *p = keyword; *p != '\0'; p++) {
+    const char *piece;
+    char one[3] = {0};
+    if (*p == ' ') {
+      piece = "\\s+";
+      while (p[1] == ' ') {
+        p++;
+      }
+    } else if (strchr("\\^$.[]|()?*+{}-#", *p) != NULL) {
+      one[0] = '\\';
+      one[1] = *p;
+      piece = one;
+    } else if (*p == '\'') {
+      piece = "['\xE2\x80\x99]";
+    } else {
+      one[0] = *p;
+      piece = one;
+    }
+    size_t n = strlen(piece);
+    if (length + n + 1 >= size) {
+      return -1;
+    }
+    memcpy(pattern + length, piece, n);
+    length += n;
+  }
+  pattern[length] = '\0';
+  return (int)length;
+}
+
+static pcre2_code *
+compile_keywords(const struct extract_issue_definition *issue, bool weak,
+                 char *error, size_t error_size) {
+  size_t size = 64;
+  for (size_t i = 0; i < issue->keyword_count; i++) {
+    size += strlen(issue->keywords[i].keyword) * 6 + 4;
+  }
+  char *pattern = malloc(size);
+  if (pattern == NULL) {
+    set_error(error, error_size, "out of memory");
+    return NULL;
+  }
+  static const char head[] = "(?<![\\p{L}\\p{N}])(?:";
+  static const char tail[] = ")(?![\\p{L}\\p{N}])";
+  size_t length = strlen(head);
+  memcpy(pattern, head, length);
+  size_t added = 0;
+  for (size_t i = 0; i < issue->keyword_count; i++) {
+    if (issue->keywords[i].weak != weak ||
+        issue->keywords[i].keyword[0] == '\0') {
+      continue;
+    }
+    if (added > 0) {
+      pattern[length++] = '|';
+    }
+    int n = append_literal(pattern, length, size, issue->keywords[i].keyword);
+    if (n < 0) {
+      free(pattern);
+      set_error(error, error_size, "keyword too long");
+      return NULL;
+    }
+    length = (size_t)n;
+    added++;
+  }
+  pcre2_code *compiled = NULL;
+  if (added > 0) {
+    memcpy(pattern + length, tail, sizeof(tail));
+    length += sizeof(tail) - 1;
+    compiled =
+        compile_pattern(pattern, length, PCRE2_CASELESS, error, error_size);
+  } else {
+    error[0] = '\0';
+  }
+  free(pattern);
+  return compiled;
+}
+
+int extract_lexicon_set_issues(struct extract_lexicon *lexicon,
+                               const struct extract_issue_definition *issues,
+                               size_t issue_count, char *error,
+                               size_t error_size) {
+  char scratch[1];
+  if (error == NULL || error_size == 0) {
+    error = scratch;
+    error_size = sizeof(scratch);
+  }
+  error[0] = '\0';
+  struct arena arena;
+  arena_init(&arena, 4096);
+  struct lexicon_issue *table =
+      arena_alloc(&arena, (issue_count + 1) * sizeof(*table));
+  size_t built = 0;
+  if (table == NULL) {
+    set_error(error, error_size, "out of memory");
+    goto fail;
+  }
+  for (size_t i = 0; i < issue_count; i++) {
+    if (issues[i].slug == NULL || issues[i].slug[0] == '\0') {
+      set_error(error, error_size, "issue %zu has no slug", i);
+      goto fail;
+    }
+    table[i].slug = arena_strdup(&arena, issues[i].slug);
+    table[i].parent = issues[i].parent && issues[i].parent[0]
+                          ? arena_strdup(&arena, issues[i].parent)
+                          : NULL;
+    built = i + 1;
+    table[i].strong = compile_keywords(&issues[i], false, error, error_size);
+    if (table[i].strong == NULL && error[0] != '\0') {
+      goto fail;
+    }
+    table[i].weak = compile_keywords(&issues[i], true, error, error_size);
+    if (table[i].weak == NULL && error[0] != '\0') {
+      goto fail;
+    }
+    if (table[i].slug == NULL ||
+        (issues[i].parent && issues[i].parent[0] && table[i].parent == NULL)) {
+      set_error(error, error_size, "out of memory");
+      goto fail;
+    }
+  }
+  free_issues(lexicon->issues, lexicon->issue_count);
+  arena_free(&lexicon->issue_arena);
+  lexicon->issue_arena = arena;
+  lexicon->issues = table;
+  lexicon->issue_count = issue_count;
+  return 0;
+fail:
+  if (table != NULL) {
+    free_issues(table, built);
+  }
+  arena_free(&arena);
+  return -1;
+}
+
+static int load_issues(struct builder *b) {
+  struct tsv_reader reader;
+  struct tsv_reader keywords_reader;
+  struct arena scratch;
+  arena_init(&scratch, 8192);
+  struct extract_issue_definition *definitions = NULL;
+  size_t definition_capacity = 0, definition_count = 0;
+  struct extract_issue_keyword *keywords = NULL;
+  size_t keyword_capacity = 0, keyword_count = 0;
+  const char **keyword_slugs = NULL;
+  size_t slug_capacity = 0;
+  int result = -1;
+  memset(&keywords_reader, 0, sizeof(keywords_reader));
+  if (tsv_open(&reader, "issues.tsv", "slug\tparent\tname\tdescription",
+               b->error, b->error_size) != 0) {
+    return -1;
+  }
+  int row;
+  while ((row = tsv_next(&reader, 2, b->error, b->error_size)) == 1) {
+    if (grow((void **)&definitions, &definition_capacity, definition_count,
+             sizeof(*definitions)) != 0) {
+      goto cleanup;
+    }
+    struct extract_issue_definition *definition =
+        &definitions[definition_count++];
+    memset(definition, 0, sizeof(*definition));
+    definition->slug = arena_strdup(&scratch, reader.fields[0]);
+    definition->parent =
+        reader.fields[1][0] ? arena_strdup(&scratch, reader.fields[1]) : NULL;
+  }
+  if (row < 0) {
+    goto cleanup;
+  }
+  if (tsv_open(&keywords_reader, "issue_keywords.tsv",
+               "slug\tkeyword\tstrength", b->error, b->error_size) != 0) {
+    goto cleanup;
+  }
+  while ((row = tsv_next(&keywords_reader, 3, b->error, b->error_size)) == 1) {
+    if (grow((void **)&keywords, &keyword_capacity, keyword_count,
+             sizeof(*keywords)) != 0 ||
+        grow((void **)&keyword_slugs, &slug_capacity, keyword_count,
+             sizeof(*keyword_slugs)) != 0) {
+      goto cleanup;
+    }
+    keyword_slugs[keyword_count] =
+        arena_strdup(&scratch, keywords_reader.fields[0]);
+    keywords[keyword_count].keyword =
+        arena_strdup(&scratch, keywords_reader.fields[1]);
+    keywords[keyword_count].weak =
+        strcmp(keywords_reader.fields[2], "weak") == 0;
+    keyword_count++;
+  }
+  if (row < 0) {
+    goto cleanup;
+  }
+  /* Group the keywords by issue: sort-free, one pass per issue. */
+  struct extract_issue_keyword *grouped =
+      arena_alloc(&scratch, (keyword_count + 1) * sizeof(*grouped));
+  if (grouped == NULL) {
+    goto cleanup;
+  }
+  size_t used = 0;
+  for (size_t i = 0; i < definition_count; i++) {
+    definitions[i].keywords = grouped + used;
+    for (size_t k = 0; k < keyword_count; k++) {
+      if (strcmp(keyword_slugs[k], definitions[i].slug) == 0) {
+        grouped[used++] = keywords[k];
+        definitions[i].keyword_count++;
+      }
+    }
+  }
+  for (size_t k = 0; k < keyword_count; k++) {
+    int known = 0;
+    for (size_t i = 0; i < definition_count; i++) {
+      known |= strcmp(keyword_slugs[k], definitions[i].slug) == 0;
+    }
+    if (!known) {
+      set_error(b->error, b->error_size, "issue_keywords.tsv: unknown issue %s",
+                keyword_slugs[k]);
+      goto cleanup;
+    }
+  }
+  result = extract_lexicon_set_issues(b->lexicon, definitions, definition_count,
+                                      b->error, b->error_size);
+cleanup:
+  tsv_close(&reader);
+  tsv_close(&keywords_reader);
+  free(definitions);
+  free(keywords);
+  free(keyword_slugs);
+  arena_free(&scratch);
+  return result;
+}
+
+/* ---- the lexicon ----------------------------------------------------------
+ */
+
+struct extract_lexicon *extract_lexicon_load_embedded(char *error,
+                                                      size_t error_size) {
+  char scratch[1];
+  if (error == NULL || error_size == 0) {
+    error = scratch;
+    error_size = sizeof(scratch);
+  }
+  error[0] = '\0';
+  struct extract_lexicon *lexicon = calloc(1, sizeof(*lexicon));
+  if (lexicon == NULL) {
+    set_error(error, error_size, "out of memory");
+    return NULL;
+  }
+  arena_init(&lexicon->arena, 64 * 1024);
+  arena_init(&lexicon->issue_arena, 4096);
+  struct builder b = {
+      .lexicon = lexicon, .error = error, .error_size = error_size};
+  /* Roles first: office holders' roles are classified with them. */
+  if (load_roles(&b) != 0 || load_gazetteer(&b) != 0 || load_people(&b) != 0 ||
+      load_cues(&b) != 0 || load_stance(&b) != 0 ||
+      load_function_words(&b) != 0 || load_abbreviations(&b) != 0 ||
+      load_calendar(&b) != 0 || load_cameo(&b) != 0 ||
+      load_boilerplate(&b) != 0 || load_issues(&b) != 0) {
+    goto fail;
+  }
+  lexicon->parties = to_arena(&lexicon->arena, b.parties, lexicon->party_count,
+                              sizeof(*b.parties));
+  b.parties = NULL;
+  lexicon->aliases = to_arena(&lexicon->arena, b.aliases, lexicon->alias_count,
+                              sizeof(*b.aliases));
+  b.aliases = NULL;
+  if (lexicon->parties == NULL || lexicon->aliases == NULL) {
+    set_error(error, error_size, "out of memory");
+    goto fail;
+  }
+  UErrorCode status = U_ZERO_ERROR;
+  lexicon->sentence_template =
+      ubrk_open(UBRK_SENTENCE, "en@ss=standard", NULL, 0, &status);
+  if (U_FAILURE(status)) {
+    set_error(error, error_size, "ICU sentence breaker: %s",
+              u_errorName(status));
+    goto fail;
+  }
+  return lexicon;
+fail:
+  if (error[0] == '\0') {
+    set_error(error, error_size, "out of memory while loading the lexicons");
+  }
+  free(b.parties);
+  free(b.aliases);
+  extract_lexicon_free(lexicon);
+  return NULL;
+}
+
+void extract_lexicon_free(struct extract_lexicon *lexicon) {
+  if (lexicon == NULL) {
+    return;
+  }
+  for (size_t i = 0; i < lexicon->boilerplate_count; i++) {
+    pcre2_code_free(lexicon->boilerplate[i].pattern);
+  }
+  free(lexicon->boilerplate);
+  free_issues(lexicon->issues, lexicon->issue_count);
+  if (lexicon->sentence_template != NULL) {
+    ubrk_close(lexicon->sentence_template);
+  }
+  map_free(&lexicon->alias_map);
+  map_free(&lexicon->role_map);
+  map_free(&lexicon->cue_map);
+  map_free(&lexicon->stance_map);
+  map_free(&lexicon->word_classes);
+  map_free(&lexicon->abbreviations);
+  map_free(&lexicon->calendar);
+  arena_free(&lexicon->issue_arena);
+  arena_free(&lexicon->arena);
+  free(lexicon);
+}
