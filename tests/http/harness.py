@@ -99,8 +99,8 @@ def _with_dbname(url, dbname):
         parts = urllib.parse.urlsplit(url)
         query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
         query = [(k, v) for (k, v) in query if k != "dbname"]
-        return urllib.parse.urlunsplit(
-            (parts.scheme, parts.netloc, "/" + dbname, urllib.parse.urlencode(query, safe="/"), ""))
+        qs = urllib.parse.urlencode(query, safe="/")
+        return f"{parts.scheme}://{parts.netloc}/{dbname}" + (f"?{qs}" if qs else "")
     return f"{url} dbname={dbname}"
 
 

@@ -87,7 +87,6 @@ class ArticlePatchDelete(ApiTest):
 
     def test_invalid_values(self):
         aid = self.make_article()
-        self.assertProblem(self.patch(f"/articles/{aid}", {"authors": None}), 422, field="authors")
         for patch in ({"published": "2025-02-30"}, {"published": "soon"}, {"updated": "2025-13-01"}):
             with self.subTest(patch=patch):
                 self.assertProblem(self.patch(f"/articles/{aid}", patch), None, statuses=(400, 422),

@@ -114,7 +114,7 @@ class Pagination(ApiTest):
 class QueryValidation(ApiTest):
     def test_unknown_parameter_400(self):
         for path in ("/parties?foo=1", "/issues?kind=state", "/claims?slug=x", "/articles?party=x",
-                     "/parties?LIMIT=5", f"/parties/nope-{uid()}/claims?bogus=1"):
+                     "/parties?LIMIT=5", "/issues/donbas/claims?bogus=1"):
             with self.subTest(path=path):
                 self.assertProblem(self.get(path), 400)
 
