@@ -57,6 +57,7 @@ enum lexicon_stance_kind {
   LEXICON_STANCE_VERB,
   LEXICON_STANCE_NEGATION,
   LEXICON_STANCE_CONDITION,
+  LEXICON_STANCE_NEUTRAL, /* a phrase that only looks like a stance */
 };
 
 /* Classes of function words (a bit set: a word may be in several). */

@@ -81,6 +81,12 @@ static int ends_with_ing(const struct finder *f, size_t i) {
   return t->fold_length > 5 && memcmp(fold + t->fold_length - 3, "ing", 3) == 0;
 }
 
+static int is_calendar(const struct finder *f, size_t i) {
+  const struct token *t = tok(f, i);
+  return lexicon_map_get(&f->lexicon->calendar, f->doc->text + t->start,
+                         t->stem_end - t->start) >= 0;
+}
+
 static const char *text_between(const struct finder *f, size_t first,
                                 size_t last) {
   if (first < last && (word_class(f, first) & LEXICON_WORD_DETERMINER)) {
@@ -137,7 +143,12 @@ static int speaker_from_mention(const struct finder *f, const struct mention *m,
     speaker->text = text_between(f, m->first, speaker->last);
     return 1;
   }
-  if (m->alias_type == LEXICON_ALIAS_SEAT) {
+  if (m->alias_type == LEXICON_ALIAS_SEAT ||
+      (m->alias_type == LEXICON_ALIAS_NAME && m->last - m->first > 1 &&
+       strncmp(entity->name, f->doc->text + tok(f, m->first)->start,
+               strlen(entity->name)) != 0)) {
+    /* A seat or an institution named as such: "the White House", "the U.S.
+       government". */
     speaker->kind = CLAIM_SPEAKER_BODY;
     speaker->text = text_between(f, m->first, m->last);
     return 1;
@@ -208,8 +219,8 @@ static int speaker_before(const struct finder *f, size_t cue, size_t floor,
     }
     if (is_word(f, i) &&
         (ends_with_ly(f, i) || role_at(f, i, limit, NULL) > 0 ||
-         (tok(f, i)->flags & TOKEN_DIGIT))) {
-      continue;
+         (tok(f, i)->flags & TOKEN_DIGIT) || is_calendar(f, i))) {
+      continue; /* "Trump on Sunday confirmed", "Russia has since rejected" */
     }
     if (is_word(f, i) && !(tok(f, i)->flags & TOKEN_UPPER) && j < cue &&
         j + 2 >= cue) {
@@ -326,6 +337,12 @@ static size_t clause_start(const struct finder *f, size_t from,
   if (passive) {
     for (size_t i = cue; i > from && i + 5 > cue; i--) {
       if (is(f, i - 1, ",") && !in_quote(f, i - 1)) {
+        return i;
+      }
+      /* “... a deal,” an offer dismissed by ...: the comma inside the
+         quotation closes the clause too. */
+      if ((tok(f, i - 1)->flags & TOKEN_QUOTE_MARK) && i >= 2 &&
+          is(f, i - 2, ",")) {
         return i;
       }
     }

@@ -713,6 +713,8 @@ static int load_stance(struct builder *b) {
       cue.kind = LEXICON_STANCE_NEGATION;
     } else if (strcmp(f[1], "condition") == 0) {
       cue.kind = LEXICON_STANCE_CONDITION;
+    } else if (strcmp(f[1], "neutral") == 0) {
+      cue.kind = LEXICON_STANCE_NEUTRAL;
     } else {
       set_error(b->error, b->error_size, "stance.tsv:%zu: unknown kind %s",
                 reader.line, f[1]);

@@ -229,8 +229,9 @@ static int match_gazetteer(struct finder *f) {
     }
     enum mention_kind kind = MENTION_PARTY;
     if (f->lexicon->parties[alias->party].kind == LEXICON_PERSON) {
-      kind = alias->type == LEXICON_ALIAS_SURNAME ? MENTION_SURNAME
-                                                  : MENTION_PERSON;
+      kind = alias->type == LEXICON_ALIAS_SURNAME || alias->token_count == 1
+                 ? MENTION_SURNAME
+                 : MENTION_PERSON;
     } else if (alias->type == LEXICON_ALIAS_DEMONYM) {
       kind = MENTION_DEMONYM;
     }
@@ -385,6 +386,13 @@ static void context_after(const struct finder *f, size_t end, size_t limit,
   size_t at = end + 1;
   size_t stop = at + 8 < limit ? at + 8 : limit;
   int affiliation = -1;
+  /* ", with Israeli Prime Minister ..." is not an appositive. */
+  if (at >= limit ||
+      !(f->parties->token_mention[at] >= 0 ||
+        (lexicon_word_class(f->lexicon, f->tokens, at) & LEXICON_WORD_DETERMINER) ||
+        parties_role_at(f->lexicon, f->tokens, at, limit, NULL) > 0)) {
+    return;
+  }
   for (; at < stop; at++) {
     if (is(f, at, ",") || is(f, at, ".")) {
       return;
@@ -685,6 +693,69 @@ static int match_titles(struct finder *f) {
   return 0;
 }
 
+/* A known person is named as the article first writes them in full
+   ("Volodymyr Zelenskyy" where the lexicon says "Zelensky"), or with the
+   article's spelling of the surname; the lexicon's name becomes an alias. */
+static int adopt_article_spelling(struct finder *f) {
+  struct party_set *p = f->parties;
+  for (size_t e = 0; e < p->entity_count; e++) {
+    struct party_entity *entity = &p->entities[e];
+    if (entity->kind != LEXICON_PERSON || entity->lexicon_party < 0) {
+      continue;
+    }
+    const struct mention *full = NULL, *surname = NULL;
+    for (size_t m = 0; m < p->mention_count; m++) {
+      const struct mention *mention = &p->mentions[m];
+      if (mention->entity != (int)e || mention->first >= mention->last) {
+        continue;
+      }
+      if (mention->kind == MENTION_PERSON &&
+          (full == NULL || mention->first < full->first)) {
+        full = mention;
+      } else if (mention->kind == MENTION_SURNAME &&
+                 (surname == NULL || mention->first < surname->first)) {
+        surname = mention;
+      }
+    }
+    const char *canonical = entity->name;
+    const char *name = NULL;
+    if (full != NULL) {
+      name = span_text(f, full->first, full->last);
+    } else if (surname != NULL) {
+      const char *space = strrchr(canonical, ' ');
+      const struct token *first = token_at(f, surname->first);
+      const struct token *last = token_at(f, surname->last - 1);
+      size_t written = last->stem_end - first->start;
+      if (space != NULL) {
+        size_t given = (size_t)(space - canonical) + 1;
+        char *joined = arena_alloc(f->arena, given + written + 1);
+        if (joined == NULL) {
+          return -1;
+        }
+        memcpy(joined, canonical, given);
+        memcpy(joined + given, f->doc->text + first->start, written);
+        name = joined;
+      }
+    }
+    if (name == NULL || strcmp(name, canonical) == 0) {
+      continue;
+    }
+    entity->name = name;
+    /* The written form leaves the aliases; the lexicon's name joins them. */
+    size_t kept = 0;
+    for (size_t a = 0; a < entity->alias_count; a++) {
+      if (strcmp(entity->aliases[a], name) != 0) {
+        entity->aliases[kept++] = entity->aliases[a];
+      }
+    }
+    entity->alias_count = kept;
+    if (entity->alias_count < PARTIES_MAX_ALIASES) {
+      entity->aliases[entity->alias_count++] = canonical;
+    }
+  }
+  return 0;
+}
+
 int parties_speaks_for(const struct party_set *parties, int entity) {
   if (entity < 0) {
     return -1;
@@ -719,7 +790,8 @@ int parties_recognise(const struct extract_lexicon *lexicon,
     f.entity_of_lexicon[i] = -1;
   }
   if (match_gazetteer(&f) != 0 || recognise_people(&f) != 0 ||
-      match_surnames(&f) != 0 || match_titles(&f) != 0) {
+      match_surnames(&f) != 0 || match_titles(&f) != 0 ||
+      adopt_article_spelling(&f) != 0) {
     goto cleanup;
   }
   result = 0;

@@ -70,6 +70,9 @@ static int other_subject(const struct extract_lexicon *lexicon,
       int party = parties_speaks_for(parties, m->entity);
       return party >= 0 && party != claim->party;
     }
+    if (tokens->items[t].flags & TOKEN_QUOTE_MARK) {
+      continue;
+    }
     int classes = lexicon_word_class(lexicon, tokens, t);
     if (classes & LEXICON_WORD_PRONOUN) {
       /* In a direct quotation "he" is someone else than the speaker. */
@@ -135,7 +138,9 @@ enum extract_stance stance_classify(const struct extract_lexicon *lexicon,
       condition = 1;
       continue;
     }
-    if (cue->kind == LEXICON_STANCE_NEGATION) {
+    if (cue->kind == LEXICON_STANCE_NEGATION ||
+        cue->kind == LEXICON_STANCE_NEUTRAL) {
+      i += matched - 1; /* "I have to tell you": no demand */
       continue;
     }
     if (cue->needs_object_then_to && !object_then_to(tokens, i, claim->last)) {
