@@ -389,7 +389,8 @@ static void context_after(const struct finder *f, size_t end, size_t limit,
   /* ", with Israeli Prime Minister ..." is not an appositive. */
   if (at >= limit ||
       !(f->parties->token_mention[at] >= 0 ||
-        (lexicon_word_class(f->lexicon, f->tokens, at) & LEXICON_WORD_DETERMINER) ||
+        (lexicon_word_class(f->lexicon, f->tokens, at) &
+         LEXICON_WORD_DETERMINER) ||
         parties_role_at(f->lexicon, f->tokens, at, limit, NULL) > 0)) {
     return;
   }

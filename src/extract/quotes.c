@@ -197,7 +197,9 @@ int quotes_find(const struct text_doc *doc, struct quote **quotes,
       break; /* inner unclosed marks of an outer one are not kept */
     }
   }
-  qsort(list.items, list.count, sizeof(*list.items), compare_start);
+  if (list.count > 1) {
+    qsort(list.items, list.count, sizeof(*list.items), compare_start);
+  }
   *quotes = list.items;
   *count = list.count;
   return 0;
