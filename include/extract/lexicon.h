@@ -115,8 +115,6 @@ struct lexicon_role {
 struct lexicon_issue {
   const char *slug;
   const char *parent; /* NULL at the top level */
-  pcre2_code *strong; /* NULL when it has no keywords */
-  pcre2_code *weak;
 };
 
 struct lexicon_boilerplate {
@@ -130,6 +128,9 @@ struct lexicon_map {
   int *values;
   size_t capacity; /* a power of two */
   size_t count;
+  /* First word of every key -> the most words of a key starting with it,
+     so that phrase look-ups stop at once on words that start none. */
+  struct lexicon_map *heads;
 };
 
 /* Returns the value stored for key[0..length), or -1. */
@@ -165,6 +166,10 @@ struct extract_lexicon {
      their compiled patterns (freed with the lexicon). */
   struct lexicon_issue *issues;
   size_t issue_count;
+  /* Issue keywords as folded phrases -> issue index; [0] strong, [1] weak.
+     A keyword listed under two issues belongs to the first. */
+  struct lexicon_map *issue_keywords[2];
+  int issue_keyword_max_tokens[2];
   struct arena issue_arena;
   UBreakIterator *sentence_template; /* cloned per article, never iterated */
 };

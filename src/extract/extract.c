@@ -192,8 +192,7 @@ static int build_claims(struct extract_result *result, struct arena *arena,
                         const struct text_doc *doc, const char *bytes,
                         const struct token_list *tokens,
                         const struct party_set *parties,
-                        const struct claim_list *claims,
-                        pcre2_match_data *match) {
+                        const struct claim_list *claims) {
   result->claims =
       arena_alloc(arena, (claims->count + 1) * sizeof(*result->claims));
   if (result->claims == NULL) {
@@ -216,9 +215,8 @@ static int build_claims(struct extract_result *result, struct arena *arena,
     out->party = (char *)parties->entities[claim->party].name;
     out->quote = claim->quote != 0;
     size_t found[MAX_CLAIM_ISSUES];
-    size_t issue_count =
-        issues_detect(lexicon, doc->text, claim->start, claim->end, match,
-                      found, MAX_CLAIM_ISSUES);
+    size_t issue_count = issues_detect(lexicon, tokens, claim->first,
+                                       claim->last, found, MAX_CLAIM_ISSUES);
     /* A claim with no keyword of its own that follows on from the previous
        one ("it", "that effort", a continued quotation) shares its issues. */
     if (issue_count == 0 && previous_issue_count > 0 &&
@@ -297,7 +295,6 @@ int extract_article(const struct extract_lexicon *lexicon, const char *bytes,
   tokens_init(&tokens);
   struct party_set parties = {0};
   struct claim_list claims = {0};
-  pcre2_match_data *match = NULL;
   struct extract_result *result = calloc(1, sizeof(*result));
   struct arena *arena = malloc(sizeof(*arena));
   status = EXTRACT_ERROR_MEMORY;
@@ -335,15 +332,13 @@ int extract_article(const struct extract_lexicon *lexicon, const char *bytes,
     }
   }
   mark_quotes(&tokens, quotes, quote_count);
-  match = pcre2_match_data_create(2, NULL);
-  if (match == NULL ||
-      parties_recognise(lexicon, &doc, &tokens, arena, &parties) != 0 ||
+  if (parties_recognise(lexicon, &doc, &tokens, arena, &parties) != 0 ||
       claims_attribute(lexicon, &doc, &tokens, sentences, sentence_count,
                        &parties, arena, &claims) != 0 ||
       copy_article(result, arena, &doc) != 0 ||
       build_parties(result, arena, &parties) != 0 ||
       build_claims(result, arena, lexicon, &doc, bytes, &tokens, &parties,
-                   &claims, match) != 0) {
+                   &claims) != 0) {
     goto cleanup;
   }
   status = EXTRACT_OK;
@@ -351,7 +346,6 @@ cleanup:
   if (status == EXTRACT_ERROR_MEMORY) {
     snprintf(error, error_size, "out of memory");
   }
-  pcre2_match_data_free(match);
   claim_list_free(&claims);
   party_set_free(&parties);
   tokens_free(&tokens);

@@ -1,29 +1,47 @@
-/* Matches the issue catalogue's keyword patterns in a claim's text. */
+/* Finds the catalogue's issue keywords among a claim's tokens. */
 #include "extract/issues.h"
 
-static int occurs(pcre2_code *pattern, const char *text, size_t start,
-                  size_t end, pcre2_match_data *match) {
-  if (pattern == NULL) {
+#include <string.h>
+
+static size_t scan(const struct lexicon_map *map, int max_tokens,
+                   const struct token_list *tokens, size_t first, size_t last,
+                   unsigned char *seen, size_t issue_count) {
+  size_t found = 0;
+  if (map == NULL) {
     return 0;
   }
-  return pcre2_match(pattern, (PCRE2_SPTR)text + start, end - start, 0,
-                     PCRE2_NO_UTF_CHECK, match, NULL) >= 0;
+  for (size_t i = first; i < last; i++) {
+    size_t matched = 0;
+    int issue = lexicon_longest(map, max_tokens, tokens, i, last, &matched);
+    if (issue < 0 || (size_t)issue >= issue_count) {
+      continue;
+    }
+    if (!seen[issue]) {
+      seen[issue] = 1;
+      found++;
+    }
+    i += matched - 1;
+  }
+  return found;
 }
 
-size_t issues_detect(const struct extract_lexicon *lexicon, const char *text,
-                     size_t start, size_t end, pcre2_match_data *match,
+size_t issues_detect(const struct extract_lexicon *lexicon,
+                     const struct token_list *tokens, size_t first, size_t last,
                      size_t *out, size_t out_size) {
+  unsigned char seen[1024];
+  size_t issue_count =
+      lexicon->issue_count < sizeof(seen) ? lexicon->issue_count : sizeof(seen);
+  memset(seen, 0, issue_count);
+  size_t found =
+      scan(lexicon->issue_keywords[0], lexicon->issue_keyword_max_tokens[0],
+           tokens, first, last, seen, issue_count);
+  if (found == 0) {
+    scan(lexicon->issue_keywords[1], lexicon->issue_keyword_max_tokens[1],
+         tokens, first, last, seen, issue_count);
+  }
   size_t count = 0;
-  for (size_t i = 0; i < lexicon->issue_count && count < out_size; i++) {
-    if (occurs(lexicon->issues[i].strong, text, start, end, match)) {
-      out[count++] = i;
-    }
-  }
-  if (count > 0) {
-    return count;
-  }
-  for (size_t i = 0; i < lexicon->issue_count && count < out_size; i++) {
-    if (occurs(lexicon->issues[i].weak, text, start, end, match)) {
+  for (size_t i = 0; i < issue_count && count < out_size; i++) {
+    if (seen[i]) {
       out[count++] = i;
     }
   }

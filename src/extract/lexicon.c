@@ -87,6 +87,10 @@ static int map_grow(struct lexicon_map *map) {
 }
 
 static void map_free(struct lexicon_map *map) {
+  if (map->heads != NULL) {
+    map_free(map->heads);
+    free(map->heads);
+  }
   free(map->keys);
   free(map->values);
   memset(map, 0, sizeof(*map));
@@ -119,10 +123,45 @@ int lexicon_map_get(const struct lexicon_map *map, const char *key,
   return map->values[slot];
 }
 
+static int map_insert(struct lexicon_map *map, struct arena *arena,
+                      const char *key, int value, int *existing,
+                      int note_heads);
+static void map_set(struct lexicon_map *map, const char *key, int value);
+
+/* Records the first word of a new key and its word count in map->heads. */
+static int map_note_head(struct lexicon_map *map, struct arena *arena,
+                         const char *key) {
+  if (map->heads == NULL) {
+    map->heads = calloc(1, sizeof(*map->heads));
+    if (map->heads == NULL) {
+      return -1;
+    }
+  }
+  int words = 1;
+  for (const char *p = key; *p != '\0'; p++) {
+    words += *p == ' ';
+  }
+  const char *space = strchr(key, ' ');
+  size_t length = space ? (size_t)(space - key) : strlen(key);
+  char head[256];
+  if (length >= sizeof(head)) {
+    return 0;
+  }
+  memcpy(head, key, length);
+  head[length] = '\0';
+  int existing = 0;
+  int put = map_insert(map->heads, arena, head, words, &existing, 0);
+  if (put == 0 && existing < words) {
+    map_set(map->heads, head, words);
+  }
+  return put < 0 ? -1 : 0;
+}
+
 /* Inserts key (copied into arena) unless present. Returns 1 when inserted, 0
    when the key was already there (*existing = its value), -1 on failure. */
-static int map_put(struct lexicon_map *map, struct arena *arena,
-                   const char *key, int value, int *existing) {
+static int map_insert(struct lexicon_map *map, struct arena *arena,
+                      const char *key, int value, int *existing,
+                      int note_heads) {
   if ((map->count + 1) * 2 > map->capacity && map_grow(map) != 0) {
     return -1;
   }
@@ -141,7 +180,15 @@ static int map_put(struct lexicon_map *map, struct arena *arena,
   map->keys[slot] = copy;
   map->values[slot] = value;
   map->count++;
+  if (note_heads && map_note_head(map, arena, copy) != 0) {
+    return -1;
+  }
   return 1;
+}
+
+static int map_put(struct lexicon_map *map, struct arena *arena,
+                   const char *key, int value, int *existing) {
+  return map_insert(map, arena, key, value, existing, 1);
 }
 
 static void map_set(struct lexicon_map *map, const char *key, int value) {
@@ -157,6 +204,18 @@ int lexicon_longest(const struct lexicon_map *map, int max_tokens,
   char key[KEY_SIZE];
   size_t available = limit > first ? limit - first : 0;
   size_t most = (size_t)max_tokens < available ? (size_t)max_tokens : available;
+  if (most == 0 || map->heads == NULL) {
+    return -1;
+  }
+  const struct token *head = &tokens->items[first];
+  int longest =
+      lexicon_map_get(map->heads, tokens_fold(tokens, head), head->fold_length);
+  if (longest < 0) {
+    return -1;
+  }
+  if ((size_t)longest < most) {
+    most = (size_t)longest;
+  }
   for (size_t n = most; n >= 1; n--) {
     int length = tokens_join_key(tokens, first, n, key, sizeof(key));
     if (length < 0) {
@@ -962,91 +1021,14 @@ cleanup:
 /* ---- issues ---------------------------------------------------------------
  */
 
-static void free_issues(struct lexicon_issue *issues, size_t count) {
-  for (size_t i = 0; i < count; i++) {
-    pcre2_code_free(issues[i].strong);
-    pcre2_code_free(issues[i].weak);
-  }
-}
-
-/* Appends keyword to pattern as a literal, white space matching any run of
-   white space. Returns the new length or -1 when it does not fit. */
-static int append_literal(char *pattern, size_t length, size_t size,
-                          const char *keyword) {
-  for (const char *p = keyword; *p != '\0'; p++) {
-    const char *piece;
-    char one[3] = {0};
-    if (*p == ' ') {
-      piece = "\\s+";
-      while (p[1] == ' ') {
-        p++;
-      }
-    } else if (strchr("\\^$.[]|()?*+{}-#", *p) != NULL) {
-      one[0] = '\\';
-      one[1] = *p;
-      piece = one;
-    } else if (*p == '\'') {
-      piece = "['\xE2\x80\x99]";
-    } else {
-      one[0] = *p;
-      piece = one;
+static void free_keyword_maps(struct lexicon_map *maps[2]) {
+  for (int k = 0; k < 2; k++) {
+    if (maps[k] != NULL) {
+      map_free(maps[k]);
+      free(maps[k]);
+      maps[k] = NULL;
     }
-    size_t n = strlen(piece);
-    if (length + n + 1 >= size) {
-      return -1;
-    }
-    memcpy(pattern + length, piece, n);
-    length += n;
   }
-  pattern[length] = '\0';
-  return (int)length;
-}
-
-static pcre2_code *
-compile_keywords(const struct extract_issue_definition *issue, bool weak,
-                 char *error, size_t error_size) {
-  size_t size = 64;
-  for (size_t i = 0; i < issue->keyword_count; i++) {
-    size += strlen(issue->keywords[i].keyword) * 6 + 4;
-  }
-  char *pattern = malloc(size);
-  if (pattern == NULL) {
-    set_error(error, error_size, "out of memory");
-    return NULL;
-  }
-  static const char head[] = "(?<![\\p{L}\\p{N}])(?:";
-  static const char tail[] = ")(?![\\p{L}\\p{N}])";
-  size_t length = strlen(head);
-  memcpy(pattern, head, length);
-  size_t added = 0;
-  for (size_t i = 0; i < issue->keyword_count; i++) {
-    if (issue->keywords[i].weak != weak ||
-        issue->keywords[i].keyword[0] == '\0') {
-      continue;
-    }
-    if (added > 0) {
-      pattern[length++] = '|';
-    }
-    int n = append_literal(pattern, length, size, issue->keywords[i].keyword);
-    if (n < 0) {
-      free(pattern);
-      set_error(error, error_size, "keyword too long");
-      return NULL;
-    }
-    length = (size_t)n;
-    added++;
-  }
-  pcre2_code *compiled = NULL;
-  if (added > 0) {
-    memcpy(pattern + length, tail, sizeof(tail));
-    length += sizeof(tail) - 1;
-    compiled =
-        compile_pattern(pattern, length, PCRE2_CASELESS, error, error_size);
-  } else {
-    error[0] = '\0';
-  }
-  free(pattern);
-  return compiled;
 }
 
 int extract_lexicon_set_issues(struct extract_lexicon *lexicon,
@@ -1061,10 +1043,12 @@ int extract_lexicon_set_issues(struct extract_lexicon *lexicon,
   error[0] = '\0';
   struct arena arena;
   arena_init(&arena, 4096);
+  struct lexicon_map *maps[2] = {calloc(1, sizeof(struct lexicon_map)),
+                                 calloc(1, sizeof(struct lexicon_map))};
+  int max_tokens[2] = {0, 0};
   struct lexicon_issue *table =
       arena_alloc(&arena, (issue_count + 1) * sizeof(*table));
-  size_t built = 0;
-  if (table == NULL) {
+  if (table == NULL || maps[0] == NULL || maps[1] == NULL) {
     set_error(error, error_size, "out of memory");
     goto fail;
   }
@@ -1077,31 +1061,49 @@ int extract_lexicon_set_issues(struct extract_lexicon *lexicon,
     table[i].parent = issues[i].parent && issues[i].parent[0]
                           ? arena_strdup(&arena, issues[i].parent)
                           : NULL;
-    built = i + 1;
-    table[i].strong = compile_keywords(&issues[i], false, error, error_size);
-    if (table[i].strong == NULL && error[0] != '\0') {
-      goto fail;
-    }
-    table[i].weak = compile_keywords(&issues[i], true, error, error_size);
-    if (table[i].weak == NULL && error[0] != '\0') {
-      goto fail;
-    }
     if (table[i].slug == NULL ||
         (issues[i].parent && issues[i].parent[0] && table[i].parent == NULL)) {
       set_error(error, error_size, "out of memory");
       goto fail;
     }
+    for (size_t k = 0; k < issues[i].keyword_count; k++) {
+      const struct extract_issue_keyword *keyword = &issues[i].keywords[k];
+      if (keyword->keyword == NULL) {
+        continue;
+      }
+      char key[KEY_SIZE];
+      int tokens = tokens_phrase_key(keyword->keyword, strlen(keyword->keyword),
+                                     key, sizeof(key));
+      if (tokens == 0) {
+        continue; /* blank keyword */
+      }
+      if (tokens < 0 || tokens > LEXICON_MAX_PHRASE_TOKENS) {
+        set_error(error, error_size, "issue %s: keyword \"%.40s\" is too long",
+                  issues[i].slug, keyword->keyword);
+        goto fail;
+      }
+      int strength = keyword->weak ? 1 : 0;
+      if (map_put(maps[strength], &arena, key, (int)i, NULL) < 0) {
+        set_error(error, error_size, "out of memory");
+        goto fail;
+      }
+      if (tokens > max_tokens[strength]) {
+        max_tokens[strength] = tokens;
+      }
+    }
   }
-  free_issues(lexicon->issues, lexicon->issue_count);
+  free_keyword_maps(lexicon->issue_keywords);
   arena_free(&lexicon->issue_arena);
   lexicon->issue_arena = arena;
   lexicon->issues = table;
   lexicon->issue_count = issue_count;
+  for (int k = 0; k < 2; k++) {
+    lexicon->issue_keywords[k] = maps[k];
+    lexicon->issue_keyword_max_tokens[k] = max_tokens[k];
+  }
   return 0;
 fail:
-  if (table != NULL) {
-    free_issues(table, built);
-  }
+  free_keyword_maps(maps);
   arena_free(&arena);
   return -1;
 }
@@ -1265,7 +1267,7 @@ void extract_lexicon_free(struct extract_lexicon *lexicon) {
     pcre2_code_free(lexicon->boilerplate[i].pattern);
   }
   free(lexicon->boilerplate);
-  free_issues(lexicon->issues, lexicon->issue_count);
+  free_keyword_maps(lexicon->issue_keywords);
   if (lexicon->sentence_template != NULL) {
     ubrk_close(lexicon->sentence_template);
   }

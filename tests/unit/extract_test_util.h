@@ -2,10 +2,14 @@
 #ifndef PARLEY_TESTS_EXTRACT_TEST_UTIL_H
 #define PARLEY_TESTS_EXTRACT_TEST_UTIL_H
 
-#include <cmocka.h>
+/* cmocka needs these first. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
