@@ -157,6 +157,22 @@ class ETags(ApiTest):
                 head = self.request("HEAD", path, headers={"If-None-Match": etag})
                 self.assertEqual(head.status, 304)
 
+    def test_etag_same_across_instances(self):
+        paths = self.records()
+        other = self.env.start_server(name="etag")
+        try:
+            for path in paths:
+                with self.subTest(path=path):
+                    a = self.get(path)
+                    b = self.get(path, server=other)
+                    self.assertEqual((a.status, b.status), (200, 200))
+                    self.assertEqual(a.headers.get("etag"), b.headers.get("etag"))
+                    self.assertEqual(self.get(path, server=other, headers={"If-None-Match": a.headers["etag"]}).status,
+                                     304)
+        finally:
+            other.stop()
+            self.env.servers.remove(other)
+
     def test_etag_changes_after_patch(self):
         p = self.make_party()
         path = f"/parties/{p['slug']}"
