@@ -1,0 +1,19 @@
+/* The HTTP API of Parley: its routing table and its start-up wiring. */
+#ifndef PARLEY_API_API_H
+#define PARLEY_API_API_H
+
+#include "db/pool.h"
+#include "http/daemon.h"
+#include "http/router.h"
+
+/* The routing table, ending with a NULL pattern. */
+extern const struct route api_routes[];
+
+/* Wires the handlers to their pool and daemon (for readiness). */
+void api_init(struct db_pool *pool);
+void api_set_daemon(struct http_daemon *daemon);
+
+/* The bearer-key check for writes (an http_authorize). */
+int api_authorize(struct request *request, const char *key);
+
+#endif

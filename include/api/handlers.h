@@ -1,0 +1,44 @@
+/* Route handlers, one group per resource file in src/api/. */
+#ifndef PARLEY_API_HANDLERS_H
+#define PARLEY_API_HANDLERS_H
+
+#include "http/request.h"
+
+void parties_list_handler(struct request *request);
+void parties_create_handler(struct request *request);
+void parties_read_handler(struct request *request);
+void parties_patch_handler(struct request *request);
+void parties_delete_handler(struct request *request);
+void parties_claims_handler(struct request *request);
+
+void issues_list_handler(struct request *request);
+void issues_create_handler(struct request *request);
+void issues_read_handler(struct request *request);
+void issues_patch_handler(struct request *request);
+void issues_delete_handler(struct request *request);
+void issues_claims_handler(struct request *request);
+
+void claims_list_handler(struct request *request);
+void claims_create_handler(struct request *request);
+void claims_read_handler(struct request *request);
+void claims_patch_handler(struct request *request);
+void claims_delete_handler(struct request *request);
+
+void articles_list_handler(struct request *request);
+void articles_read_handler(struct request *request);
+void articles_patch_handler(struct request *request);
+void articles_delete_handler(struct request *request);
+void articles_claims_handler(struct request *request);
+
+void service_healthz_handler(struct request *request);
+void service_readyz_handler(struct request *request);
+void service_openapi_handler(struct request *request);
+
+/* Shared query-parameter tables of claim lists (claims.c). */
+#include "http/request.h"
+extern const struct query_param claims_list_params[];
+extern const size_t claims_list_param_count;
+/* Copies the claims parameters less the one named `without`. */
+size_t claims_params_without(const char *without, struct query_param *out);
+
+#endif

@@ -1,0 +1,78 @@
+/* Generic handlers for the four record resources: read, list, create, merge
+ * patch and delete, each parametrised by a resource descriptor. The
+ * per-resource files supply the descriptor and thin route handlers. */
+#ifndef PARLEY_API_RESOURCE_H
+#define PARLEY_API_RESOURCE_H
+
+#include "api/fields.h"
+#include "db/pool.h"
+#include "db/records.h"
+#include "http/request.h"
+
+#include <jansson.h>
+
+/* A positive outcome of a transaction body: the client's mistake, already
+   turned into a problem response. */
+#define API_CLIENT_PROBLEM 2
+
+enum resource_key { KEY_SLUG, KEY_ID };
+
+struct resource {
+  const char *name;      /* "party", for messages */
+  const char *path;      /* "/parties", for Location and Link */
+  enum resource_key key; /* how records are addressed */
+  enum problem not_found;
+  const struct field *fields;
+  size_t field_count;
+  const struct list_spec *list;
+  const struct query_param *list_params; /* limit, cursor, sort, filters */
+  size_t list_param_count;
+
+  int (*fetch)(struct db_conn *conn, const char *key, bool lock,
+               json_t **record);
+  /* Inserts; writes the new record's key to `key` (slug or id). */
+  int (*insert)(struct db_conn *conn, const char *const *values, char *key,
+                size_t key_size);
+  int (*update)(struct db_conn *conn, const char *key,
+                const char *const *values);
+  int (*remove)(struct db_conn *conn, const char *key);
+  /* Checks the references of a complete body inside the write transaction;
+     appends to errors and returns false when one is unknown. */
+  bool (*references_valid)(struct db_conn *conn, const json_t *body,
+                           const char *own_key, json_t *errors);
+};
+
+/* The shared database pool, set once at start-up. */
+void api_set_pool(struct db_pool *pool);
+
+/* Runs `body` with a pooled connection: in one transaction when
+   `transaction`, else as it is; retries once on a connection found broken.
+   Answers 503 itself when the database is unreachable and returns
+   DB_UNAVAILABLE then. */
+int api_with_connection(struct request *request, db_transaction_body *body,
+                        void *closure, bool transaction);
+
+/* Maps a failed database outcome to a problem response. `deleting` makes a
+   foreign-key violation a 409 (still referenced) instead of a 422. */
+void api_answer_failure(struct request *request, struct db_conn *conn,
+                        int outcome, bool deleting);
+
+void resource_read(struct request *request, const struct resource *resource);
+void resource_list(struct request *request, const struct resource *resource);
+void resource_create(struct request *request, const struct resource *resource);
+void resource_patch(struct request *request, const struct resource *resource);
+void resource_delete(struct request *request, const struct resource *resource);
+
+/* A list of claims restricted by a path record, e.g. /parties/{slug}/claims:
+   `exists` checks the path record (404 `not_found` when absent) and the
+   claims filter `filter_index` gets its key. */
+void resource_claims_of(struct request *request,
+                        const struct query_param *params, size_t param_count,
+                        enum resource_key key_kind,
+                        int (*exists)(struct db_conn *, const char *),
+                        enum problem not_found, int filter_index);
+
+/* True for a decimal id from 1 to 2^63-1 without sign or leading zero. */
+bool api_id_is_valid(const char *text);
+
+#endif

@@ -1,0 +1,31 @@
+/* Service configuration read from the environment, validated at start-up. */
+#ifndef PARLEY_COMMON_CONFIG_H
+#define PARLEY_COMMON_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct config {
+  char *database_url;            /* DATABASE_URL; owned */
+  unsigned port;                 /* PORT, 0..65535 (0 picks a free port) */
+  char *cors_origins;            /* PARLEY_CORS_ORIGINS: "*" or a comma list */
+  size_t body_limit;             /* PARLEY_BODY_LIMIT bytes */
+  unsigned threads;              /* PARLEY_THREADS: MHD worker threads */
+  unsigned pool_size;            /* PARLEY_DB_POOL: database connections */
+  unsigned statement_timeout_ms; /* PARLEY_STATEMENT_TIMEOUT_MS */
+  unsigned connection_timeout_s; /* PARLEY_CONNECTION_TIMEOUT: idle clients */
+  unsigned drain_seconds;        /* PARLEY_DRAIN_SECONDS: shutdown deadline */
+  int log_level;                 /* PARLEY_LOG_LEVEL */
+};
+
+/* Fills `config` from the environment (call before starting threads).
+   Returns 0, or -1 with a message naming the variable in `error`. */
+int config_from_environment(struct config *config, char *error,
+                            size_t error_size);
+void config_release(struct config *config);
+
+/* The default DATABASE_URL when none is given: the project's own cluster. */
+#define CONFIG_DEFAULT_DATABASE_URL                                            \
+  "postgresql:///parley?host=/tmp/parley-pg&port=55432&user=postgres"
+
+#endif

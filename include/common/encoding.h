@@ -1,0 +1,28 @@
+/* Hashing, randomness and the text encodings of keys, ETags and cursors. */
+#ifndef PARLEY_COMMON_ENCODING_H
+#define PARLEY_COMMON_ENCODING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SHA256_BYTES 32
+
+void sha256_digest(const void *data, size_t length,
+                   unsigned char digest[SHA256_BYTES]);
+/* Writes 2 * length lowercase hex digits and a NUL to `out`. */
+void hex_encode(const unsigned char *bytes, size_t length, char *out);
+/* Fills `buffer` from the system's CSPRNG; returns 0 or -1. */
+int random_bytes(void *buffer, size_t length);
+/* Compares in time that depends on `length` only. */
+bool equal_constant_time(const void *a, const void *b, size_t length);
+
+/* Base64url without padding. encode writes a NUL-terminated string into
+   `out` of at least base64url_encoded_size(length) bytes. decode returns the
+   decoded length, or -1 on a character outside the alphabet or a bad
+   length, writing at most `out_size` bytes. */
+size_t base64url_encoded_size(size_t length);
+void base64url_encode(const unsigned char *bytes, size_t length, char *out);
+long base64url_decode(const char *text, size_t length, unsigned char *out,
+                      size_t out_size);
+
+#endif

@@ -1,0 +1,106 @@
+/* Rows to JSON records, and keyset-paginated lists with filters and sorts.
+ *
+ * Jansson: record_from_row and list_run return new references owned by the
+ * caller. List SQL is assembled only from the fragments of a list_spec, so
+ * every value stays a parameter; each combination of filters is its own
+ * named prepared statement. */
+#ifndef PARLEY_DB_RECORDS_H
+#define PARLEY_DB_RECORDS_H
+
+#include "db/pool.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* SQL for a timestamp rendered as RFC 3339 UTC with microseconds. */
+#define RECORD_TIMESTAMP(column)                                               \
+  "to_char(" column " AT TIME ZONE 'UTC', "                                    \
+  "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#define RECORD_DATE(column) "to_char(" column ", 'YYYY-MM-DD')"
+
+enum column_type {
+  COLUMN_INTEGER,
+  COLUMN_TEXT,
+  COLUMN_BOOLEAN,
+  COLUMN_JSON, /* JSON text made by PostgreSQL, e.g. to_json(array) */
+};
+
+struct column {
+  const char *name;
+  enum column_type type;
+};
+
+/* Renders one row (first `count` columns) as a JSON object; NULL columns
+   become null. Returns NULL if a JSON column does not parse. */
+json_t *record_from_row(const PGresult *result, int row,
+                        const struct column *columns, size_t count);
+
+/* Runs a statement expected to give at most one row and renders it:
+   DB_OK with *record set, DB_NOT_FOUND, or a failure. */
+int record_fetch(struct db_conn *conn, const struct db_statement *statement,
+                 int count, const char *const *values,
+                 const struct column *columns, size_t column_count,
+                 json_t **record);
+
+/* Runs a statement for its effect: DB_OK when it touched a row,
+   DB_NOT_FOUND when it touched none, or a failure. When `first_value` is
+   not NULL it receives a copy of the first column of the first row
+   (RETURNING), of at most `size` bytes. */
+int record_execute(struct db_conn *conn, const struct db_statement *statement,
+                   int count, const char *const *values, char *first_value,
+                   size_t size);
+
+#define LIST_MAX_FILTERS 12
+
+/* A filter: the query parameter it serves and a condition in which "$?"
+   stands for its parameter (it may appear more than once). */
+struct list_filter {
+  const char *param;
+  const char *condition;
+};
+
+/* A sort: its name in ?sort=, the key expression and its type, and the
+   direction. Ties break on the id in the same direction. */
+struct list_sort {
+  const char *name;
+  const char *key;
+  const char *key_type;
+  bool descending;
+};
+
+struct list_spec {
+  const char *resource; /* prefix of statement names */
+  const char *select;   /* "SELECT <columns>" */
+  const char *from;     /* " FROM ... JOIN ..." without WHERE */
+  const char *id;       /* the id column, e.g. "c.id" */
+  const struct column *columns;
+  size_t column_count;
+  const struct list_filter *filters;
+  size_t filter_count;
+  const struct list_sort *sorts;
+  size_t sort_count;
+};
+
+struct list_request {
+  const char *filter_values[LIST_MAX_FILTERS]; /* by filter index; NULL */
+  size_t sort;
+  long limit;
+  bool has_cursor;
+  char cursor_key[128];
+  long long cursor_id;
+};
+
+/* Decodes an opaque cursor for `request->sort`; -1 when it is malformed or
+   was made for another sort. */
+int list_cursor_decode(const struct list_spec *spec, const char *cursor,
+                       struct list_request *request);
+
+/* Runs the list; *items gets the page, *next a cursor (malloc'd) or NULL. */
+int list_run(struct db_conn *conn, const struct list_spec *spec,
+             const struct list_request *request, json_t **items, char **next);
+
+/* Index of a sort by name, or -1. */
+int list_sort_find(const struct list_spec *spec, const char *name);
+
+#endif

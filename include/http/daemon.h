@@ -1,0 +1,46 @@
+/* The HTTP server: libmicrohttpd with an epoll thread pool, the request
+ * life cycle (headers, body, dispatch, completion) and graceful shutdown. */
+#ifndef PARLEY_HTTP_DAEMON_H
+#define PARLEY_HTTP_DAEMON_H
+
+#include "http/request.h"
+#include "http/router.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Verifies a bearer key for a write; returns 0 when allowed, and sets
+   request->key_id. Returns -1 to answer 401, or -2 when the check could not
+   be made (the hook has then answered, e.g. 503). */
+typedef int http_authorize(struct request *request, const char *key);
+
+struct http_options {
+  unsigned port;
+  unsigned threads;
+  unsigned connection_timeout_s;
+  size_t body_limit;
+  const char *cors_origins; /* "*" or "https://a.example,https://b.example" */
+  const struct route *routes;
+  http_authorize *authorize;
+};
+
+struct http_daemon;
+
+/* Starts serving; returns NULL with a message in `error` on failure. */
+struct http_daemon *http_daemon_start(const struct http_options *options,
+                                      char *error, size_t error_size);
+
+/* The bound port (useful with port 0). */
+unsigned http_daemon_port(const struct http_daemon *daemon);
+
+/* Stops accepting, waits up to `deadline_s` for open connections to finish,
+   then stops and frees the daemon. */
+void http_daemon_stop(struct http_daemon *daemon, unsigned deadline_s);
+
+/* True once shutdown began (readiness reports it). */
+bool http_daemon_draining(const struct http_daemon *daemon);
+
+/* Wall-clock microseconds since the epoch (for logs and timing). */
+long long http_now_us(void);
+
+#endif

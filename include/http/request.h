@@ -1,0 +1,104 @@
+/* One HTTP request in flight: what the router parsed and what it answers.
+ *
+ * Ownership: the request owns `body`, `json` (a Jansson reference) and
+ * `response`; the completion callback of the daemon frees all three with the
+ * request. Strings from MHD (path, headers, query values) are borrowed and
+ * live as long as the request. */
+#ifndef PARLEY_HTTP_REQUEST_H
+#define PARLEY_HTTP_REQUEST_H
+
+#include "common/problem.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct MHD_Connection;
+struct MHD_Response;
+struct route;
+struct http_daemon;
+
+enum http_method {
+  HTTP_GET = 1 << 0,
+  HTTP_HEAD = 1 << 1,
+  HTTP_POST = 1 << 2,
+  HTTP_PATCH = 1 << 3,
+  HTTP_DELETE = 1 << 4,
+  HTTP_PUT = 1 << 5,
+  HTTP_OPTIONS = 1 << 6,
+  HTTP_OTHER = 1 << 7,
+};
+
+#define REQUEST_MAX_PATH_PARAMS 2
+
+struct request {
+  struct MHD_Connection *connection;
+  struct http_daemon *daemon;
+  const struct route *route;
+  enum http_method method;
+  char method_name[12];
+  const char *path;
+  const char *path_params[REQUEST_MAX_PATH_PARAMS];
+  char *path_copy; /* owns the storage of path_params */
+
+  char *body;
+  size_t body_length;
+  size_t body_capacity;
+  const char *content_type; /* the media type of the body, lowercase */
+  json_t *json;             /* the parsed JSON body, or NULL */
+
+  /* A problem found before the body was read, answered after it. */
+  bool has_early_problem;
+  enum problem early_problem;
+  char early_detail[160];
+
+  struct MHD_Response *response;
+  unsigned status;
+  size_t response_bytes;
+  bool answered;
+
+  long long started_us;
+  char id[33];
+  long long key_id; /* the API key that authorised a write, or 0 */
+};
+
+/* A request header's value, or NULL. */
+const char *request_header(const struct request *request, const char *name);
+
+/* Query parameters, declared per list endpoint as a table. */
+enum query_type {
+  QUERY_TEXT,    /* any non-empty string up to max_length bytes */
+  QUERY_SLUG,    /* [a-z0-9-]{1,64} */
+  QUERY_INTEGER, /* decimal in [minimum, maximum] */
+  QUERY_DATE,    /* YYYY-MM-DD, a real date */
+  QUERY_BOOLEAN, /* true or false */
+  QUERY_ENUM,    /* one of `values` */
+};
+
+struct query_param {
+  const char *name;
+  enum query_type type;
+  long long minimum, maximum; /* QUERY_INTEGER */
+  size_t max_length;          /* QUERY_TEXT, 0 means 200 */
+  const char *const *values;  /* QUERY_ENUM, NULL-terminated */
+};
+
+/* One parsed value; `text` is borrowed from MHD, `integer` set for integers
+   and booleans (0/1). */
+struct query_value {
+  bool present;
+  const char *text;
+  long long integer;
+};
+
+/* Parses the query string against `params` (count entries) into `values`
+   (same order). Unknown, repeated, empty or invalid parameters answer 400
+   and return -1. */
+int request_parse_query(struct request *request,
+                        const struct query_param *params, size_t count,
+                        struct query_value *values);
+
+/* Checks a YYYY-MM-DD date for form and calendar validity. */
+bool request_date_is_valid(const char *text);
+
+#endif

@@ -1,0 +1,53 @@
+/* Building the answer to a request: JSON, problems, empty and raw bodies.
+ *
+ * Each function sets request->response and request->status once; the router
+ * queues it with the headers every response carries. Functions ending in
+ * _steal take over the Jansson reference they are given. */
+#ifndef PARLEY_HTTP_RESPONSE_H
+#define PARLEY_HTTP_RESPONSE_H
+
+#include "common/problem.h"
+#include "http/request.h"
+
+#include <jansson.h>
+
+/* A JSON body (compact). */
+void response_json_steal(struct request *request, unsigned status,
+                         json_t *body);
+
+/* A JSON record with a strong ETag; answers 304 instead when the request's
+   If-None-Match names the same ETag. */
+void response_record_steal(struct request *request, unsigned status,
+                           json_t *record);
+
+/* The strong ETag of a record: the quoted first 32 hex digits of the SHA-256
+   of its canonical JSON. `out` holds at least RESPONSE_ETAG_SIZE bytes. */
+#define RESPONSE_ETAG_SIZE 35
+void response_etag(const json_t *record, char *out);
+
+/* Whether an If-Match / If-None-Match header value lists `etag` (or is
+   "*"). */
+bool response_etag_matches(const char *header, const char *etag);
+
+/* An RFC 9457 problem. `errors` is an array of {field, message} or NULL. */
+void response_problem_steal(struct request *request, enum problem problem,
+                            const char *detail, json_t *errors);
+void response_problem(struct request *request, enum problem problem,
+                      const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A body-less answer such as 204. */
+void response_empty(struct request *request, unsigned status);
+
+/* Raw bytes that outlive the request (static data). */
+void response_static(struct request *request, unsigned status,
+                     const char *content_type, const char *data, size_t length);
+
+/* Adds a header to the response already set. */
+void response_add_header(struct request *request, const char *name,
+                         const char *value);
+
+/* Appends {"field", "message"} to an errors array. */
+void problem_errors_add(json_t *errors, const char *field, const char *message);
+
+#endif

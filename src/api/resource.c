@@ -1,0 +1,540 @@
+/* Generic record handlers: read, list, create, merge patch and delete. */
+#include "api/resource.h"
+
+#include "common/log.h"
+#include "common/slug.h"
+#include "db/claims.h"
+#include "http/response.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct db_pool *api_pool;
+
+void api_set_pool(struct db_pool *pool) {
+  api_pool = pool;
+}
+
+bool api_id_is_valid(const char *text) {
+  size_t length = strlen(text);
+  if (length == 0 || length > 18 || text[0] == '0') {
+    return false;
+  }
+  for (size_t i = 0; i < length; i++) {
+    if (text[i] < '0' || text[i] > '9') {
+      return false;
+    }
+  }
+  return true;
+}
+
+static bool key_is_valid(const struct resource *resource, const char *key) {
+  return resource->key == KEY_SLUG ? slug_is_valid(key) : api_id_is_valid(key);
+}
+
+void api_answer_failure(struct request *request, struct db_conn *conn,
+                        int outcome, bool deleting) {
+  if (outcome == DB_UNAVAILABLE || outcome == DB_RETRY) {
+    response_problem(request, PROBLEM_DATABASE_UNAVAILABLE,
+                     "the database is unavailable or busy; try again shortly");
+    return;
+  }
+  const struct db_error *error = db_last_error(conn);
+  const char *state = error->sqlstate;
+  if (strcmp(state, "23505") == 0) {
+    json_t *errors = json_array();
+    problem_errors_add(errors, "slug", "is already taken");
+    response_problem_steal(request, PROBLEM_SLUG_TAKEN,
+                           "a record with this slug already exists", errors);
+  } else if (strcmp(state, "23503") == 0 && deleting) {
+    response_problem(request, PROBLEM_STILL_REFERENCED,
+                     "other records still refer to this one; delete or "
+                     "change them first");
+  } else if (strcmp(state, "23503") == 0 || strncmp(state, "23", 2) == 0 ||
+             strncmp(state, "22", 2) == 0) {
+    json_t *errors = json_array();
+    problem_errors_add(errors, error->column, error->message);
+    response_problem_steal(request, PROBLEM_INVALID_VALUE, error->message,
+                           errors);
+  } else {
+    log_error("database error %s: %s (request %s)", state, error->message,
+              request->id);
+    response_problem(request, PROBLEM_INTERNAL,
+                     "the request failed on our side (request %s)",
+                     request->id);
+  }
+}
+
+int api_with_connection(struct request *request, db_transaction_body *body,
+                        void *closure, bool transaction) {
+  struct db_conn *conn = db_pool_acquire(api_pool);
+  if (conn == NULL) {
+    response_problem(request, PROBLEM_DATABASE_UNAVAILABLE,
+                     "the database cannot be reached; try again shortly");
+    return DB_UNAVAILABLE;
+  }
+  int outcome = DB_OK;
+  for (int attempt = 0; attempt < 2; attempt++) {
+    outcome =
+        transaction ? db_transaction(conn, body, closure) : body(conn, closure);
+    /* A connection that broke under us (the server restarted) gets one
+       fresh try; a database that stays away is a 503. */
+    if (outcome != DB_UNAVAILABLE ||
+        PQstatus(db_conn_pq(conn)) == CONNECTION_OK ||
+        !db_pool_reconnect(api_pool, conn)) {
+      break;
+    }
+  }
+  if (outcome < 0) {
+    api_answer_failure(request, conn, outcome,
+                       (request->method & HTTP_DELETE) != 0);
+  }
+  db_pool_release(api_pool, conn);
+  return outcome;
+}
+
+/* --- read --------------------------------------------------------------- */
+
+struct record_job {
+  struct request *request;
+  const struct resource *resource;
+  const char *key;
+  const json_t *input; /* create body or merge patch, borrowed */
+  json_t *record;      /* the record to answer, owned */
+  char new_key[72];
+};
+
+static int read_body(struct db_conn *conn, void *closure) {
+  struct record_job *job = closure;
+  json_decref(job->record);
+  job->record = NULL;
+  return job->resource->fetch(conn, job->key, false, &job->record);
+}
+
+static void answer_not_found(struct request *request,
+                             const struct resource *resource, const char *key) {
+  response_problem(request, resource->not_found, "no %s '%.80s'",
+                   resource->name, key);
+}
+
+void resource_read(struct request *request, const struct resource *resource) {
+  const char *key = request->path_params[0];
+  struct query_value none;
+  if (request_parse_query(request, NULL, 0, &none) != 0) {
+    return;
+  }
+  if (!key_is_valid(resource, key)) {
+    answer_not_found(request, resource, key);
+    return;
+  }
+  struct record_job job = {
+      .request = request, .resource = resource, .key = key};
+  int outcome = api_with_connection(request, read_body, &job, false);
+  if (outcome == DB_NOT_FOUND) {
+    answer_not_found(request, resource, key);
+  } else if (outcome == DB_OK) {
+    response_record_steal(request, 200, job.record);
+    job.record = NULL;
+  }
+  json_decref(job.record);
+}
+
+/* --- lists -------------------------------------------------------------- */
+
+enum { PARAM_LIMIT, PARAM_CURSOR, PARAM_SORT, PARAM_FIRST_FILTER };
+
+struct list_job {
+  const struct list_spec *spec;
+  struct list_request list;
+  json_t *items;
+  char *next;
+};
+
+static int list_body(struct db_conn *conn, void *closure) {
+  struct list_job *job = closure;
+  json_decref(job->items);
+  free(job->next);
+  job->items = NULL;
+  job->next = NULL;
+  return list_run(conn, job->spec, &job->list, &job->items, &job->next);
+}
+
+/* Percent-encodes a query value into `out`. */
+static void append_encoded(char *out, size_t size, size_t *used,
+                           const char *text) {
+  static const char digits[] = "0123456789ABCDEF";
+  for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+    if (*used + 4 >= size) {
+      return;
+    }
+    bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                 (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+                 *p == '.' || *p == '~';
+    if (plain) {
+      out[(*used)++] = (char)*p;
+    } else {
+      out[(*used)++] = '%';
+      out[(*used)++] = digits[*p >> 4];
+      out[(*used)++] = digits[*p & 15];
+    }
+  }
+  out[*used] = '\0';
+}
+
+static void add_link_header(struct request *request,
+                            const struct query_param *params,
+                            const struct query_value *values, size_t count,
+                            const char *next) {
+  char link[2048];
+  size_t used = (size_t)snprintf(link, sizeof link, "<%s?", request->path);
+  for (size_t i = 0; i < count && used < sizeof link; i++) {
+    if (!values[i].present || i == PARAM_CURSOR) {
+      continue;
+    }
+    used += (size_t)snprintf(link + used, sizeof link - used,
+                             "%s=", params[i].name);
+    if (used < sizeof link) {
+      append_encoded(link, sizeof link, &used, values[i].text);
+      used += (size_t)snprintf(link + used, sizeof link - used, "&");
+    }
+  }
+  if (used < sizeof link) {
+    used += (size_t)snprintf(link + used, sizeof link - used,
+                             "cursor=%s>; rel=\"next\"", next);
+  }
+  if (used < sizeof link) {
+    response_add_header(request, "Link", link);
+  }
+}
+
+/* Lists records of `spec`; `fixed_filter` (or -1) is set to `fixed_value`
+   whatever the query says. */
+static void list_answer(struct request *request, const struct list_spec *spec,
+                        const struct query_param *params, size_t count,
+                        int fixed_filter, const char *fixed_value) {
+  struct query_value values[PARAM_FIRST_FILTER + LIST_MAX_FILTERS];
+  if (count > sizeof values / sizeof values[0] ||
+      request_parse_query(request, params, count, values) != 0) {
+    return;
+  }
+  struct list_job job = {.spec = spec};
+  job.list.limit =
+      values[PARAM_LIMIT].present ? values[PARAM_LIMIT].integer : 50;
+  job.list.sort = values[PARAM_SORT].present
+                      ? (size_t)list_sort_find(spec, values[PARAM_SORT].text)
+                      : 0;
+  for (size_t i = PARAM_FIRST_FILTER; i < count; i++) {
+    if (!values[i].present) {
+      continue;
+    }
+    for (size_t f = 0; f < spec->filter_count; f++) {
+      if (strcmp(spec->filters[f].param, params[i].name) == 0) {
+        job.list.filter_values[f] = values[i].text;
+      }
+    }
+  }
+  if (fixed_filter >= 0) {
+    job.list.filter_values[fixed_filter] = fixed_value;
+  }
+  if (values[PARAM_CURSOR].present &&
+      list_cursor_decode(spec, values[PARAM_CURSOR].text, &job.list) != 0) {
+    response_problem(request, PROBLEM_INVALID_CURSOR,
+                     "the cursor is not one this list gave out (or was made "
+                     "for another sort)");
+    return;
+  }
+  int outcome = api_with_connection(request, list_body, &job, false);
+  if (outcome == DB_OK) {
+    json_t *body =
+        json_pack("{s:o, s:o}", "items", job.items, "next",
+                  job.next != NULL ? json_string(job.next) : json_null());
+    job.items = NULL;
+    response_json_steal(request, 200, body);
+    if (job.next != NULL) {
+      add_link_header(request, params, values, count, job.next);
+    }
+  }
+  json_decref(job.items);
+  free(job.next);
+}
+
+void resource_list(struct request *request, const struct resource *resource) {
+  list_answer(request, resource->list, resource->list_params,
+              resource->list_param_count, -1, NULL);
+}
+
+struct exists_job {
+  int (*exists)(struct db_conn *, const char *);
+  const char *key;
+};
+
+static int exists_body(struct db_conn *conn, void *closure) {
+  struct exists_job *job = closure;
+  return job->exists(conn, job->key);
+}
+
+void resource_claims_of(struct request *request,
+                        const struct query_param *params, size_t param_count,
+                        enum resource_key key_kind,
+                        int (*exists)(struct db_conn *, const char *),
+                        enum problem not_found, int filter_index) {
+  const char *key = request->path_params[0];
+  struct exists_job job = {exists, key};
+  if (key_kind == KEY_SLUG ? !slug_is_valid(key) : !api_id_is_valid(key)) {
+    response_problem(request, not_found, "no record '%.80s'", key);
+    return;
+  }
+  int outcome = api_with_connection(request, exists_body, &job, false);
+  if (outcome == DB_NOT_FOUND) {
+    response_problem(request, not_found, "no record '%.80s'", key);
+    return;
+  }
+  if (outcome != DB_OK) {
+    return;
+  }
+  list_answer(request, &claims_list_spec, params, param_count, filter_index,
+              key);
+}
+
+/* --- create ------------------------------------------------------------- */
+
+static int create_body(struct db_conn *conn, void *closure) {
+  struct record_job *job = closure;
+  const struct resource *resource = job->resource;
+  json_decref(job->record);
+  job->record = NULL;
+  json_t *errors = json_array();
+  if (resource->references_valid != NULL &&
+      !resource->references_valid(conn, job->input, NULL, errors)) {
+    response_problem_steal(job->request, PROBLEM_INVALID_VALUE,
+                           "the body names records that do not exist", errors);
+    return API_CLIENT_PROBLEM;
+  }
+  json_decref(errors);
+  struct field_values values;
+  if (fields_to_values(resource->fields, resource->field_count, job->input,
+                       &values) != 0) {
+    field_values_release(&values);
+    return DB_HARD_ERROR;
+  }
+  int outcome =
+      resource->insert(conn, values.value, job->new_key, sizeof job->new_key);
+  field_values_release(&values);
+  if (outcome != DB_OK) {
+    return outcome;
+  }
+  outcome = resource->fetch(conn, job->new_key, false, &job->record);
+  return outcome == DB_NOT_FOUND ? DB_HARD_ERROR : outcome;
+}
+
+/* Gives a create without a slug the one derived from its name. */
+static bool slug_derive(json_t *body, json_t *errors) {
+  json_t *slug = json_object_get(body, "slug");
+  json_t *name = json_object_get(body, "name");
+  if ((slug != NULL && !json_is_null(slug)) || !json_is_string(name)) {
+    return true;
+  }
+  char derived[SLUG_MAX_LENGTH + 1];
+  if (slug_from_name(json_string_value(name), derived) == 0) {
+    problem_errors_add(errors, "slug",
+                       "cannot be derived from this name; give one");
+    return false;
+  }
+  json_object_set_new(body, "slug", json_string(derived));
+  return true;
+}
+
+void resource_create(struct request *request, const struct resource *resource) {
+  struct query_value none;
+  if (request_parse_query(request, NULL, 0, &none) != 0) {
+    return;
+  }
+  json_t *errors = json_array();
+  enum problem problem = fields_check(resource->fields, resource->field_count,
+                                      request->json, FIELD_CHECK_SHAPE, errors);
+  if (problem != PROBLEM_COUNT) {
+    response_problem_steal(request, problem, "the body does not fit the schema",
+                           errors);
+    return;
+  }
+  json_t *body = json_deep_copy(request->json);
+  if (resource->key == KEY_SLUG && !slug_derive(body, errors)) {
+    json_decref(body);
+    response_problem_steal(request, PROBLEM_INVALID_VALUE,
+                           "the body has invalid values", errors);
+    return;
+  }
+  problem = fields_check(resource->fields, resource->field_count, body,
+                         FIELD_CHECK_FULL, errors);
+  if (problem != PROBLEM_COUNT) {
+    json_decref(body);
+    response_problem_steal(request, problem, "the body has invalid values",
+                           errors);
+    return;
+  }
+  json_decref(errors);
+  struct record_job job = {
+      .request = request, .resource = resource, .input = body};
+  int outcome = api_with_connection(request, create_body, &job, true);
+  if (outcome == DB_OK) {
+    char location[160];
+    snprintf(location, sizeof location, "%s/%s", resource->path, job.new_key);
+    response_record_steal(request, 201, job.record);
+    job.record = NULL;
+    response_add_header(request, "Location", location);
+  }
+  json_decref(job.record);
+  json_decref(body);
+}
+
+/* --- merge patch -------------------------------------------------------- */
+
+static int patch_body(struct db_conn *conn, void *closure) {
+  struct record_job *job = closure;
+  const struct resource *resource = job->resource;
+  json_decref(job->record);
+  job->record = NULL;
+  json_t *current = NULL;
+  int outcome = resource->fetch(conn, job->key, true, &current);
+  if (outcome == DB_NOT_FOUND) {
+    answer_not_found(job->request, resource, job->key);
+    return API_CLIENT_PROBLEM;
+  }
+  if (outcome != DB_OK) {
+    return outcome;
+  }
+  const char *if_match = request_header(job->request, "If-Match");
+  if (if_match != NULL) {
+    char etag[RESPONSE_ETAG_SIZE];
+    response_etag(current, etag);
+    if (!response_etag_matches(if_match, etag)) {
+      json_decref(current);
+      response_problem(job->request, PROBLEM_PRECONDITION_FAILED,
+                       "the %s changed since the ETag you sent; read it again",
+                       resource->name);
+      return API_CLIENT_PROBLEM;
+    }
+  }
+  json_t *merged =
+      fields_writable_copy(resource->fields, resource->field_count, current);
+  json_decref(current);
+  fields_merge_patch(merged, job->input);
+  json_t *errors = json_array();
+  enum problem problem = fields_check(resource->fields, resource->field_count,
+                                      merged, FIELD_CHECK_FULL, errors);
+  if (problem == PROBLEM_COUNT && resource->references_valid != NULL &&
+      !resource->references_valid(conn, merged, job->key, errors)) {
+    problem = PROBLEM_INVALID_VALUE;
+  }
+  if (problem != PROBLEM_COUNT) {
+    json_decref(merged);
+    response_problem_steal(job->request, problem,
+                           "the patched record would be invalid", errors);
+    return API_CLIENT_PROBLEM;
+  }
+  json_decref(errors);
+  struct field_values values;
+  if (fields_to_values(resource->fields, resource->field_count, merged,
+                       &values) != 0) {
+    field_values_release(&values);
+    json_decref(merged);
+    return DB_HARD_ERROR;
+  }
+  outcome = resource->update(conn, job->key, values.value);
+  field_values_release(&values);
+  const char *key = job->key;
+  if (resource->key == KEY_SLUG) {
+    snprintf(job->new_key, sizeof job->new_key, "%s",
+             json_string_value(json_object_get(merged, "slug")));
+    key = job->new_key;
+  }
+  if (outcome == DB_OK) {
+    outcome = resource->fetch(conn, key, false, &job->record);
+  }
+  json_decref(merged);
+  return outcome == DB_NOT_FOUND ? DB_HARD_ERROR : outcome;
+}
+
+void resource_patch(struct request *request, const struct resource *resource) {
+  const char *key = request->path_params[0];
+  struct query_value none;
+  if (request_parse_query(request, NULL, 0, &none) != 0) {
+    return;
+  }
+  if (!key_is_valid(resource, key)) {
+    answer_not_found(request, resource, key);
+    return;
+  }
+  json_t *errors = json_array();
+  enum problem problem = fields_check(resource->fields, resource->field_count,
+                                      request->json, FIELD_CHECK_SHAPE, errors);
+  if (problem != PROBLEM_COUNT) {
+    response_problem_steal(request, problem,
+                           "the patch does not fit the schema", errors);
+    return;
+  }
+  json_decref(errors);
+  struct record_job job = {.request = request,
+                           .resource = resource,
+                           .key = key,
+                           .input = request->json};
+  int outcome = api_with_connection(request, patch_body, &job, true);
+  if (outcome == DB_OK) {
+    response_record_steal(request, 200, job.record);
+    job.record = NULL;
+  }
+  json_decref(job.record);
+}
+
+/* --- delete ------------------------------------------------------------- */
+
+static int delete_body(struct db_conn *conn, void *closure) {
+  struct record_job *job = closure;
+  const struct resource *resource = job->resource;
+  const char *if_match = request_header(job->request, "If-Match");
+  if (if_match != NULL) {
+    json_t *current = NULL;
+    int outcome = resource->fetch(conn, job->key, true, &current);
+    if (outcome == DB_NOT_FOUND) {
+      answer_not_found(job->request, resource, job->key);
+      return API_CLIENT_PROBLEM;
+    }
+    if (outcome != DB_OK) {
+      return outcome;
+    }
+    char etag[RESPONSE_ETAG_SIZE];
+    response_etag(current, etag);
+    json_decref(current);
+    if (!response_etag_matches(if_match, etag)) {
+      response_problem(job->request, PROBLEM_PRECONDITION_FAILED,
+                       "the %s changed since the ETag you sent; read it again",
+                       resource->name);
+      return API_CLIENT_PROBLEM;
+    }
+  }
+  int outcome = resource->remove(conn, job->key);
+  if (outcome == DB_NOT_FOUND) {
+    answer_not_found(job->request, resource, job->key);
+    return API_CLIENT_PROBLEM;
+  }
+  return outcome;
+}
+
+void resource_delete(struct request *request, const struct resource *resource) {
+  const char *key = request->path_params[0];
+  struct query_value none;
+  if (request_parse_query(request, NULL, 0, &none) != 0) {
+    return;
+  }
+  if (!key_is_valid(resource, key)) {
+    answer_not_found(request, resource, key);
+    return;
+  }
+  struct record_job job = {
+      .request = request, .resource = resource, .key = key};
+  int outcome = api_with_connection(request, delete_body, &job, true);
+  if (outcome == DB_OK) {
+    response_empty(request, 204);
+  }
+}

@@ -1,0 +1,71 @@
+/* The routing table of the API, and the bearer-key check for writes. */
+#include "api/api.h"
+#include "api/handlers.h"
+#include "api/resource.h"
+#include "db/keys.h"
+
+#define READ(path, handler)                                                    \
+  { path, HTTP_GET, handler, ROUTE_BODY_NONE, 0 }
+#define CREATE(path, handler)                                                  \
+  { path, HTTP_POST, handler, ROUTE_BODY_JSON, ROUTE_WRITE }
+#define PATCH(path, handler)                                                   \
+  { path, HTTP_PATCH, handler, ROUTE_BODY_MERGE_PATCH, ROUTE_WRITE }
+#define DELETE(path, handler)                                                  \
+  { path, HTTP_DELETE, handler, ROUTE_BODY_NONE, ROUTE_WRITE }
+
+const struct route api_routes[] = {
+    READ("/parties", parties_list_handler),
+    CREATE("/parties", parties_create_handler),
+    READ("/parties/{slug}", parties_read_handler),
+    PATCH("/parties/{slug}", parties_patch_handler),
+    DELETE("/parties/{slug}", parties_delete_handler),
+    READ("/parties/{slug}/claims", parties_claims_handler),
+
+    READ("/issues", issues_list_handler),
+    CREATE("/issues", issues_create_handler),
+    READ("/issues/{slug}", issues_read_handler),
+    PATCH("/issues/{slug}", issues_patch_handler),
+    DELETE("/issues/{slug}", issues_delete_handler),
+    READ("/issues/{slug}/claims", issues_claims_handler),
+
+    READ("/claims", claims_list_handler),
+    CREATE("/claims", claims_create_handler),
+    READ("/claims/{id}", claims_read_handler),
+    PATCH("/claims/{id}", claims_patch_handler),
+    DELETE("/claims/{id}", claims_delete_handler),
+
+    READ("/articles", articles_list_handler),
+    READ("/articles/{id}", articles_read_handler),
+    PATCH("/articles/{id}", articles_patch_handler),
+    DELETE("/articles/{id}", articles_delete_handler),
+    READ("/articles/{id}/claims", articles_claims_handler),
+
+    READ("/healthz", service_healthz_handler),
+    READ("/readyz", service_readyz_handler),
+    READ("/openapi.yaml", service_openapi_handler),
+    {0},
+};
+
+void api_init(struct db_pool *pool) {
+  api_set_pool(pool);
+}
+
+struct authorize_job {
+  const char *key;
+  long long key_id;
+};
+
+static int authorize_body(struct db_conn *conn, void *closure) {
+  struct authorize_job *job = closure;
+  return keys_verify(conn, job->key, &job->key_id);
+}
+
+int api_authorize(struct request *request, const char *key) {
+  struct authorize_job job = {key, 0};
+  int outcome = api_with_connection(request, authorize_body, &job, false);
+  if (outcome == DB_OK) {
+    request->key_id = job.key_id;
+    return 0;
+  }
+  return outcome == DB_NOT_FOUND ? -1 : -2;
+}

@@ -1,0 +1,136 @@
+/* parley: the command-line program (migrate, keys, load). */
+#include "common/log.h"
+#include "db/keys.h"
+#include "db/migrate.h"
+#include "extract/load_cli.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+static void usage(FILE *out) {
+  fputs("usage: parley COMMAND [ARGS]\n"
+        "\n"
+        "commands:\n"
+        "  migrate              apply the database migrations\n"
+        "  key create NAME      create an API key and print it (once)\n"
+        "  key revoke NAME      revoke the key called NAME\n"
+        "  key list             list keys: name, created, last used, revoked\n"
+        "  load [--dry-run] [--json] [--url URL] FILE|DIR|-\n"
+        "                       extract claims from articles (and store them)\n"
+        "\n"
+        "The database is DATABASE_URL (a libpq URI or conninfo string).\n",
+        out);
+}
+
+static const char *database_url(void) {
+  const char *url = getenv("DATABASE_URL"); // NOLINT(concurrency-mt-unsafe)
+  return url != NULL && url[0] != '\0' ? url
+                                       : "postgresql:///parley?host=/tmp/"
+                                         "parley-pg&port=55432&user=postgres";
+}
+
+static struct db_conn *connect_or_complain(void) {
+  char error[512];
+  struct db_conn *conn = db_connect(database_url(), error, sizeof error);
+  if (conn == NULL) {
+    fprintf(stderr, "parley: %s\n", error);
+  }
+  return conn;
+}
+
+static int command_migrate(void) {
+  struct db_conn *conn = connect_or_complain();
+  if (conn == NULL) {
+    return EX_UNAVAILABLE;
+  }
+  char error[512];
+  int applied = migrate_apply(conn, error, sizeof error);
+  db_disconnect(conn);
+  if (applied < 0) {
+    fprintf(stderr, "parley: %s\n", error);
+    return EX_DATAERR;
+  }
+  printf("migrations applied: %d\n", applied);
+  return EX_OK;
+}
+
+static int command_key(int argc, char **argv) {
+  if (argc < 2 || (strcmp(argv[1], "list") != 0 && argc != 3)) {
+    fputs("usage: parley key create NAME | revoke NAME | list\n", stderr);
+    return EX_USAGE;
+  }
+  struct db_conn *conn = connect_or_complain();
+  if (conn == NULL) {
+    return EX_UNAVAILABLE;
+  }
+  int result = EX_OK;
+  if (strcmp(argv[1], "create") == 0) {
+    char key[KEY_TEXT_SIZE];
+    int status = keys_create(conn, argv[2], key);
+    if (status == DB_OK) {
+      printf("%s\n", key);
+      fprintf(stderr, "key '%s' created; it is shown only this once\n",
+              argv[2]);
+    } else {
+      fprintf(stderr, "parley: cannot create key '%s': %s\n", argv[2],
+              strcmp(db_last_error(conn)->sqlstate, "23505") == 0
+                  ? "a key with this name exists"
+                  : db_last_error(conn)->message);
+      result = EX_DATAERR;
+    }
+  } else if (strcmp(argv[1], "revoke") == 0) {
+    int status = keys_revoke(conn, argv[2]);
+    if (status == DB_OK) {
+      printf("key '%s' revoked\n", argv[2]);
+    } else {
+      fprintf(stderr, "parley: no active key named '%s'\n", argv[2]);
+      result = EX_DATAERR;
+    }
+  } else if (strcmp(argv[1], "list") == 0) {
+    enum db_status status;
+    PGresult *rows = keys_list(conn, &status);
+    if (status != DB_OK) {
+      fprintf(stderr, "parley: %s\n", db_last_error(conn)->message);
+      result = EX_UNAVAILABLE;
+    } else {
+      printf("%-24s %-20s %-20s %s\n", "NAME", "CREATED", "LAST USED",
+             "REVOKED");
+      for (int i = 0; i < PQntuples(rows); i++) {
+        printf("%-24s %-20s %-20s %s\n", PQgetvalue(rows, i, 0),
+               PQgetvalue(rows, i, 1), PQgetvalue(rows, i, 2),
+               PQgetvalue(rows, i, 3));
+      }
+    }
+    PQclear(rows);
+  } else {
+    fputs("usage: parley key create NAME | revoke NAME | list\n", stderr);
+    result = EX_USAGE;
+  }
+  db_disconnect(conn);
+  return result;
+}
+
+int main(int argc, char **argv) {
+  json_object_seed(0);
+  log_set_level(LOG_WARN);
+  if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? EX_USAGE : EX_OK;
+  }
+  if (strcmp(argv[1], "migrate") == 0) {
+    return command_migrate();
+  }
+  if (strcmp(argv[1], "key") == 0) {
+    return command_key(argc - 1, argv + 1);
+  }
+  if (strcmp(argv[1], "load") == 0) {
+    return cli_load(argc - 1, argv + 1);
+  }
+  fprintf(stderr, "parley: unknown command '%s'\n", argv[1]);
+  usage(stderr);
+  return EX_USAGE;
+}

@@ -1,0 +1,103 @@
+/* Reads and validates the service configuration from the environment. */
+#include "common/config.h"
+
+#include "common/log.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* getenv is only called here, before any thread starts. */
+static const char *environment_value(const char *name) {
+  const char *value = getenv(name); // NOLINT(concurrency-mt-unsafe)
+  return value != NULL && value[0] != '\0' ? value : NULL;
+}
+
+static int parse_unsigned(const char *name, unsigned long minimum,
+                          unsigned long maximum, unsigned long fallback,
+                          unsigned long *out, char *error, size_t error_size) {
+  const char *text = environment_value(name);
+  if (text == NULL) {
+    *out = fallback;
+    return 0;
+  }
+  char *end = NULL;
+  errno = 0;
+  unsigned long value = strtoul(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || text[0] == '-' ||
+      value < minimum || value > maximum) {
+    snprintf(error, error_size,
+             "%s must be an integer from %lu to %lu, not '%s'", name, minimum,
+             maximum, text);
+    return -1;
+  }
+  *out = value;
+  return 0;
+}
+
+int config_from_environment(struct config *config, char *error,
+                            size_t error_size) {
+  memset(config, 0, sizeof *config);
+  unsigned long value = 0;
+  const char *url = environment_value("DATABASE_URL");
+  config->database_url =
+      strdup(url != NULL ? url : CONFIG_DEFAULT_DATABASE_URL);
+  const char *origins = environment_value("PARLEY_CORS_ORIGINS");
+  config->cors_origins = strdup(origins != NULL ? origins : "*");
+  if (config->database_url == NULL || config->cors_origins == NULL) {
+    snprintf(error, error_size, "out of memory");
+    return -1;
+  }
+  if (parse_unsigned("PORT", 0, 65535, 8080, &value, error, error_size) != 0) {
+    return -1;
+  }
+  config->port = (unsigned)value;
+  if (parse_unsigned("PARLEY_BODY_LIMIT", 1024, 1UL << 30, 2UL << 20, &value,
+                     error, error_size) != 0) {
+    return -1;
+  }
+  config->body_limit = value;
+  if (parse_unsigned("PARLEY_THREADS", 1, 256, 2, &value, error, error_size) !=
+      0) {
+    return -1;
+  }
+  config->threads = (unsigned)value;
+  if (parse_unsigned("PARLEY_DB_POOL", 1, 256, config->threads * 2UL, &value,
+                     error, error_size) != 0) {
+    return -1;
+  }
+  config->pool_size = (unsigned)value;
+  if (parse_unsigned("PARLEY_STATEMENT_TIMEOUT_MS", 10, 600000, 5000, &value,
+                     error, error_size) != 0) {
+    return -1;
+  }
+  config->statement_timeout_ms = (unsigned)value;
+  if (parse_unsigned("PARLEY_CONNECTION_TIMEOUT", 1, 3600, 30, &value, error,
+                     error_size) != 0) {
+    return -1;
+  }
+  config->connection_timeout_s = (unsigned)value;
+  if (parse_unsigned("PARLEY_DRAIN_SECONDS", 0, 600, 10, &value, error,
+                     error_size) != 0) {
+    return -1;
+  }
+  config->drain_seconds = (unsigned)value;
+  const char *level = environment_value("PARLEY_LOG_LEVEL");
+  config->log_level = level != NULL ? log_level_parse(level) : LOG_INFO;
+  if (config->log_level < 0) {
+    snprintf(error, error_size,
+             "PARLEY_LOG_LEVEL must be debug, info, warn or error, not '%s'",
+             level);
+    return -1;
+  }
+  return 0;
+}
+
+void config_release(struct config *config) {
+  free(config->database_url);
+  free(config->cors_origins);
+  config->database_url = NULL;
+  config->cors_origins = NULL;
+}

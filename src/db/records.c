@@ -1,0 +1,251 @@
+/* Row rendering and the keyset-paginated list runner. */
+#include "db/records.h"
+
+#include "common/encoding.h"
+#include "common/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+json_t *record_from_row(const PGresult *result, int row,
+                        const struct column *columns, size_t count) {
+  json_t *record = json_object();
+  if (record == NULL) {
+    return NULL;
+  }
+  for (size_t i = 0; i < count; i++) {
+    int field = (int)i;
+    json_t *value = NULL;
+    if (PQgetisnull(result, row, field)) {
+      value = json_null();
+    } else {
+      const char *text = PQgetvalue(result, row, field);
+      switch (columns[i].type) {
+      case COLUMN_INTEGER:
+        value = json_integer(strtoll(text, NULL, 10));
+        break;
+      case COLUMN_TEXT:
+        value = json_stringn(text, (size_t)PQgetlength(result, row, field));
+        break;
+      case COLUMN_BOOLEAN:
+        value = json_boolean(text[0] == 't');
+        break;
+      case COLUMN_JSON:
+        value =
+            json_loadb(text, (size_t)PQgetlength(result, row, field), 0, NULL);
+        break;
+      }
+    }
+    if (value == NULL || json_object_set_new(record, columns[i].name, value)) {
+      log_error("cannot render column %s", columns[i].name);
+      json_decref(record);
+      return NULL;
+    }
+  }
+  return record;
+}
+
+int record_fetch(struct db_conn *conn, const struct db_statement *statement,
+                 int count, const char *const *values,
+                 const struct column *columns, size_t column_count,
+                 json_t **record) {
+  enum db_status status;
+  *record = NULL;
+  PGresult *result = db_exec(conn, statement, count, values, &status);
+  if (status != DB_OK) {
+    return status;
+  }
+  int outcome = DB_NOT_FOUND;
+  if (PQntuples(result) > 0) {
+    *record = record_from_row(result, 0, columns, column_count);
+    outcome = *record != NULL ? DB_OK : DB_HARD_ERROR;
+  }
+  PQclear(result);
+  return outcome;
+}
+
+int record_execute(struct db_conn *conn, const struct db_statement *statement,
+                   int count, const char *const *values, char *first_value,
+                   size_t size) {
+  enum db_status status;
+  PGresult *result = db_exec(conn, statement, count, values, &status);
+  if (status != DB_OK) {
+    return status;
+  }
+  long touched = strtol(PQcmdTuples(result), NULL, 10);
+  if (PQresultStatus(result) == PGRES_TUPLES_OK) {
+    touched = PQntuples(result);
+  }
+  if (first_value != NULL && touched > 0 && PQnfields(result) > 0) {
+    snprintf(first_value, size, "%s", PQgetvalue(result, 0, 0));
+  }
+  PQclear(result);
+  return touched > 0 ? DB_OK : DB_NOT_FOUND;
+}
+
+int list_sort_find(const struct list_spec *spec, const char *name) {
+  for (size_t i = 0; i < spec->sort_count; i++) {
+    if (strcmp(spec->sorts[i].name, name) == 0) {
+      return (int)i;
+    }
+  }
+  return -1;
+}
+
+/* A cursor is base64url of the JSON array [sort, key, id]. */
+static char *cursor_encode(const struct list_spec *spec, size_t sort,
+                           const char *key, long long id) {
+  json_t *array =
+      json_pack("[s, s, I]", spec->sorts[sort].name, key, (json_int_t)id);
+  char *text = array != NULL ? json_dumps(array, JSON_COMPACT) : NULL;
+  json_decref(array);
+  if (text == NULL) {
+    return NULL;
+  }
+  size_t length = strlen(text);
+  char *cursor = malloc(base64url_encoded_size(length));
+  if (cursor != NULL) {
+    base64url_encode((const unsigned char *)text, length, cursor);
+  }
+  free(text);
+  return cursor;
+}
+
+int list_cursor_decode(const struct list_spec *spec, const char *cursor,
+                       struct list_request *request) {
+  unsigned char decoded[512];
+  size_t length = strlen(cursor);
+  if (length > 600) {
+    return -1;
+  }
+  long size = base64url_decode(cursor, length, decoded, sizeof decoded);
+  if (size <= 0) {
+    return -1;
+  }
+  json_t *array = json_loadb((const char *)decoded, (size_t)size,
+                             JSON_REJECT_DUPLICATES, NULL);
+  const char *sort = NULL;
+  const char *key = NULL;
+  json_int_t id = 0;
+  int outcome = -1;
+  if (array != NULL &&
+      json_unpack(array, "[s, s, I!]", &sort, &key, &id) == 0 &&
+      strcmp(sort, spec->sorts[request->sort].name) == 0 && id > 0 &&
+      strlen(key) < sizeof request->cursor_key) {
+    snprintf(request->cursor_key, sizeof request->cursor_key, "%s", key);
+    request->cursor_id = id;
+    request->has_cursor = true;
+    outcome = 0;
+  }
+  json_decref(array);
+  return outcome;
+}
+
+/* Appends to a fixed buffer; once full, `used` stays past the end so that
+   the caller's single check catches it. */
+static void sql_append(char *sql, size_t size, size_t *used, const char *format,
+                       ...) __attribute__((format(printf, 4, 5)));
+static void sql_append(char *sql, size_t size, size_t *used, const char *format,
+                       ...) {
+  if (*used >= size) {
+    return;
+  }
+  va_list args;
+  va_start(args, format);
+  int written = vsnprintf(sql + *used, size - *used, format, args);
+  va_end(args);
+  *used = written < 0 ? size : *used + (size_t)written;
+}
+
+/* Appends a filter condition with each "$?" replaced by $<number>. */
+static void sql_append_condition(char *sql, size_t size, size_t *used,
+                                 const char *condition, int number) {
+  for (const char *p = condition; *p != '\0'; p++) {
+    if (p[0] == '$' && p[1] == '?') {
+      sql_append(sql, size, used, "$%d", number);
+      p++;
+    } else {
+      sql_append(sql, size, used, "%c", *p);
+    }
+  }
+}
+
+int list_run(struct db_conn *conn, const struct list_spec *spec,
+             const struct list_request *request, json_t **items, char **next) {
+  const struct list_sort *sort = &spec->sorts[request->sort];
+  char sql[4096];
+  char name[64];
+  const char *values[LIST_MAX_FILTERS + 3];
+  int count = 0;
+  unsigned mask = 0;
+  /* The key of each row rides along as one more column, after the
+     record's own, so that the last row can make the next cursor. */
+  size_t used = 0;
+  sql_append(sql, sizeof sql, &used, "%s, (%s)::text%s", spec->select,
+             sort->key, spec->from);
+  const char *joiner = " WHERE ";
+  for (size_t i = 0; i < spec->filter_count; i++) {
+    if (request->filter_values[i] == NULL) {
+      continue;
+    }
+    mask |= 1u << i;
+    values[count++] = request->filter_values[i];
+    sql_append(sql, sizeof sql, &used, "%s", joiner);
+    sql_append_condition(sql, sizeof sql, &used, spec->filters[i].condition,
+                         count);
+    joiner = " AND ";
+  }
+  char id_text[24];
+  if (request->has_cursor) {
+    snprintf(id_text, sizeof id_text, "%lld", request->cursor_id);
+    values[count++] = request->cursor_key;
+    values[count++] = id_text;
+    sql_append(sql, sizeof sql, &used, "%s((%s), %s) %s ($%d::%s, $%d::bigint)",
+               joiner, sort->key, spec->id, sort->descending ? "<" : ">",
+               count - 1, sort->key_type, count);
+  }
+  char limit_text[24];
+  snprintf(limit_text, sizeof limit_text, "%ld", request->limit + 1);
+  values[count++] = limit_text;
+  const char *direction = sort->descending ? "DESC" : "ASC";
+  sql_append(sql, sizeof sql, &used,
+             " ORDER BY (%s) %s, %s %s LIMIT $%d::bigint", sort->key, direction,
+             spec->id, direction, count);
+  if (used >= sizeof sql) {
+    log_error("list SQL for %s too long", spec->resource);
+    return DB_HARD_ERROR;
+  }
+  snprintf(name, sizeof name, "%s_list_%zu_%x%s", spec->resource, request->sort,
+           mask, request->has_cursor ? "_c" : "");
+  struct db_statement statement = {name, sql};
+  enum db_status status;
+  PGresult *result = db_exec(conn, &statement, count, values, &status);
+  if (status != DB_OK) {
+    return status;
+  }
+  int rows = PQntuples(result);
+  int shown = rows > request->limit ? (int)request->limit : rows;
+  *items = json_array();
+  *next = NULL;
+  for (int row = 0; row < shown; row++) {
+    json_t *record =
+        record_from_row(result, row, spec->columns, spec->column_count);
+    if (record == NULL) {
+      json_decref(*items);
+      *items = NULL;
+      PQclear(result);
+      return DB_HARD_ERROR;
+    }
+    json_array_append_new(*items, record);
+  }
+  if (rows > request->limit && shown > 0) {
+    int last = shown - 1;
+    *next = cursor_encode(spec, request->sort,
+                          PQgetvalue(result, last, (int)spec->column_count),
+                          strtoll(PQgetvalue(result, last, 0), NULL, 10));
+  }
+  PQclear(result);
+  return DB_OK;
+}

@@ -1,0 +1,502 @@
+/* The libmicrohttpd daemon: request life cycle, body intake, dispatch,
+ * common headers, access log and graceful shutdown. */
+#include "http/daemon.h"
+
+#include "common/encoding.h"
+#include "common/log.h"
+#include "http/response.h"
+
+#include <ctype.h>
+#include <microhttpd.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct http_daemon {
+  struct MHD_Daemon *mhd;
+  struct http_options options;
+  char *cors_origins; /* owned copy of options.cors_origins */
+  bool cors_any;
+  atomic_bool draining;
+  atomic_long in_flight;
+  atomic_ullong request_counter;
+  char id_prefix[17];
+};
+
+long long http_now_us(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  return (long long)now.tv_sec * 1000000LL + now.tv_nsec / 1000;
+}
+
+static enum http_method method_from_name(const char *name) {
+  static const struct {
+    const char *name;
+    enum http_method method;
+  } methods[] = {{"GET", HTTP_GET},        {"HEAD", HTTP_HEAD},
+                 {"POST", HTTP_POST},      {"PATCH", HTTP_PATCH},
+                 {"DELETE", HTTP_DELETE},  {"PUT", HTTP_PUT},
+                 {"OPTIONS", HTTP_OPTIONS}};
+  for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+    if (strcmp(methods[i].name, name) == 0) {
+      return methods[i].method;
+    }
+  }
+  return HTTP_OTHER;
+}
+
+/* The allowed origin to echo for this request, or NULL. */
+static const char *cors_allowed_origin(const struct http_daemon *daemon,
+                                       const char *origin) {
+  if (origin == NULL) {
+    return NULL;
+  }
+  if (daemon->cors_any) {
+    return "*";
+  }
+  size_t length = strlen(origin);
+  for (const char *p = daemon->cors_origins; *p != '\0';) {
+    const char *end = strchr(p, ',');
+    size_t item = end != NULL ? (size_t)(end - p) : strlen(p);
+    if (item == length && memcmp(p, origin, length) == 0) {
+      return origin;
+    }
+    p += item + (end != NULL ? 1 : 0);
+  }
+  return NULL;
+}
+
+static void request_id_assign(struct http_daemon *daemon,
+                              struct request *request) {
+  const char *given = request_header(request, "X-Request-Id");
+  if (given != NULL) {
+    size_t length = strlen(given);
+    bool usable = length >= 1 && length < sizeof request->id;
+    for (size_t i = 0; usable && i < length; i++) {
+      usable = isalnum((unsigned char)given[i]) || given[i] == '-' ||
+               given[i] == '_' || given[i] == '.';
+    }
+    if (usable) {
+      memcpy(request->id, given, length + 1);
+      return;
+    }
+  }
+  unsigned long long number = atomic_fetch_add(&daemon->request_counter, 1);
+  snprintf(request->id, sizeof request->id, "%s%016llx", daemon->id_prefix,
+           number);
+}
+
+/* Reads the media type of the body: lowercase, parameters checked (only a
+   utf-8 charset is accepted). Returns false when the type is unusable. */
+static bool content_type_parse(const char *header, char *media_type,
+                               size_t size) {
+  size_t used = 0;
+  const char *p = header;
+  while (*p == ' ') {
+    p++;
+  }
+  while (*p != '\0' && *p != ';' && *p != ' ' && used + 1 < size) {
+    media_type[used++] = (char)tolower((unsigned char)*p++);
+  }
+  media_type[used] = '\0';
+  while (*p == ' ') {
+    p++;
+  }
+  while (*p == ';') {
+    p++;
+    while (*p == ' ') {
+      p++;
+    }
+    if (strncasecmp(p, "charset=", 8) == 0) {
+      const char *value = p + 8;
+      if (strncasecmp(value, "utf-8", 5) != 0 &&
+          strncasecmp(value, "\"utf-8\"", 7) != 0) {
+        return false;
+      }
+    }
+    while (*p != '\0' && *p != ';') {
+      p++;
+    }
+  }
+  return used > 0;
+}
+
+/* Body intake and parsing for the route's declared body kind; answers 415
+   or 400 itself and returns false then. */
+static bool request_read_body(struct request *request) {
+  enum route_body kind = request->route->body;
+  if (kind == ROUTE_BODY_NONE) {
+    return true;
+  }
+  const char *header = request_header(request, "Content-Type");
+  char media_type[96];
+  bool known = header != NULL &&
+               content_type_parse(header, media_type, sizeof media_type);
+  bool json = known && strcmp(media_type, "application/json") == 0;
+  bool merge_patch =
+      known && strcmp(media_type, "application/merge-patch+json") == 0;
+  bool text = known && strcmp(media_type, "text/plain") == 0;
+  bool accepted = (kind == ROUTE_BODY_JSON && json) ||
+                  (kind == ROUTE_BODY_MERGE_PATCH && (json || merge_patch)) ||
+                  (kind == ROUTE_BODY_TEXT_OR_JSON && (json || text));
+  if (!accepted) {
+    const char *expected =
+        kind == ROUTE_BODY_JSON ? "application/json"
+        : kind == ROUTE_BODY_MERGE_PATCH
+            ? "application/merge-patch+json or application/json"
+            : "text/plain or application/json";
+    response_problem(request, PROBLEM_UNSUPPORTED_MEDIA_TYPE,
+                     "the body must be %s (with charset utf-8, if any)",
+                     expected);
+    return false;
+  }
+  request->content_type = text ? "text/plain" : "application/json";
+  if (request->body_length == 0) {
+    response_problem(request, PROBLEM_INVALID_BODY, "the request needs a body");
+    return false;
+  }
+  if (text) {
+    return true;
+  }
+  json_error_t error;
+  request->json = json_loadb(request->body, request->body_length,
+                             JSON_REJECT_DUPLICATES, &error);
+  if (request->json == NULL) {
+    response_problem(request, PROBLEM_MALFORMED_JSON,
+                     "line %d, column %d (byte %d): %s", error.line,
+                     error.column, error.position, error.text);
+    return false;
+  }
+  return true;
+}
+
+static void answer_options(struct http_daemon *daemon, struct request *request,
+                           unsigned allowed) {
+  char allow[96];
+  router_allow_header(allowed, allow, sizeof allow);
+  response_empty(request, 204);
+  response_add_header(request, MHD_HTTP_HEADER_ALLOW, allow);
+  const char *origin = request_header(request, "Origin");
+  if (cors_allowed_origin(daemon, origin) != NULL) {
+    response_add_header(request, "Access-Control-Allow-Methods", allow);
+    response_add_header(request, "Access-Control-Allow-Headers",
+                        "Authorization, Content-Type, If-Match, "
+                        "If-None-Match, X-Request-Id");
+    response_add_header(request, "Access-Control-Max-Age", "86400");
+  }
+}
+
+/* Runs once the whole request is in: router decisions, auth, body, handler. */
+static void request_dispatch(struct http_daemon *daemon,
+                             struct request *request) {
+  if (request->has_early_problem) {
+    response_problem(request, request->early_problem, "%s",
+                     request->early_detail);
+    if (request->early_problem == PROBLEM_METHOD_NOT_ALLOWED) {
+      unsigned allowed = 0;
+      router_match(daemon->options.routes, request, request->path, HTTP_OTHER,
+                   &allowed);
+      char allow[96];
+      router_allow_header(allowed, allow, sizeof allow);
+      response_add_header(request, MHD_HTTP_HEADER_ALLOW, allow);
+    }
+    return;
+  }
+  if (request->route == NULL) {
+    unsigned allowed = 0;
+    router_match(daemon->options.routes, request, request->path, HTTP_OTHER,
+                 &allowed);
+    answer_options(daemon, request, allowed);
+    return;
+  }
+  if (request->route->flags & ROUTE_WRITE) {
+    const char *authorization = request_header(request, "Authorization");
+    int verdict = -1;
+    if (authorization != NULL &&
+        strncasecmp(authorization, "Bearer ", 7) == 0) {
+      const char *key = authorization + 7;
+      while (*key == ' ') {
+        key++;
+      }
+      verdict = daemon->options.authorize(request, key);
+    }
+    if (verdict == -2) {
+      return;
+    }
+    if (verdict != 0) {
+      response_problem(request, PROBLEM_UNAUTHORIZED,
+                       "writes need the header 'Authorization: Bearer <key>' "
+                       "with a valid key");
+      response_add_header(request, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                          "Bearer realm=\"parley\"");
+      return;
+    }
+  }
+  if (!request_read_body(request)) {
+    return;
+  }
+  request->route->handler(request);
+}
+
+/* Adds what every response carries, then queues it. */
+static enum MHD_Result request_queue(struct http_daemon *daemon,
+                                     struct request *request) {
+  if (request->response == NULL) {
+    /* A handler that answered nothing is our bug, not the client's. */
+    log_error("no response for %s (request %s)", request->path, request->id);
+    response_problem(request, PROBLEM_INTERNAL, "the server failed to answer");
+    if (request->response == NULL) {
+      return MHD_NO;
+    }
+  }
+  struct MHD_Response *response = request->response;
+  MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+  MHD_add_response_header(response, "X-Request-Id", request->id);
+  const char *origin =
+      cors_allowed_origin(daemon, request_header(request, "Origin"));
+  if (origin != NULL) {
+    MHD_add_response_header(response, "Access-Control-Allow-Origin", origin);
+    MHD_add_response_header(response, "Access-Control-Expose-Headers",
+                            "ETag, Link, Location, Retry-After, X-Request-Id");
+    if (!daemon->cors_any) {
+      MHD_add_response_header(response, "Vary", "Origin");
+    }
+  }
+  if (atomic_load(&daemon->draining)) {
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
+  }
+  request->answered = true;
+  enum MHD_Result result =
+      MHD_queue_response(request->connection, request->status, response);
+  MHD_destroy_response(response);
+  request->response = NULL;
+  return result;
+}
+
+/* First call: set up the request, route it, check the declared length. */
+static enum MHD_Result request_begin(struct http_daemon *daemon,
+                                     struct MHD_Connection *connection,
+                                     const char *url, const char *method,
+                                     void **context) {
+  struct request *request = calloc(1, sizeof *request);
+  if (request == NULL) {
+    return MHD_NO;
+  }
+  *context = request;
+  atomic_fetch_add(&daemon->in_flight, 1);
+  request->connection = connection;
+  request->daemon = daemon;
+  request->started_us = http_now_us();
+  request->method = method_from_name(method);
+  snprintf(request->method_name, sizeof request->method_name, "%s", method);
+  request->path = url;
+  request->path_copy = strdup(url);
+  if (request->path_copy == NULL) {
+    return MHD_NO;
+  }
+  request_id_assign(daemon, request);
+
+  unsigned allowed = 0;
+  request->route = router_match(daemon->options.routes, request, url,
+                                request->method, &allowed);
+  if (request->route == NULL && !(request->method == HTTP_OPTIONS && allowed)) {
+    request->has_early_problem = true;
+    if (allowed == 0) {
+      request->early_problem = PROBLEM_NOT_FOUND;
+      snprintf(request->early_detail, sizeof request->early_detail,
+               "no resource at this path");
+    } else {
+      request->early_problem = PROBLEM_METHOD_NOT_ALLOWED;
+      snprintf(request->early_detail, sizeof request->early_detail,
+               "%.20s is not allowed here", method);
+    }
+  }
+
+  const char *length_header = MHD_lookup_connection_value(
+      connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+  if (length_header != NULL &&
+      strtoull(length_header, NULL, 10) > daemon->options.body_limit) {
+    /* Refused before a byte of the body is read; MHD closes the
+       connection after this answer. */
+    response_problem(request, PROBLEM_BODY_TOO_LARGE,
+                     "the body is over the limit of %zu bytes",
+                     daemon->options.body_limit);
+    return request_queue(daemon, request);
+  }
+  return MHD_YES;
+}
+
+/* A body chunk: keep it (within the limit) or drop it when it is unwanted. */
+static enum MHD_Result request_append(struct http_daemon *daemon,
+                                      struct request *request, const char *data,
+                                      size_t size) {
+  bool wanted = !request->answered && !request->has_early_problem &&
+                request->route != NULL &&
+                request->route->body != ROUTE_BODY_NONE;
+  if (!wanted) {
+    return MHD_YES;
+  }
+  if (request->body_length + size > daemon->options.body_limit) {
+    free(request->body);
+    request->body = NULL;
+    request->body_length = 0;
+    response_problem(request, PROBLEM_BODY_TOO_LARGE,
+                     "the body is over the limit of %zu bytes",
+                     daemon->options.body_limit);
+    return request_queue(daemon, request);
+  }
+  if (request->body_length + size + 1 > request->body_capacity) {
+    size_t capacity =
+        request->body_capacity > 0 ? request->body_capacity : 4096;
+    while (capacity < request->body_length + size + 1) {
+      capacity *= 2;
+    }
+    char *grown = realloc(request->body, capacity);
+    if (grown == NULL) {
+      return MHD_NO;
+    }
+    request->body = grown;
+    request->body_capacity = capacity;
+  }
+  memcpy(request->body + request->body_length, data, size);
+  request->body_length += size;
+  request->body[request->body_length] = '\0';
+  return MHD_YES;
+}
+
+static enum MHD_Result
+access_handler(void *closure, struct MHD_Connection *connection,
+               const char *url, const char *method, const char *version,
+               const char *upload_data, size_t *upload_data_size,
+               void **context) {
+  struct http_daemon *daemon = closure;
+  struct request *request = *context;
+  (void)version;
+  if (request == NULL) {
+    /* Answering on this first call would make MHD close every connection:
+       only a body over the limit is refused this early. */
+    return request_begin(daemon, connection, url, method, context);
+  }
+  if (*upload_data_size > 0) {
+    size_t size = *upload_data_size;
+    *upload_data_size = 0;
+    return request_append(daemon, request, upload_data, size);
+  }
+  if (request->answered) {
+    return MHD_YES;
+  }
+  request_dispatch(daemon, request);
+  return request_queue(daemon, request);
+}
+
+static void request_completed(void *closure, struct MHD_Connection *connection,
+                              void **context,
+                              enum MHD_RequestTerminationCode code) {
+  struct http_daemon *daemon = closure;
+  struct request *request = *context;
+  (void)connection;
+  if (request == NULL) {
+    return;
+  }
+  long long elapsed = http_now_us() - request->started_us;
+  if (log_enabled(LOG_INFO)) {
+    log_info("request id=%s method=%s route=%s status=%u bytes=%zu us=%lld%s",
+             request->id, request->method_name,
+             request->route != NULL ? request->route->pattern : "-",
+             request->status, request->response_bytes, elapsed,
+             code == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+  }
+  if (request->response != NULL) {
+    MHD_destroy_response(request->response);
+  }
+  json_decref(request->json);
+  free(request->body);
+  free(request->path_copy);
+  free(request);
+  *context = NULL;
+  atomic_fetch_sub(&daemon->in_flight, 1);
+}
+
+static void mhd_log(void *closure, const char *format, va_list args) {
+  char line[512];
+  (void)closure;
+  vsnprintf(line, sizeof line, format, args);
+  size_t length = strlen(line);
+  while (length > 0 && line[length - 1] == '\n') {
+    line[--length] = '\0';
+  }
+  log_debug("libmicrohttpd: %s", line);
+}
+
+struct http_daemon *http_daemon_start(const struct http_options *options,
+                                      char *error, size_t error_size) {
+  struct http_daemon *daemon = calloc(1, sizeof *daemon);
+  if (daemon == NULL) {
+    snprintf(error, error_size, "out of memory");
+    return NULL;
+  }
+  daemon->options = *options;
+  daemon->cors_origins = strdup(options->cors_origins);
+  if (daemon->cors_origins == NULL) {
+    free(daemon);
+    snprintf(error, error_size, "out of memory");
+    return NULL;
+  }
+  daemon->cors_any = strcmp(options->cors_origins, "*") == 0;
+  unsigned char random[8];
+  if (random_bytes(random, sizeof random) != 0) {
+    memset(random, 0, sizeof random);
+  }
+  hex_encode(random, sizeof random, daemon->id_prefix);
+  daemon->mhd = MHD_start_daemon(
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+          MHD_USE_ERROR_LOG,
+      (uint16_t)options->port, NULL, NULL, access_handler, daemon,
+      MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)options->threads,
+      MHD_OPTION_CONNECTION_TIMEOUT,
+      (unsigned int)options->connection_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+      (unsigned int)1024, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+      MHD_OPTION_NOTIFY_COMPLETED, request_completed, daemon,
+      MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+  if (daemon->mhd == NULL) {
+    snprintf(error, error_size, "cannot listen on port %u (in use?)",
+             options->port);
+    free(daemon->cors_origins);
+    free(daemon);
+    return NULL;
+  }
+  return daemon;
+}
+
+unsigned http_daemon_port(const struct http_daemon *daemon) {
+  const union MHD_DaemonInfo *info =
+      MHD_get_daemon_info(daemon->mhd, MHD_DAEMON_INFO_BIND_PORT);
+  return info != NULL ? info->port : 0;
+}
+
+bool http_daemon_draining(const struct http_daemon *daemon) {
+  return atomic_load(&daemon->draining);
+}
+
+void http_daemon_stop(struct http_daemon *daemon, unsigned deadline_s) {
+  atomic_store(&daemon->draining, true);
+  /* Stop accepting; requests already in flight run to completion. */
+  MHD_socket listener = MHD_quiesce_daemon(daemon->mhd);
+  long long deadline = http_now_us() + (long long)deadline_s * 1000000LL;
+  while (atomic_load(&daemon->in_flight) > 0 && http_now_us() < deadline) {
+    usleep(10000);
+  }
+  if (atomic_load(&daemon->in_flight) > 0) {
+    log_warn("stopping with %ld requests still in flight",
+             atomic_load(&daemon->in_flight));
+  }
+  MHD_stop_daemon(daemon->mhd);
+  if (listener != MHD_INVALID_SOCKET) {
+    close(listener);
+  }
+  free(daemon->cors_origins);
+  free(daemon);
+}

@@ -1,0 +1,181 @@
+/* Request accessors: headers and the table-driven query-string parser. */
+#include "http/request.h"
+
+#include "http/response.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *request_header(const struct request *request, const char *name) {
+  return MHD_lookup_connection_value(request->connection, MHD_HEADER_KIND,
+                                     name);
+}
+
+bool request_date_is_valid(const char *text) {
+  static const int days_in_month[] = {31, 29, 31, 30, 31, 30,
+                                      31, 31, 30, 31, 30, 31};
+  if (strlen(text) != 10 || text[4] != '-' || text[7] != '-') {
+    return false;
+  }
+  for (int i = 0; i < 10; i++) {
+    if (i != 4 && i != 7 && (text[i] < '0' || text[i] > '9')) {
+      return false;
+    }
+  }
+  int year = atoi(text);
+  int month = (text[5] - '0') * 10 + (text[6] - '0');
+  int day = (text[8] - '0') * 10 + (text[9] - '0');
+  if (year < 1 || month < 1 || month > 12 || day < 1 ||
+      day > days_in_month[month - 1]) {
+    return false;
+  }
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return !(month == 2 && day == 29 && !leap);
+}
+
+struct query_walk {
+  const struct query_param *params;
+  size_t count;
+  struct query_value *values;
+  const char *bad_name; /* first offending parameter */
+  const char *bad_reason;
+  char reason_buffer[160];
+};
+
+static bool query_value_parse(const struct query_param *param, const char *text,
+                              struct query_value *value,
+                              struct query_walk *walk) {
+  value->text = text;
+  switch (param->type) {
+  case QUERY_TEXT: {
+    size_t limit = param->max_length != 0 ? param->max_length : 200;
+    if (strlen(text) > limit) {
+      snprintf(walk->reason_buffer, sizeof walk->reason_buffer,
+               "must be at most %zu bytes", limit);
+      walk->bad_reason = walk->reason_buffer;
+      return false;
+    }
+    return true;
+  }
+  case QUERY_SLUG:
+    for (const char *p = text; *p != '\0'; p++) {
+      if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            *p == '-')) {
+        walk->bad_reason = "must be a slug: 1-64 characters of a-z, 0-9, -";
+        return false;
+      }
+    }
+    if (strlen(text) > 64) {
+      walk->bad_reason = "must be a slug: 1-64 characters of a-z, 0-9, -";
+      return false;
+    }
+    return true;
+  case QUERY_INTEGER: {
+    char *end = NULL;
+    errno = 0;
+    long long number = strtoll(text, &end, 10);
+    if (errno != 0 || *end != '\0' || end == text || text[0] == '+' ||
+        text[0] == ' ' || number < param->minimum || number > param->maximum) {
+      snprintf(walk->reason_buffer, sizeof walk->reason_buffer,
+               "must be an integer from %lld to %lld", param->minimum,
+               param->maximum);
+      walk->bad_reason = walk->reason_buffer;
+      return false;
+    }
+    value->integer = number;
+    return true;
+  }
+  case QUERY_DATE:
+    if (!request_date_is_valid(text)) {
+      walk->bad_reason = "must be a date as YYYY-MM-DD";
+      return false;
+    }
+    return true;
+  case QUERY_BOOLEAN:
+    if (strcmp(text, "true") == 0 || strcmp(text, "false") == 0) {
+      value->integer = text[0] == 't';
+      return true;
+    }
+    walk->bad_reason = "must be true or false";
+    return false;
+  case QUERY_ENUM:
+    for (const char *const *option = param->values; *option != NULL; option++) {
+      if (strcmp(text, *option) == 0) {
+        value->integer = option - param->values;
+        return true;
+      }
+    }
+    {
+      size_t used = (size_t)snprintf(
+          walk->reason_buffer, sizeof walk->reason_buffer, "must be one of");
+      for (const char *const *option = param->values;
+           *option != NULL && used < sizeof walk->reason_buffer; option++) {
+        int written = snprintf(walk->reason_buffer + used,
+                               sizeof walk->reason_buffer - used, "%s %s",
+                               option == param->values ? "" : ",", *option);
+        if (written < 0) {
+          break;
+        }
+        used += (size_t)written;
+      }
+      walk->bad_reason = walk->reason_buffer;
+    }
+    return false;
+  }
+  return false;
+}
+
+static enum MHD_Result query_visit(void *closure, enum MHD_ValueKind kind,
+                                   const char *key, const char *text) {
+  struct query_walk *walk = closure;
+  (void)kind;
+  for (size_t i = 0; i < walk->count; i++) {
+    if (strcmp(walk->params[i].name, key) != 0) {
+      continue;
+    }
+    struct query_value *value = &walk->values[i];
+    if (value->present) {
+      walk->bad_name = walk->params[i].name;
+      walk->bad_reason = "must be given once";
+      return MHD_NO;
+    }
+    value->present = true;
+    if (text == NULL || text[0] == '\0') {
+      walk->bad_name = walk->params[i].name;
+      walk->bad_reason = "must not be empty";
+      return MHD_NO;
+    }
+    if (!query_value_parse(&walk->params[i], text, value, walk)) {
+      walk->bad_name = walk->params[i].name;
+      return MHD_NO;
+    }
+    return MHD_YES;
+  }
+  walk->bad_name = key;
+  walk->bad_reason = "is not a parameter of this endpoint";
+  return MHD_NO;
+}
+
+int request_parse_query(struct request *request,
+                        const struct query_param *params, size_t count,
+                        struct query_value *values) {
+  struct query_walk walk = {.params = params, .count = count, .values = values};
+  memset(values, 0, count * sizeof *values);
+  MHD_get_connection_values(request->connection, MHD_GET_ARGUMENT_KIND,
+                            query_visit, &walk);
+  if (walk.bad_name == NULL) {
+    return 0;
+  }
+  json_t *errors = json_array();
+  char field[96];
+  snprintf(field, sizeof field, "%.80s", walk.bad_name);
+  problem_errors_add(errors, field, walk.bad_reason);
+  char detail[320];
+  snprintf(detail, sizeof detail, "query parameter '%s' %s", field,
+           walk.bad_reason);
+  response_problem_steal(request, PROBLEM_INVALID_QUERY, detail, errors);
+  return -1;
+}

@@ -1,0 +1,203 @@
+/* Response builders: JSON bodies, records with ETags, problems, empty. */
+#include "http/response.h"
+
+#include "common/encoding.h"
+#include "common/log.h"
+
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+/* Replaces any response set before: the last word wins, and the earlier one
+   is freed here rather than leaked. */
+static void response_set(struct request *request, unsigned status,
+                         struct MHD_Response *response, size_t bytes) {
+  if (request->response != NULL) {
+    MHD_destroy_response(request->response);
+  }
+  request->response = response;
+  request->status = status;
+  request->response_bytes = bytes;
+}
+
+static void response_from_text(struct request *request, unsigned status,
+                               char *text, const char *content_type) {
+  if (text == NULL) {
+    log_error("out of memory serialising a response");
+    response_set(request, 500, NULL, 0);
+    return;
+  }
+  size_t length = strlen(text);
+  struct MHD_Response *response =
+      MHD_create_response_from_buffer(length, text, MHD_RESPMEM_MUST_FREE);
+  if (response == NULL) {
+    free(text);
+    response_set(request, 500, NULL, 0);
+    return;
+  }
+  MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+  response_set(request, status, response, length);
+}
+
+void response_json_steal(struct request *request, unsigned status,
+                         json_t *body) {
+  char *text = json_dumps(body, JSON_COMPACT);
+  json_decref(body);
+  response_from_text(request, status, text, "application/json");
+}
+
+static void etag_of_text(const char *text, char *out) {
+  unsigned char digest[SHA256_BYTES];
+  char hex[2 * SHA256_BYTES + 1];
+  sha256_digest(text, strlen(text), digest);
+  hex_encode(digest, 16, hex);
+  snprintf(out, RESPONSE_ETAG_SIZE, "\"%.32s\"", hex);
+}
+
+void response_etag(const json_t *record, char *out) {
+  char *text = json_dumps(record, JSON_COMPACT | JSON_SORT_KEYS);
+  if (text == NULL) {
+    out[0] = '\0';
+    return;
+  }
+  etag_of_text(text, out);
+  free(text);
+}
+
+bool response_etag_matches(const char *header, const char *etag) {
+  const char *p = header;
+  size_t etag_length = strlen(etag);
+  while (*p != '\0') {
+    while (*p == ' ' || *p == ',' || *p == '\t') {
+      p++;
+    }
+    if (*p == '*') {
+      return true;
+    }
+    /* Weak comparison would ignore W/; a strong match must not. */
+    const char *end = p;
+    while (*end != '\0' && *end != ',') {
+      end++;
+    }
+    const char *last = end;
+    while (last > p && (last[-1] == ' ' || last[-1] == '\t')) {
+      last--;
+    }
+    if ((size_t)(last - p) == etag_length &&
+        memcmp(p, etag, etag_length) == 0) {
+      return true;
+    }
+    p = end;
+  }
+  return false;
+}
+
+void response_record_steal(struct request *request, unsigned status,
+                           json_t *record) {
+  /* One serialisation serves both the body and its ETag. */
+  char *text = json_dumps(record, JSON_COMPACT | JSON_SORT_KEYS);
+  json_decref(record);
+  if (text == NULL) {
+    response_from_text(request, status, NULL, NULL);
+    return;
+  }
+  char etag[RESPONSE_ETAG_SIZE];
+  etag_of_text(text, etag);
+  const char *if_none_match = request_header(request, "If-None-Match");
+  if (if_none_match != NULL && (request->method & (HTTP_GET | HTTP_HEAD)) &&
+      response_etag_matches(if_none_match, etag)) {
+    free(text);
+    response_empty(request, 304);
+  } else {
+    response_from_text(request, status, text, "application/json");
+  }
+  response_add_header(request, "ETag", etag);
+}
+
+/* Copies text into out, replacing bytes that are not valid UTF-8 with '?':
+   details may quote what a client sent, and JSON must stay valid. */
+static void copy_valid_utf8(const char *text, char *out, size_t size) {
+  size_t used = 0;
+  const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)text;
+  while (*p != '\0' && used + 5 < size) {
+    utf8proc_int32_t codepoint = 0;
+    utf8proc_ssize_t length = utf8proc_iterate(p, -1, &codepoint);
+    if (length <= 0) {
+      out[used++] = '?';
+      p++;
+      continue;
+    }
+    memcpy(out + used, p, (size_t)length);
+    used += (size_t)length;
+    p += length;
+  }
+  out[used] = '\0';
+}
+
+void response_problem_steal(struct request *request, enum problem problem,
+                            const char *detail, json_t *errors) {
+  unsigned status = problem_status(problem);
+  char type[128];
+  snprintf(type, sizeof type, "%s%s", PROBLEM_TYPE_BASE, problem_slug(problem));
+  char clean_detail[600];
+  copy_valid_utf8(detail != NULL ? detail : "", clean_detail,
+                  sizeof clean_detail);
+  json_t *body =
+      json_pack("{s:s, s:s, s:i, s:s, s:o}", "type", type, "title",
+                problem_title(problem), "status", (int)status, "detail",
+                clean_detail, "errors", errors != NULL ? errors : json_array());
+  char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+  json_decref(body);
+  response_from_text(request, status, text, "application/problem+json");
+  if (status == 503) {
+    response_add_header(request, MHD_HTTP_HEADER_RETRY_AFTER, "2");
+  }
+}
+
+void response_problem(struct request *request, enum problem problem,
+                      const char *format, ...) {
+  char detail[512];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(detail, sizeof detail, format, args);
+  va_end(args);
+  response_problem_steal(request, problem, detail, NULL);
+}
+
+void response_empty(struct request *request, unsigned status) {
+  struct MHD_Response *response =
+      MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+  response_set(request, status, response, 0);
+}
+
+void response_static(struct request *request, unsigned status,
+                     const char *content_type, const char *data,
+                     size_t length) {
+  struct MHD_Response *response = MHD_create_response_from_buffer(
+      length, (void *)data, MHD_RESPMEM_PERSISTENT);
+  if (response != NULL) {
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            content_type);
+  }
+  response_set(request, status, response, length);
+}
+
+void response_add_header(struct request *request, const char *name,
+                         const char *value) {
+  if (request->response != NULL) {
+    MHD_add_response_header(request->response, name, value);
+  }
+}
+
+void problem_errors_add(json_t *errors, const char *field,
+                        const char *message) {
+  char clean_field[200];
+  char clean_message[400];
+  copy_valid_utf8(field, clean_field, sizeof clean_field);
+  copy_valid_utf8(message, clean_message, sizeof clean_message);
+  json_array_append_new(errors, json_pack("{s:s, s:s}", "field", clean_field,
+                                          "message", clean_message));
+}

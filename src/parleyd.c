@@ -1,0 +1,100 @@
+/* parleyd: the Parley HTTP service. Reads its configuration from the
+ * environment, migrates the database, serves until SIGTERM or SIGINT. */
+#include "api/api.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "db/migrate.h"
+#include "db/pool.h"
+#include "http/daemon.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+/* The database may come up after us (containers): wait for it a while. */
+static int migrate_at_start(const char *database_url) {
+  char error[512];
+  for (int attempt = 1; attempt <= 30; attempt++) {
+    struct db_conn *conn = db_connect(database_url, error, sizeof error);
+    if (conn != NULL) {
+      int applied = migrate_apply(conn, error, sizeof error);
+      db_disconnect(conn);
+      if (applied < 0) {
+        log_error("%s", error);
+        return EX_DATAERR;
+      }
+      return 0;
+    }
+    if (attempt == 1 || attempt % 10 == 0) {
+      log_warn("waiting for the database: %s", error);
+    }
+    sleep(1);
+  }
+  log_error("the database did not become reachable: %s", error);
+  return EX_UNAVAILABLE;
+}
+
+int main(void) {
+  struct config config;
+  char error[512];
+  if (config_from_environment(&config, error, sizeof error) != 0) {
+    fprintf(stderr, "parleyd: %s\n", error);
+    config_release(&config);
+    return EX_CONFIG;
+  }
+  log_set_level((enum log_level)config.log_level);
+  json_object_seed(0);
+
+  /* Signals are taken by sigwait below, never by a worker thread. */
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  int status = migrate_at_start(config.database_url);
+  if (status != 0) {
+    config_release(&config);
+    return status;
+  }
+  struct db_pool *pool = db_pool_create(config.database_url, config.pool_size,
+                                        config.statement_timeout_ms);
+  if (pool == NULL) {
+    config_release(&config);
+    return EX_OSERR;
+  }
+  api_init(pool);
+  struct http_options options = {
+      .port = config.port,
+      .threads = config.threads,
+      .connection_timeout_s = config.connection_timeout_s,
+      .body_limit = config.body_limit,
+      .cors_origins = config.cors_origins,
+      .routes = api_routes,
+      .authorize = api_authorize,
+  };
+  struct http_daemon *daemon = http_daemon_start(&options, error, sizeof error);
+  if (daemon == NULL) {
+    log_error("%s", error);
+    db_pool_destroy(pool);
+    config_release(&config);
+    return EX_UNAVAILABLE;
+  }
+  api_set_daemon(daemon);
+  log_info("parleyd listening on port %u with %u threads",
+           http_daemon_port(daemon), config.threads);
+
+  int received = 0;
+  sigwait(&signals, &received);
+  log_info("signal %d: draining (up to %u s)", received, config.drain_seconds);
+  http_daemon_stop(daemon, config.drain_seconds);
+  api_set_daemon(NULL);
+  db_pool_destroy(pool);
+  config_release(&config);
+  log_info("stopped");
+  return 0;
+}
