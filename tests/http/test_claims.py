@@ -310,6 +310,18 @@ class ClaimFilters(ApiTest):
         self.assertEqual(self.ids(f"/claims?q={self.word}&party={self.p1}"), [self.c1])
         self.assertEqual(self.ids(f"/claims?q={word()}"), [])
 
+    def test_full_text_syntax_is_safe(self):
+        for text in ("'", ":*", "a & b", "!", "(", "a | | b", "\\", "<->", "\"unterminated", "-", "or", "a:b:c"):
+            with self.subTest(q=text):
+                resp = self.get(f"/claims?q={q(text)}&party={self.p1}")
+                self.assertEqual(resp.status, 200, resp.body)
+                self.assertEqual(resp.body["items"], [])
+                resp = self.get(f"/articles?q={q(text)}")
+                self.assertEqual(resp.status, 200, resp.body)
+
+    def test_since_after_until_is_empty(self):
+        self.assertEqual(self.ids(f"/claims?party={self.p2}&since=2025-03-01&until=2025-01-01"), [])
+
     def test_combined_filters(self):
         self.assertEqual(self.ids(f"/claims?party={self.p2}&issue={self.top}&stance=rejects&speaker={self.p1}"),
                          [self.c2])

@@ -70,6 +70,23 @@ class Pagination(ApiTest):
                          sorted(self.created, reverse=True))
         self.assertEqual(slugs_of(self.walk(f"/parties?q={self.tok}&sort=name", limit=3)), self.created)
 
+    def test_ties_are_broken_by_id_across_pages(self):
+        # Same name: sort=name must still page exactly (ties broken by id, same direction).
+        name = f"Tie {word()}"
+        made = [self.make_party(name=name)["id"] for _ in range(5)]
+        items = self.walk(f"/parties?q={q(name)}&sort=name", limit=2)
+        self.assertEqual([i["id"] for i in items], made)
+        items = self.walk(f"/parties?q={q(name)}&sort=-name", limit=2, follow_link=True)
+        self.assertEqual([i["id"] for i in items], made[::-1])
+        # Same date, and nulls, across page boundaries.
+        p = self.make_party()["slug"]
+        dated = [self.make_claim(party=p, stated_on="2025-05-05")["id"] for _ in range(4)]
+        undated = [self.make_claim(party=p)["id"] for _ in range(3)]
+        items = self.walk(f"/claims?party={p}&sort=stated_on", limit=2)
+        self.assertEqual([i["id"] for i in items], undated + dated)
+        items = self.walk(f"/claims?party={p}&sort=-stated_on", limit=3)
+        self.assertEqual([i["id"] for i in items], dated[::-1] + undated[::-1])
+
     def test_default_limit_50_and_max_200(self):
         total = len(self.walk("/issues?limit=200"))
         for _ in range(max(0, 51 - total)):

@@ -322,6 +322,21 @@ class PartyList(ApiTest):
         self.assertEqual(len(items), 5)
         self.assertEqual(slugs_of(self.list(f"q={q('bureau ' + self.tok)}")), [self.org["slug"]])
 
+    def test_q_is_a_substring_match(self):
+        self.assertEqual(slugs_of(self.list(f"q={q(self.tok[2:-1])}&kind=state")), [self.state["slug"]])
+
+    def test_q_wildcards_are_literal(self):
+        t = word()
+        pct = self.make_party(name=f"{t} 100% sure", kind="group")
+        und = self.make_party(name=f"{t} under_score", kind="group")
+        bsl = self.make_party(name=f"{t} back\\slash", kind="group")
+        self.assertEqual(slugs_of(self.list(f"q={q(t + ' 100%')}")), [pct["slug"]])
+        self.assertEqual(slugs_of(self.list(f"q={q('%')}&limit=200")), [pct["slug"]])
+        self.assertEqual(slugs_of(self.list(f"q={q(t + ' under_')}")), [und["slug"]])
+        self.assertEqual(slugs_of(self.list(f"q={q('r_s')}&limit=200")), [und["slug"]])
+        self.assertEqual(slugs_of(self.list(f"q={q(chr(92))}&limit=200")), [bsl["slug"]])
+        self.assertEqual(self.list(f"q={q(t + ' _00')}"), [])
+
     def test_q_no_match(self):
         self.assertEqual(self.list(f"q={word()}"), [])
 
