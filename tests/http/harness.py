@@ -142,6 +142,7 @@ Response.__doc__ = "status (int), headers (dict, lowercased names), body (parsed
 
 _record_lock = threading.Lock()
 _record_file = None
+server_errors = []  # (method, path, status) of every 5xx other than 503: the contract never allows them
 
 
 def _open_record():
@@ -160,6 +161,9 @@ def _record_body(body):
 
 
 def record(method, path, status, headers, body):
+    if status >= 500 and status != 503:
+        with _record_lock:
+            server_errors.append((method, path[:200], status))
     f = _open_record()
     if f is None:
         return

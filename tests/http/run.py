@@ -33,6 +33,7 @@ class ServerHealth(unittest.TestCase):
             self.skipTest("no server was started")
         self.assertTrue(env.server.alive(), f"parleyd died during the suite:\n{env.server.log_tail()}")
         self.assertTrue(env.server.healthy(), "parleyd answers /healthz at the end")
+        self.assertEqual(harness.server_errors, [], "no 5xx (other than 503) answered during the suite")
         for server in env.servers:
             text = server.log_text()
             for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):

@@ -368,6 +368,17 @@ class BodyLimits(ApiTest):
         self.assertProblem(resp, 413)
         self.assertTrue(self.server.healthy())
 
+    def test_configured_limit(self):
+        server = self.env.start_server({"PARLEY_BODY_LIMIT": "4096"}, name="limit")
+        try:
+            small = {"name": "n" * 3900, "kind": "state", "slug": slug("lim")}
+            self.assertProblem(self.post("/parties", small, server=server), 422, field="name")
+            big = {"name": "n" * 5000, "kind": "state", "slug": slug("lim")}
+            self.assertProblem(self.post("/parties", big, server=server), 413)
+        finally:
+            self.assertEqual(server.stop(), 0)
+            self.env.servers.remove(server)
+
     def test_body_under_the_limit_is_read(self):
         body = {"name": "n" * (self.LIMIT - 1000), "kind": "state", "slug": slug("big")}
         resp = self.post("/parties", body)

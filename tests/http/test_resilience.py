@@ -81,6 +81,30 @@ class DatabaseOutage(ApiTest):
         self.assertTrue(self.server.alive(), "the same process, not restarted")
 
 
+class Configuration(ApiTest):
+    """Configuration is validated at start-up with a message naming the variable."""
+
+    def test_invalid_configuration_refused(self):
+        import os
+        import subprocess
+        from harness import config, pick_free_port
+        cases = [("PORT", "notaport"), ("PORT", "70000"), ("PARLEY_BODY_LIMIT", "lots"),
+                 ("PARLEY_BODY_LIMIT", "10"), ("PARLEY_THREADS", "0"), ("PARLEY_LOG_LEVEL", "loud"),
+                 ("PARLEY_CONNECTION_TIMEOUT", "-5")]
+        for name, value in cases:
+            with self.subTest(name=name, value=value):
+                env = dict(os.environ, DATABASE_URL=self.env.database_url, PORT=str(pick_free_port()),
+                           PARLEY_LOG_LEVEL="warn")
+                env[name] = value
+                try:
+                    out = subprocess.run([config["parleyd"]], env=env, capture_output=True, text=True, timeout=15,
+                                         stdin=subprocess.DEVNULL)
+                except subprocess.TimeoutExpired:
+                    self.fail(f"parleyd started with {name}={value}")
+                self.assertNotEqual(out.returncode, 0)
+                self.assertIn(name, out.stdout + out.stderr, "the message names the variable")
+
+
 class Shutdown(ApiTest):
     def test_sigterm_finishes_the_request_in_flight(self):
         server = self.env.start_server(name="sigterm")
