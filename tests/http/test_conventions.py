@@ -118,6 +118,37 @@ class Pagination(ApiTest):
                 path = f"/parties?q={self.tok}&limit=2&cursor={cursor if cursor == '%00' else q(cursor)}"
                 self.assertProblem(self.get(path), 400, field="cursor")
 
+    def test_forged_cursor_values_400(self):
+        # Cursors are opaque, but a client can send anything: a well-formed cursor with a value
+        # that is not a valid timestamp/date is still a bad cursor (400), never a 422 or 500.
+        cases = [(f"/parties?q={self.tok}&limit=2", "/parties?q={}&limit=2".format(self.tok)),
+                 (f"/claims?limit=1&sort=stated_on", "/claims?limit=1&sort=stated_on")]
+        p = self.make_party()["slug"]
+        self.make_claim(party=p, stated_on="2025-01-01")
+        self.make_claim(party=p, stated_on="2025-01-02")
+        forged_any = False
+        for first, base in cases:
+            cursor = self.ok_get(first)["next"]
+            self.assertIsNotNone(cursor)
+            try:
+                decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+            except ValueError:
+                continue  # not base64url JSON: nothing to forge
+            if not isinstance(decoded, list):
+                continue
+            for i, v in enumerate(decoded):
+                if not isinstance(v, str) or v.lstrip("-") in ("created_at", "stated_on", "slug", "name"):
+                    continue
+                for bad in ("garbage", "2025-02-30", "9999999-01-01 00:00:00+00"):
+                    forged = list(decoded)
+                    forged[i] = bad
+                    enc = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
+                    with self.subTest(base=base, forged=forged):
+                        forged_any = True
+                        self.assertProblem(self.get(f"{base}&cursor={enc}"), 400, field="cursor")
+        if not forged_any:
+            self.skipTest("the cursor format holds no value to forge")
+
     def test_cursor_with_another_sort_400(self):
         cursor = self.ok_get(f"/parties?q={self.tok}&limit=2&sort=slug")["next"]
         self.assertIsNotNone(cursor)
@@ -173,6 +204,15 @@ class ETags(ApiTest):
                 self.assertEqual(other.status, 200)
                 head = self.request("HEAD", path, headers={"If-None-Match": etag})
                 self.assertEqual(head.status, 304)
+                listed = self.get(path, headers={"If-None-Match": f'"{"1" * 32}", {etag}'})
+                self.assertEqual(listed.status, 304, "a list of ETags")
+                self.assertEqual(self.get(path, headers={"If-None-Match": "*"}).status, 304)
+
+    def test_if_none_match_uses_weak_comparison(self):
+        # RFC 9110 13.1.2: If-None-Match compares weakly, so W/"x" matches "x".
+        path = self.records()[0]
+        etag = self.get(path).headers["etag"]
+        self.assertEqual(self.get(path, headers={"If-None-Match": "W/" + etag}).status, 304)
 
     def test_etag_same_across_instances(self):
         paths = self.records()
