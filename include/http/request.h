@@ -44,6 +44,7 @@ struct request {
   char *body;
   size_t body_length;
   size_t body_capacity;
+  size_t body_discarded;    /* bytes dropped after the body went over limit */
   const char *content_type; /* the media type of the body, lowercase */
   json_t *json;             /* the parsed JSON body, or NULL */
 

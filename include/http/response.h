@@ -25,9 +25,9 @@ void response_record_steal(struct request *request, unsigned status,
 #define RESPONSE_ETAG_SIZE 35
 void response_etag(const json_t *record, char *out);
 
-/* Whether an If-Match / If-None-Match header value lists `etag` (or is
-   "*"). */
-bool response_etag_matches(const char *header, const char *etag);
+/* Whether an If-Match (weak false) or If-None-Match (weak true) header value
+   lists `etag`, or is "*". */
+bool response_etag_matches(const char *header, const char *etag, bool weak);
 
 /* An RFC 9457 problem. `errors` is an array of {field, message} or NULL. */
 void response_problem_steal(struct request *request, enum problem problem,

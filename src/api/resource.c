@@ -151,13 +151,21 @@ struct list_job {
   char *next;
 };
 
+/* A forged cursor whose key does not cast (a bad date) is the client's. */
+#define LIST_BAD_CURSOR 3
+
 static int list_body(struct db_conn *conn, void *closure) {
   struct list_job *job = closure;
   json_decref(job->items);
   free(job->next);
   job->items = NULL;
   job->next = NULL;
-  return list_run(conn, job->spec, &job->list, &job->items, &job->next);
+  int outcome = list_run(conn, job->spec, &job->list, &job->items, &job->next);
+  if (outcome == DB_HARD_ERROR && job->list.has_cursor &&
+      strncmp(db_last_error(conn)->sqlstate, "22", 2) == 0) {
+    return LIST_BAD_CURSOR;
+  }
+  return outcome;
 }
 
 /* Percent-encodes a query value into `out`. */
@@ -245,7 +253,10 @@ static void list_answer(struct request *request, const struct list_spec *spec,
     return;
   }
   int outcome = api_with_connection(request, list_body, &job, false);
-  if (outcome == DB_OK) {
+  if (outcome == LIST_BAD_CURSOR) {
+    response_problem(request, PROBLEM_INVALID_CURSOR,
+                     "the cursor's position is not valid for this sort");
+  } else if (outcome == DB_OK) {
     json_t *body =
         json_pack("{s:o, s:o}", "items", job.items, "next",
                   job.next != NULL ? json_string(job.next) : json_null());
@@ -408,7 +419,7 @@ static int patch_body(struct db_conn *conn, void *closure) {
   if (if_match != NULL) {
     char etag[RESPONSE_ETAG_SIZE];
     response_etag(current, etag);
-    if (!response_etag_matches(if_match, etag)) {
+    if (!response_etag_matches(if_match, etag, false)) {
       json_decref(current);
       response_problem(job->request, PROBLEM_PRECONDITION_FAILED,
                        "the %s changed since the ETag you sent; read it again",
@@ -506,7 +517,7 @@ static int delete_body(struct db_conn *conn, void *closure) {
     char etag[RESPONSE_ETAG_SIZE];
     response_etag(current, etag);
     json_decref(current);
-    if (!response_etag_matches(if_match, etag)) {
+    if (!response_etag_matches(if_match, etag, false)) {
       response_problem(job->request, PROBLEM_PRECONDITION_FAILED,
                        "the %s changed since the ETag you sent; read it again",
                        resource->name);

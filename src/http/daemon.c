@@ -329,10 +329,19 @@ static enum MHD_Result request_begin(struct http_daemon *daemon,
   return MHD_YES;
 }
 
-/* A body chunk: keep it (within the limit) or drop it when it is unwanted. */
+/* A body chunk: keep it (within the limit) or drop it when it is unwanted.
+   A chunked body that outgrows the limit is answered 413 once it ends. */
 static enum MHD_Result request_append(struct http_daemon *daemon,
                                       struct request *request, const char *data,
                                       size_t size) {
+  if (request->has_early_problem &&
+      request->early_problem == PROBLEM_BODY_TOO_LARGE) {
+    /* MHD cannot answer in the middle of a body, so the rest is read and
+       dropped; a client that goes on far past the limit is cut off. */
+    request->body_discarded += size;
+    return request->body_discarded > 4 * daemon->options.body_limit ? MHD_NO
+                                                                    : MHD_YES;
+  }
   bool wanted = !request->answered && !request->has_early_problem &&
                 request->route != NULL &&
                 request->route->body != ROUTE_BODY_NONE;
@@ -343,10 +352,14 @@ static enum MHD_Result request_append(struct http_daemon *daemon,
     free(request->body);
     request->body = NULL;
     request->body_length = 0;
-    response_problem(request, PROBLEM_BODY_TOO_LARGE,
-                     "the body is over the limit of %zu bytes",
-                     daemon->options.body_limit);
-    return request_queue(daemon, request);
+    request->body_capacity = 0;
+    request->body_discarded = size;
+    request->has_early_problem = true;
+    request->early_problem = PROBLEM_BODY_TOO_LARGE;
+    snprintf(request->early_detail, sizeof request->early_detail,
+             "the body is over the limit of %zu bytes",
+             daemon->options.body_limit);
+    return MHD_YES;
   }
   if (request->body_length + size + 1 > request->body_capacity) {
     size_t capacity =
@@ -420,6 +433,8 @@ static void request_completed(void *closure, struct MHD_Connection *connection,
   atomic_fetch_sub(&daemon->in_flight, 1);
 }
 
+static void mhd_log(void *closure, const char *format, va_list args)
+    __attribute__((format(printf, 2, 0)));
 static void mhd_log(void *closure, const char *format, va_list args) {
   char line[512];
   (void)closure;

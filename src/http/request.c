@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 const char *request_header(const struct request *request, const char *name) {
   return MHD_lookup_connection_value(request->connection, MHD_HEADER_KIND,
@@ -128,10 +129,33 @@ static bool query_value_parse(const struct query_param *param, const char *text,
   return false;
 }
 
+/* True when the bytes are valid UTF-8 without NUL (utf8proc decides). */
+static bool text_is_clean_utf8(const char *text, size_t length) {
+  const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)text;
+  utf8proc_ssize_t left = (utf8proc_ssize_t)length;
+  while (left > 0) {
+    utf8proc_int32_t codepoint = 0;
+    utf8proc_ssize_t step = utf8proc_iterate(p, left, &codepoint);
+    if (step <= 0 || codepoint == 0) {
+      return false;
+    }
+    p += step;
+    left -= step;
+  }
+  return true;
+}
+
 static enum MHD_Result query_visit(void *closure, enum MHD_ValueKind kind,
-                                   const char *key, const char *text) {
+                                   const char *key, size_t key_size,
+                                   const char *text, size_t text_size) {
   struct query_walk *walk = closure;
   (void)kind;
+  bool key_clean = text_is_clean_utf8(key, key_size);
+  if (!key_clean || (text != NULL && !text_is_clean_utf8(text, text_size))) {
+    walk->bad_name = key_clean ? key : "?";
+    walk->bad_reason = "must be UTF-8 text without NUL characters";
+    return MHD_NO;
+  }
   for (size_t i = 0; i < walk->count; i++) {
     if (strcmp(walk->params[i].name, key) != 0) {
       continue;
@@ -164,8 +188,8 @@ int request_parse_query(struct request *request,
                         struct query_value *values) {
   struct query_walk walk = {.params = params, .count = count, .values = values};
   memset(values, 0, count * sizeof *values);
-  MHD_get_connection_values(request->connection, MHD_GET_ARGUMENT_KIND,
-                            query_visit, &walk);
+  MHD_get_connection_values_n(request->connection, MHD_GET_ARGUMENT_KIND,
+                              query_visit, &walk);
   if (walk.bad_name == NULL) {
     return 0;
   }

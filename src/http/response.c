@@ -67,7 +67,7 @@ void response_etag(const json_t *record, char *out) {
   free(text);
 }
 
-bool response_etag_matches(const char *header, const char *etag) {
+bool response_etag_matches(const char *header, const char *etag, bool weak) {
   const char *p = header;
   size_t etag_length = strlen(etag);
   while (*p != '\0') {
@@ -77,7 +77,12 @@ bool response_etag_matches(const char *header, const char *etag) {
     if (*p == '*') {
       return true;
     }
-    /* Weak comparison would ignore W/; a strong match must not. */
+    /* If-None-Match compares weakly (W/ ignored), If-Match strongly (a weak
+       tag never matches). */
+    bool tagged_weak = strncmp(p, "W/", 2) == 0;
+    if (tagged_weak) {
+      p += 2;
+    }
     const char *end = p;
     while (*end != '\0' && *end != ',') {
       end++;
@@ -86,7 +91,7 @@ bool response_etag_matches(const char *header, const char *etag) {
     while (last > p && (last[-1] == ' ' || last[-1] == '\t')) {
       last--;
     }
-    if ((size_t)(last - p) == etag_length &&
+    if ((weak || !tagged_weak) && (size_t)(last - p) == etag_length &&
         memcmp(p, etag, etag_length) == 0) {
       return true;
     }
@@ -108,7 +113,7 @@ void response_record_steal(struct request *request, unsigned status,
   etag_of_text(text, etag);
   const char *if_none_match = request_header(request, "If-None-Match");
   if (if_none_match != NULL && (request->method & (HTTP_GET | HTTP_HEAD)) &&
-      response_etag_matches(if_none_match, etag)) {
+      response_etag_matches(if_none_match, etag, true)) {
     free(text);
     response_empty(request, 304);
   } else {

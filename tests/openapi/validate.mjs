@@ -183,6 +183,15 @@ function checkResponse(spec, rec) {
   const isHead = method === 'head';
   let responsePointer = null;
 
+  // The HTTP layer's own answers to malformed HTTP: no Content-Type, the
+  // connection closed (see x-parley-router-responses.protocolError).
+  const protocol = router.protocolError;
+  if (protocol && (protocol.statuses || []).includes(status) &&
+      headerValue(headers, 'content-type') === undefined &&
+      String(headerValue(headers, 'connection') || '').toLowerCase() === 'close') {
+    return [];
+  }
+
   const template = spec.matchPath(path);
   if (!template) {
     if (status === 404 && router.unknownPath) {
