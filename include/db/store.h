@@ -1,0 +1,84 @@
+/* Storing extracted articles: the article (new, unchanged, or a new version
+ * of one stored), its parties, claims and issue links; and the issue
+ * catalogue the extractor reads from the database.
+ *
+ * Every function here runs inside the caller's transaction (db_transaction,
+ * whose retries may run it again) and returns DB_OK or a negative
+ * db_status. No Jansson values cross this interface. */
+#ifndef PARLEY_DB_STORE_H
+#define PARLEY_DB_STORE_H
+
+#include "db/pool.h"
+#include "extract/extract.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Metadata given by the client instead of what the extractor found; NULL
+   keeps the extracted value. `published` is YYYY-MM-DD. */
+struct store_overrides {
+  const char *url;
+  const char *title;
+  const char *published;
+};
+
+struct store_outcome {
+  bool unchanged;      /* the same bytes were stored: nothing written */
+  bool replaced;       /* an earlier version was replaced */
+  char article_id[24]; /* the stored article */
+};
+
+/* Stores one article extracted from bytes[0..length):
+   - the same sha256 stored already (or kept as a replaced version): nothing
+     is written and outcome->unchanged is set;
+   - an earlier version stored (same url, or same title and published
+     date): it is replaced: its old hash goes to article_versions, its text
+     and metadata are updated, its extracted claims deleted (manual claims
+     stay; their offsets are cleared when they fall outside the new text);
+   - otherwise the article is inserted.
+   Then the parties are created where no party has their slug yet (an
+   existing party is reused as it is), and the claims inserted with origin
+   'extracted' and their links to the issues that exist. `overrides` may be
+   NULL. */
+int store_article(struct db_conn *conn, const struct extract_result *result,
+                  const char *bytes, size_t length,
+                  const struct store_overrides *overrides,
+                  struct store_outcome *outcome);
+
+/* The database's issue catalogue as the extractor takes it: slug, parent
+   and keywords (a keyword stored with a leading '~' is weak). The strings
+   live in `storage`; release with store_catalogue_release. */
+struct store_catalogue {
+  struct extract_issue_definition *issues;
+  size_t count;
+  struct extract_issue_keyword *keywords;
+  void *storage;
+};
+
+int store_issue_catalogue(struct db_conn *conn,
+                          struct store_catalogue *catalogue);
+void store_catalogue_release(struct store_catalogue *catalogue);
+
+/* Builds the embedded lexicon with the database's issue catalogue. The
+   caller owns the result (extract_lexicon_free). Returns DB_OK, a failure
+   of the database, or DB_HARD_ERROR with a message in `error` when the
+   lexicon cannot be built. */
+int store_lexicon_build(struct db_conn *conn, struct extract_lexicon **lexicon,
+                        char *error, size_t error_size);
+
+/* A lexicon shared by the threads of a server, rebuilt when the database's
+   catalogue changes (a keyword added with PATCH /issues/{slug} is used by
+   the next load). A handle keeps its lexicon alive until released, also
+   after a newer one has replaced it. */
+struct store_lexicon;
+
+/* Gives the current shared lexicon (checking the catalogue's version on
+   `conn`, outside any transaction or inside one). Returns DB_OK with
+   *handle set, or a failure (with a message in `error`). */
+int store_lexicon_acquire(struct db_conn *conn, struct store_lexicon **handle,
+                          char *error, size_t error_size);
+const struct extract_lexicon *
+store_lexicon_get(const struct store_lexicon *handle);
+void store_lexicon_release(struct store_lexicon *handle);
+
+#endif

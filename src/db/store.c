@@ -1,0 +1,664 @@
+/* Stores extracted articles; reads the issue catalogue for the extractor.
+ *
+ * Jansson: the JSON values built here are the texts of SQL parameters
+ * (json_to_recordset), each owned by the function that builds it and
+ * released before it returns. */
+#include "db/store.h"
+
+#include "common/log.h"
+#include "common/slug.h"
+#include "db/migrate.h"
+#include "db/records.h"
+#include "extract/lexicon.h"
+#include "extract/load_cli.h"
+#include "extract/tokens.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+/* --- statements ---------------------------------------------------------- */
+
+/* The article these bytes make: the same bytes (1), a replaced version of
+   one (2), or an earlier version by URL, or by title and date where the
+   URLs do not differ (3). */
+static const struct db_statement statement_find = {
+    "store_find",
+    "SELECT id, rank FROM (SELECT id, 1 AS rank FROM articles WHERE sha256 = "
+    "$1 UNION ALL SELECT article_id, 2 FROM article_versions WHERE sha256 = $1 "
+    "UNION ALL (SELECT id, 3 FROM articles WHERE url = $2 OR (title = $3 AND "
+    "published = $4::date AND (url IS NULL OR $2::text IS NULL)) ORDER BY "
+    "url IS NOT DISTINCT FROM $2 DESC, id DESC LIMIT 1)) found ORDER BY rank "
+    "LIMIT 1"};
+
+/* A concurrent load of the same bytes wins the race: no row then. */
+static const struct db_statement statement_insert = {
+    "store_insert",
+    "INSERT INTO articles (sha256, title, url, published, updated, authors, "
+    "dateline, text) VALUES ($1, $2, $3, $4::date, $5::date, ARRAY(SELECT "
+    "json_array_elements_text($6::json)), $7, $8) ON CONFLICT (sha256) DO "
+    "NOTHING RETURNING id"};
+
+/* One statement: keep the old hash, drop the extracted claims, clear the
+   offsets of manual claims that the new text no longer holds, update. */
+static const struct db_statement statement_replace = {
+    "store_replace",
+    "WITH old AS (SELECT id, sha256 FROM articles WHERE id = $1::bigint FOR "
+    "UPDATE), kept AS (INSERT INTO article_versions (article_id, sha256) "
+    "SELECT id, sha256 FROM old ON CONFLICT DO NOTHING), gone AS (DELETE FROM "
+    "claims WHERE article_id = $1::bigint AND origin = 'extracted'), moved AS "
+    "(UPDATE claims SET start_offset = NULL, end_offset = NULL, updated_at = "
+    "clock_timestamp() WHERE article_id = $1::bigint AND origin = 'manual' "
+    "AND end_offset > octet_length($9::text)) UPDATE articles SET sha256 = "
+    "$2, title = $3, url = $4, published = $5::date, updated = $6::date, "
+    "authors = ARRAY(SELECT json_array_elements_text($7::json)), dateline = "
+    "$8, text = $9, updated_at = clock_timestamp() WHERE id = (SELECT id FROM "
+    "old)"};
+
+/* Organisations, states and groups first, in one CTE, so that the people
+   of the same article find their affiliation among its rows. An existing
+   slug is left as it is. Sorted by slug so that concurrent loads lock in
+   the same order. */
+static const struct db_statement statement_parties = {
+    "store_parties",
+    "WITH input AS (SELECT DISTINCT ON (slug) * FROM json_to_recordset("
+    "$1::json) AS r (slug text, name text, kind text, aliases json, "
+    "affiliation text, role text) ORDER BY slug, kind = 'person'), bodies AS "
+    "(INSERT INTO parties (slug, name, kind, aliases, role) SELECT slug, "
+    "left(name, 200), kind, ARRAY(SELECT left(a, 200) FROM "
+    "json_array_elements_text(aliases) a WHERE a <> '' LIMIT 100), left(role, "
+    "200) FROM input WHERE kind <> 'person' ORDER BY slug ON CONFLICT (slug) "
+    "DO NOTHING RETURNING id, slug) INSERT INTO parties (slug, name, kind, "
+    "aliases, affiliation_id, role) SELECT i.slug, left(i.name, 200), i.kind, "
+    "ARRAY(SELECT left(a, 200) FROM json_array_elements_text(i.aliases) a "
+    "WHERE a <> '' LIMIT 100), coalesce(b.id, (SELECT id FROM parties WHERE "
+    "slug = i.affiliation AND slug <> i.slug)), left(i.role, 200) FROM input "
+    "i LEFT JOIN bodies b ON b.slug = i.affiliation WHERE i.kind = 'person' "
+    "ORDER BY i.slug ON CONFLICT (slug) DO NOTHING"};
+
+/* All claims of an article and their issue links in one statement: the
+   ids are drawn first so that the links can name them. Claims whose party
+   is unknown or whose text breaks the claims' rules are left out. */
+static const struct db_statement statement_claims = {
+    "store_claims",
+    "WITH input AS (SELECT nextval(pg_get_serial_sequence('claims', 'id')) "
+    "AS id, r.*, p.id AS party_id, s.id AS speaker_id FROM json_to_recordset("
+    "$2::json) AS r (n integer, party text, speaker text, stance text, quote "
+    "boolean, text text, start_offset integer, end_offset integer, stated_on "
+    "date, cue_word text, cue_start integer, cue_end integer, cameo text, "
+    "confidence real, issues json) JOIN parties p ON p.slug = r.party LEFT "
+    "JOIN parties s ON s.slug = r.speaker WHERE char_length(r.text) BETWEEN "
+    "1 AND 10000), inserted AS (INSERT INTO claims (id, article_id, party_id, "
+    "speaker_id, stance, quote, text, start_offset, end_offset, stated_on, "
+    "origin, cue_word, cue_start, cue_end, cameo, confidence) OVERRIDING "
+    "SYSTEM VALUE SELECT id, $1::bigint, party_id, speaker_id, stance, quote, "
+    "text, start_offset, end_offset, stated_on, 'extracted', cue_word, "
+    "cue_start, cue_end, cameo, confidence FROM input ORDER BY n) INSERT INTO "
+    "claim_issues (claim_id, issue_id) SELECT DISTINCT input.id, i.id FROM "
+    "input CROSS JOIN LATERAL json_array_elements_text(input.issues) AS w "
+    "(slug) JOIN issues i ON i.slug = w.slug"};
+
+/* Changes with every create, update or delete of an issue. */
+static const struct db_statement statement_catalogue_version = {
+    "store_catalogue_version",
+    "SELECT count(*) || ' ' || coalesce(max(updated_at)::text, '') FROM "
+    "issues"};
+
+/* One row per keyword; parents before their children, as in the embedded
+   catalogue, since a keyword listed twice belongs to the first issue. */
+static const struct db_statement statement_catalogue = {
+    "store_catalogue",
+    "SELECT i.slug, p.slug, k.keyword FROM issues i LEFT JOIN issues p ON "
+    "p.id = i.parent_id LEFT JOIN LATERAL unnest(i.keywords) WITH ORDINALITY "
+    "AS k (keyword, position) ON true ORDER BY coalesce(i.parent_id, i.id), "
+    "i.parent_id NULLS FIRST, i.id, k.position"};
+
+/* --- parameters ---------------------------------------------------------- */
+
+/* Adds a string member, or null for NULL. */
+static int json_set_text(json_t *object, const char *name, const char *text) {
+  return json_object_set_new(object, name,
+                             text != NULL ? json_string(text) : json_null());
+}
+
+static char *json_text_of(json_t *value) {
+  char *text = value != NULL ? json_dumps(value, JSON_COMPACT) : NULL;
+  json_decref(value);
+  return text;
+}
+
+static char *string_array_json(char *const *items, size_t count) {
+  json_t *array = json_array();
+  for (size_t i = 0; array != NULL && i < count; i++) {
+    if (json_array_append_new(array, json_string(items[i])) != 0) {
+      json_decref(array);
+      array = NULL;
+    }
+  }
+  return json_text_of(array);
+}
+
+/* The slug of a name, or NULL when the name leaves none. */
+static const char *slug_of(const char *name, char *out) {
+  return name != NULL && slug_from_name(name, out) > 0 ? out : NULL;
+}
+
+static char *parties_json(const struct extract_result *result) {
+  json_t *array = json_array();
+  for (size_t i = 0; array != NULL && i < result->party_count; i++) {
+    const struct extract_party *party = &result->parties[i];
+    char slug[SLUG_MAX_LENGTH + 1], affiliation[SLUG_MAX_LENGTH + 1];
+    if (slug_of(party->name, slug) == NULL) {
+      log_debug("party '%.80s' gives no slug; not stored", party->name);
+      continue;
+    }
+    json_t *aliases = json_array();
+    for (size_t k = 0; aliases != NULL && k < party->alias_count; k++) {
+      json_array_append_new(aliases, json_string(party->aliases[k]));
+    }
+    json_t *row = json_object();
+    if (row == NULL || aliases == NULL ||
+        json_object_set_new(row, "slug", json_string(slug)) != 0 ||
+        json_set_text(row, "name", party->name) != 0 ||
+        json_set_text(row, "kind", party->kind) != 0 ||
+        json_object_set_new(row, "aliases", aliases) != 0 ||
+        json_set_text(row, "affiliation",
+                      slug_of(party->affiliation, affiliation)) != 0 ||
+        json_set_text(row, "role", party->role) != 0 ||
+        json_array_append_new(array, row) != 0) {
+      json_decref(array);
+      return NULL;
+    }
+  }
+  return json_text_of(array);
+}
+
+static json_t *claim_row(const struct extract_claim *claim, size_t n) {
+  char party[SLUG_MAX_LENGTH + 1], speaker[SLUG_MAX_LENGTH + 1];
+  const char *stance = extract_stance_name(claim->stance);
+  if (slug_of(claim->party, party) == NULL || stance == NULL) {
+    return json_null(); /* nothing to attribute it to: left out */
+  }
+  json_t *issues = json_array();
+  for (size_t k = 0; issues != NULL && k < claim->issue_count; k++) {
+    json_array_append_new(issues, json_string(claim->issues[k]));
+  }
+  double confidence = claim->confidence < 0   ? 0
+                      : claim->confidence > 1 ? 1
+                                              : claim->confidence;
+  bool has_cue = claim->cue.word != NULL;
+  return json_pack(
+      "{s:I, s:s, s:s?, s:s, s:b, s:s, s:I, s:I, s:s?, s:s?, s:o, s:o, "
+      "s:s?, s:f, s:o}",
+      "n", (json_int_t)n, "party", party, "speaker",
+      slug_of(claim->speaker, speaker), "stance", stance, "quote", claim->quote,
+      "text", claim->text, "start_offset", (json_int_t)claim->start,
+      "end_offset", (json_int_t)claim->end, "stated_on",
+      claim->stated_on[0] != '\0' ? claim->stated_on : NULL, "cue_word",
+      claim->cue.word, "cue_start",
+      has_cue ? json_integer((json_int_t)claim->cue.start) : json_null(),
+      "cue_end",
+      has_cue ? json_integer((json_int_t)claim->cue.end) : json_null(), "cameo",
+      claim->cameo, "confidence", confidence, "issues",
+      issues != NULL ? issues : json_array());
+}
+
+static char *claims_json(const struct extract_result *result) {
+  json_t *array = json_array();
+  for (size_t i = 0; array != NULL && i < result->claim_count; i++) {
+    json_t *row = claim_row(&result->claims[i], i);
+    if (row == NULL) {
+      json_decref(array);
+      return NULL;
+    }
+    if (json_is_null(row)) {
+      json_decref(row);
+      continue;
+    }
+    if (json_array_append_new(array, row) != 0) {
+      json_decref(array);
+      return NULL;
+    }
+  }
+  return json_text_of(array);
+}
+
+/* --- the article --------------------------------------------------------- */
+
+enum article_param {
+  PARAM_SHA256,
+  PARAM_TITLE,
+  PARAM_URL,
+  PARAM_PUBLISHED,
+  PARAM_UPDATED,
+  PARAM_AUTHORS,
+  PARAM_DATELINE,
+  PARAM_TEXT,
+  PARAM_COUNT
+};
+
+/* Looks the bytes up: *rank 0 when nothing matches, else as statement_find
+   says, with the article's id in `id`. */
+static int article_find(struct db_conn *conn, const char *const *params,
+                        int *rank, char *id, size_t id_size) {
+  const char *values[] = {params[PARAM_SHA256], params[PARAM_URL],
+                          params[PARAM_TITLE], params[PARAM_PUBLISHED]};
+  enum db_status status;
+  PGresult *result = db_exec(conn, &statement_find, 4, values, &status);
+  if (status != DB_OK) {
+    return status;
+  }
+  *rank = 0;
+  if (PQntuples(result) == 1) {
+    snprintf(id, id_size, "%s", PQgetvalue(result, 0, 0));
+    *rank = atoi(PQgetvalue(result, 0, 1));
+  }
+  PQclear(result);
+  return DB_OK;
+}
+
+/* Writes the article (insert or replace) and sets outcome. */
+static int article_write(struct db_conn *conn, const char *const *params,
+                         struct store_outcome *outcome) {
+  int rank = 0;
+  int status = article_find(conn, params, &rank, outcome->article_id,
+                            sizeof outcome->article_id);
+  if (status != DB_OK) {
+    return status;
+  }
+  if (rank == 1 || rank == 2) {
+    outcome->unchanged = true;
+    return DB_OK;
+  }
+  if (rank == 3) {
+    const char *values[PARAM_COUNT + 1] = {outcome->article_id};
+    memcpy(values + 1, params, PARAM_COUNT * sizeof *params);
+    status = record_execute(conn, &statement_replace, PARAM_COUNT + 1, values,
+                            NULL, 0);
+    outcome->replaced = status == DB_OK;
+    return status == DB_NOT_FOUND ? DB_HARD_ERROR : status;
+  }
+  status = record_execute(conn, &statement_insert, PARAM_COUNT, params,
+                          outcome->article_id, sizeof outcome->article_id);
+  if (status == DB_NOT_FOUND) {
+    /* The same bytes were stored since we looked: they are unchanged. */
+    status = article_find(conn, params, &rank, outcome->article_id,
+                          sizeof outcome->article_id);
+    outcome->unchanged = status == DB_OK && rank == 1;
+    return status == DB_OK && rank != 1 ? DB_HARD_ERROR : status;
+  }
+  return status;
+}
+
+int store_article(struct db_conn *conn, const struct extract_result *result,
+                  const char *bytes, size_t length,
+                  const struct store_overrides *overrides,
+                  struct store_outcome *outcome) {
+  static const struct store_overrides none = {NULL, NULL, NULL};
+  if (overrides == NULL) {
+    overrides = &none;
+  }
+  memset(outcome, 0, sizeof *outcome);
+  const struct extract_article *article = &result->article;
+  char *text = malloc(length + 1);
+  char *authors = string_array_json(article->authors, article->author_count);
+  char *parties = NULL;
+  char *claims = NULL;
+  int status = DB_HARD_ERROR;
+  if (text == NULL || authors == NULL) {
+    log_error("storing an article: out of memory");
+    goto done;
+  }
+  memcpy(text, bytes, length);
+  text[length] = '\0';
+  const char *params[PARAM_COUNT] = {
+      [PARAM_SHA256] = article->sha256,
+      [PARAM_TITLE] = overrides->title ? overrides->title : article->title,
+      [PARAM_URL] = overrides->url,
+      [PARAM_PUBLISHED] =
+          overrides->published ? overrides->published : article->published,
+      [PARAM_UPDATED] = article->updated,
+      [PARAM_AUTHORS] = authors,
+      [PARAM_DATELINE] = article->dateline,
+      [PARAM_TEXT] = text,
+  };
+  status = article_write(conn, params, outcome);
+  if (status != DB_OK || outcome->unchanged) {
+    goto done;
+  }
+  parties = parties_json(result);
+  claims = claims_json(result);
+  if (parties == NULL || claims == NULL) {
+    log_error("storing an article: out of memory");
+    status = DB_HARD_ERROR;
+    goto done;
+  }
+  const char *party_values[] = {parties};
+  status = record_execute(conn, &statement_parties, 1, party_values, NULL, 0);
+  if (status < 0) {
+    goto done;
+  }
+  const char *claim_values[] = {outcome->article_id, claims};
+  status = record_execute(conn, &statement_claims, 2, claim_values, NULL, 0);
+  status = status == DB_NOT_FOUND ? DB_OK : status;
+done:
+  free(claims);
+  free(parties);
+  free(authors);
+  free(text);
+  return status;
+}
+
+/* --- the issue catalogue -------------------------------------------------- */
+
+/* True for a keyword the lexicon can hold as a phrase. */
+static bool keyword_usable(const char *keyword) {
+  char key[256];
+  int tokens = tokens_phrase_key(keyword, strlen(keyword), key, sizeof key);
+  return tokens > 0 && tokens <= LEXICON_MAX_PHRASE_TOKENS;
+}
+
+int store_issue_catalogue(struct db_conn *conn,
+                          struct store_catalogue *catalogue) {
+  memset(catalogue, 0, sizeof *catalogue);
+  enum db_status status;
+  PGresult *result = db_exec(conn, &statement_catalogue, 0, NULL, &status);
+  if (status != DB_OK) {
+    return status;
+  }
+  size_t rows = (size_t)PQntuples(result);
+  catalogue->storage = result;
+  catalogue->issues = calloc(rows + 1, sizeof *catalogue->issues);
+  catalogue->keywords = calloc(rows + 1, sizeof *catalogue->keywords);
+  if (catalogue->issues == NULL || catalogue->keywords == NULL) {
+    store_catalogue_release(catalogue);
+    return DB_HARD_ERROR;
+  }
+  size_t keyword_count = 0;
+  for (size_t row = 0; row < rows; row++) {
+    const char *slug = PQgetvalue(result, (int)row, 0);
+    struct extract_issue_definition *issue =
+        catalogue->count > 0 ? &catalogue->issues[catalogue->count - 1] : NULL;
+    if (issue == NULL || strcmp(issue->slug, slug) != 0) {
+      issue = &catalogue->issues[catalogue->count++];
+      issue->slug = slug;
+      issue->parent = PQgetisnull(result, (int)row, 1)
+                          ? NULL
+                          : PQgetvalue(result, (int)row, 1);
+      issue->keywords = &catalogue->keywords[keyword_count];
+    }
+    if (PQgetisnull(result, (int)row, 2)) {
+      continue; /* an issue without keywords */
+    }
+    const char *keyword = PQgetvalue(result, (int)row, 2);
+    bool weak = keyword[0] == '~';
+    keyword += weak;
+    while (*keyword == ' ') {
+      keyword++;
+    }
+    /* A keyword the extractor cannot use (too many words) must not stop
+       every load: it is skipped. */
+    if (!keyword_usable(keyword)) {
+      log_warn("issue %s: keyword \"%.60s\" skipped (not a usable phrase)",
+               slug, keyword);
+      continue;
+    }
+    catalogue->keywords[keyword_count++] =
+        (struct extract_issue_keyword){keyword, weak};
+    issue->keyword_count++;
+  }
+  return DB_OK;
+}
+
+void store_catalogue_release(struct store_catalogue *catalogue) {
+  free(catalogue->issues);
+  free(catalogue->keywords);
+  PQclear(catalogue->storage);
+  memset(catalogue, 0, sizeof *catalogue);
+}
+
+int store_lexicon_build(struct db_conn *conn, struct extract_lexicon **lexicon,
+                        char *error, size_t error_size) {
+  struct store_catalogue catalogue;
+  *lexicon = NULL;
+  int status = store_issue_catalogue(conn, &catalogue);
+  if (status != DB_OK) {
+    snprintf(error, error_size, "reading the issue catalogue: %s",
+             db_last_error(conn)->message);
+    return status;
+  }
+  struct extract_lexicon *built =
+      extract_lexicon_load_embedded(error, error_size);
+  if (built == NULL ||
+      extract_lexicon_set_issues(built, catalogue.issues, catalogue.count,
+                                 error, error_size) != 0) {
+    extract_lexicon_free(built);
+    store_catalogue_release(&catalogue);
+    return DB_HARD_ERROR;
+  }
+  store_catalogue_release(&catalogue);
+  *lexicon = built;
+  return DB_OK;
+}
+
+/* --- the shared lexicon -------------------------------------------------- */
+
+struct store_lexicon {
+  struct extract_lexicon *lexicon;
+  char version[96];
+  unsigned references; /* the cache's own while current, and each handle */
+};
+
+static pthread_mutex_t lexicon_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct store_lexicon *lexicon_current;
+
+/* Drops a reference under the lock; true when the caller must free it. */
+static bool lexicon_unref_locked(struct store_lexicon *entry) {
+  return entry != NULL && --entry->references == 0;
+}
+
+static void lexicon_entry_free(struct store_lexicon *entry) {
+  if (entry != NULL) {
+    extract_lexicon_free(entry->lexicon);
+    free(entry);
+  }
+}
+
+static int catalogue_version(struct db_conn *conn, char *version, size_t size) {
+  enum db_status status;
+  PGresult *result =
+      db_exec(conn, &statement_catalogue_version, 0, NULL, &status);
+  if (status != DB_OK) {
+    return status;
+  }
+  snprintf(version, size, "%s", PQgetvalue(result, 0, 0));
+  PQclear(result);
+  return DB_OK;
+}
+
+/* Takes a reference to the current lexicon when it has this version. */
+static struct store_lexicon *lexicon_take_locked(const char *version) {
+  if (lexicon_current != NULL &&
+      strcmp(lexicon_current->version, version) == 0) {
+    lexicon_current->references++;
+    return lexicon_current;
+  }
+  return NULL;
+}
+
+int store_lexicon_acquire(struct db_conn *conn, struct store_lexicon **handle,
+                          char *error, size_t error_size) {
+  char version[96];
+  *handle = NULL;
+  /* The version is read before the catalogue: a lexicon is never labelled
+     newer than what it holds, at worst rebuilt once more. */
+  int status = catalogue_version(conn, version, sizeof version);
+  if (status != DB_OK) {
+    snprintf(error, error_size, "reading the issue catalogue: %s",
+             db_last_error(conn)->message);
+    return status;
+  }
+  pthread_mutex_lock(&lexicon_lock);
+  *handle = lexicon_take_locked(version);
+  pthread_mutex_unlock(&lexicon_lock);
+  if (*handle != NULL) {
+    return DB_OK;
+  }
+  /* Built outside the lock: other loads go on with the lexicon they have. */
+  struct store_lexicon *fresh = calloc(1, sizeof *fresh);
+  if (fresh == NULL) {
+    snprintf(error, error_size, "out of memory");
+    return DB_HARD_ERROR;
+  }
+  status = store_lexicon_build(conn, &fresh->lexicon, error, error_size);
+  if (status != DB_OK) {
+    free(fresh);
+    return status;
+  }
+  snprintf(fresh->version, sizeof fresh->version, "%s", version);
+  struct store_lexicon *unused = NULL;
+  pthread_mutex_lock(&lexicon_lock);
+  *handle = lexicon_take_locked(version);
+  if (*handle != NULL) {
+    unused = fresh; /* another thread built the same one meanwhile */
+  } else {
+    if (lexicon_unref_locked(lexicon_current)) {
+      unused = lexicon_current;
+    }
+    fresh->references = 2;
+    lexicon_current = fresh;
+    *handle = fresh;
+    log_info("issue catalogue loaded (version %s)", version);
+  }
+  pthread_mutex_unlock(&lexicon_lock);
+  lexicon_entry_free(unused);
+  return DB_OK;
+}
+
+const struct extract_lexicon *
+store_lexicon_get(const struct store_lexicon *handle) {
+  return handle->lexicon;
+}
+
+void store_lexicon_release(struct store_lexicon *handle) {
+  if (handle == NULL) {
+    return;
+  }
+  pthread_mutex_lock(&lexicon_lock);
+  bool last = lexicon_unref_locked(handle);
+  pthread_mutex_unlock(&lexicon_lock);
+  if (last) {
+    lexicon_entry_free(handle);
+  }
+}
+
+/* --- parley load -----------------------------------------------------------
+ */
+
+/* The command-line loader's connection: opened on first use and kept for
+   every article of the run (the CLI is single-threaded). */
+static struct db_conn *load_conn;
+
+static void load_disconnect(void) {
+  db_disconnect(load_conn);
+  load_conn = NULL;
+}
+
+/* Connects (again, after a lost connection) and checks the schema. Returns
+   0 or a sysexits.h code with a message. */
+static int load_connect(const char *database_url, char *error,
+                        size_t error_size) {
+  static bool registered;
+  if (load_conn != NULL && PQstatus(db_conn_pq(load_conn)) == CONNECTION_OK) {
+    return EX_OK;
+  }
+  load_disconnect();
+  if (database_url == NULL || database_url[0] == '\0') {
+    snprintf(error, error_size, "no database: give --url or set DATABASE_URL");
+    return EX_USAGE;
+  }
+  load_conn = db_connect(database_url, error, error_size);
+  if (load_conn == NULL) {
+    return EX_UNAVAILABLE;
+  }
+  if (!registered) {
+    registered = atexit(load_disconnect) == 0;
+  }
+  if (!migrate_is_current(load_conn)) {
+    load_disconnect();
+    snprintf(error, error_size,
+             "the database schema is not current: run 'parley migrate'");
+    return EX_CONFIG;
+  }
+  return EX_OK;
+}
+
+int load_store_lexicon(const char *database_url,
+                       struct extract_lexicon **lexicon, char *error,
+                       size_t error_size) {
+  *lexicon = NULL;
+  int code = load_connect(database_url, error, error_size);
+  if (code != EX_OK) {
+    return code;
+  }
+  int status = store_lexicon_build(load_conn, lexicon, error, error_size);
+  if (status == DB_OK) {
+    return EX_OK;
+  }
+  return status == DB_HARD_ERROR ? EX_SOFTWARE : EX_TEMPFAIL;
+}
+
+struct load_job {
+  const struct extract_result *result;
+  const char *bytes;
+  size_t length;
+  struct store_outcome outcome;
+};
+
+static int load_body(struct db_conn *conn, void *closure) {
+  struct load_job *job = closure;
+  return store_article(conn, job->result, job->bytes, job->length, NULL,
+                       &job->outcome);
+}
+
+int load_store_article(const char *database_url, const char *path,
+                       const struct extract_result *result, const char *bytes,
+                       size_t length, char *error, size_t error_size) {
+  (void)path;
+  struct load_job job = {result, bytes, length, {0}};
+  int outcome = DB_UNAVAILABLE;
+  /* A connection lost between two articles (a server restart) gets one
+     fresh try. */
+  for (int attempt = 0; attempt < 2 && outcome == DB_UNAVAILABLE; attempt++) {
+    int code = load_connect(database_url, error, error_size);
+    if (code != EX_OK) {
+      return code;
+    }
+    outcome = db_transaction(load_conn, load_body, &job);
+    if (outcome == DB_UNAVAILABLE &&
+        PQstatus(db_conn_pq(load_conn)) == CONNECTION_OK) {
+      break; /* a timeout, not a lost connection */
+    }
+  }
+  if (outcome == DB_OK) {
+    return job.outcome.unchanged ? LOAD_UNCHANGED : EX_OK;
+  }
+  const struct db_error *failure = db_last_error(load_conn);
+  snprintf(error, error_size, "storing failed: %s%s%s", failure->message,
+           failure->sqlstate[0] ? " (SQLSTATE " : "",
+           failure->sqlstate[0] ? failure->sqlstate : "");
+  if (failure->sqlstate[0]) {
+    size_t used = strlen(error);
+    snprintf(error + used, error_size - used, ")");
+  }
+  if (outcome == DB_UNAVAILABLE || outcome == DB_RETRY) {
+    return EX_TEMPFAIL;
+  }
+  return strncmp(failure->sqlstate, "22", 2) == 0 ||
+                 strncmp(failure->sqlstate, "23", 2) == 0
+             ? EX_DATAERR
+             : EX_SOFTWARE;
+}
