@@ -11,11 +11,21 @@
    "load". Returns an exit code from sysexits.h. */
 int cli_load(int argc, char **argv);
 
-/* Stores one extracted article (implemented by the database layer; a weak
-   default in src/cli/load.c reports that it is missing). path names the
-   source for messages and history; bytes/length are the article as given.
-   Returns 0 when stored, LOAD_UNCHANGED when the same bytes (sha256) were
-   already stored, or a sysexits.h code with a message in error. */
+/* The database side of a load, implemented in src/db/store.c (the parley
+   program links the database layer). Both share one connection, opened on
+   first use and kept for the run. */
+
+/* The embedded lexicon with the database's issue catalogue (users edit its
+   keywords through the API). Returns 0 with *lexicon set (free it with
+   extract_lexicon_free), or a sysexits.h code with a message in error. */
+int load_store_lexicon(const char *database_url,
+                       struct extract_lexicon **lexicon, char *error,
+                       size_t error_size);
+
+/* Stores one extracted article. path names the source for messages;
+   bytes/length are the article as given. Returns 0 when stored (or when it
+   replaced an earlier version), LOAD_UNCHANGED when the same bytes (sha256)
+   were already stored, or a sysexits.h code with a message in error. */
 #define LOAD_UNCHANGED (-1)
 int load_store_article(const char *database_url, const char *path,
                        const struct extract_result *result, const char *bytes,

@@ -15,19 +15,6 @@
 
 #include "extract/extract.h"
 
-__attribute__((weak)) int
-load_store_article(const char *database_url, const char *path,
-                   const struct extract_result *result, const char *bytes,
-                   size_t length, char *error, size_t error_size) {
-  (void)database_url;
-  (void)path;
-  (void)result;
-  (void)bytes;
-  (void)length;
-  snprintf(error, error_size, "storing articles needs the database layer");
-  return EX_UNAVAILABLE;
-}
-
 struct load_options {
   int dry_run;
   int json;
@@ -284,8 +271,18 @@ int cli_load(int argc, char **argv) {
     }
   }
   char error[512];
-  struct extract_lexicon *lexicon =
-      extract_lexicon_load_embedded(error, sizeof(error));
+  struct extract_lexicon *lexicon = NULL;
+  if (options.dry_run) {
+    lexicon = extract_lexicon_load_embedded(error, sizeof(error));
+  } else {
+    /* A load extracts with the database's issue catalogue, which users
+       extend through the API; a dry run needs no database. */
+    int code = load_store_lexicon(options.url, &lexicon, error, sizeof(error));
+    if (code != EX_OK) {
+      fprintf(stderr, "parley load: %s\n", error);
+      return code;
+    }
+  }
   if (lexicon == NULL) {
     fprintf(stderr, "parley load: lexicons: %s\n", error);
     return EX_SOFTWARE;
