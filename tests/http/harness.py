@@ -11,8 +11,6 @@ the modules are run with plain `python3 -m unittest`):
   PARLEYD, PARLEY        paths of the server and the CLI
   PARLEY_RECORD          the JSONL file responses are recorded to
   DATABASE_URL           a running cluster (any database of it)
-  PGCLUSTER_DIR          the cluster directory scripts/pgcluster.sh manages
-                         (default: the URL's `host`, when it holds a cluster)
 """
 
 import collections
@@ -49,7 +47,6 @@ config = {
     "parley": os.environ.get("PARLEY", os.path.join(ROOT, "build", "parley")),
     "record": os.environ.get("PARLEY_RECORD"),
     "database_url": os.environ.get("DATABASE_URL"),
-    "cluster_dir": os.environ.get("PGCLUSTER_DIR"),
 }
 
 
@@ -102,17 +99,6 @@ def _with_dbname(url, dbname):
         qs = urllib.parse.urlencode(query, safe="/")
         return f"{parts.scheme}://{parts.netloc}/{dbname}" + (f"?{qs}" if qs else "")
     return f"{url} dbname={dbname}"
-
-
-def _url_param(url, name):
-    if url.startswith(("postgresql://", "postgres://")):
-        parts = urllib.parse.urlsplit(url)
-        for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True):
-            if k == name:
-                return v
-        return None
-    m = re.search(rf"(?:^|\s){name}\s*=\s*(\S+)", url)
-    return m.group(1).strip("'") if m else None
 
 
 def run_psql(url, sql, variables=None, timeout=60, check=True):
@@ -228,17 +214,19 @@ def parse_raw_response(sock, method, path, timeout=10):
 # The server
 
 class Server:
-    """One parleyd process against the test database."""
+    """One parleyd process against the test database (or another one, with its own key)."""
 
-    def __init__(self, env, extra_env=None, name="main"):
+    def __init__(self, env, extra_env=None, name="main", database_url=None, key=None):
         self.env = env
+        self.database_url = database_url or env.database_url
+        self.key = key or env.key
         self.port = pick_free_port()
         self.name = name
         self.log_path = (config["record"] or os.path.join("/tmp", "parley-http")) + f".{name}.parleyd.log"
         os.makedirs(os.path.dirname(os.path.abspath(self.log_path)), exist_ok=True)
         penv = dict(os.environ)
         penv.update({
-            "DATABASE_URL": env.database_url,
+            "DATABASE_URL": self.database_url,
             "PORT": str(self.port),
             "PARLEY_LOG_LEVEL": "warn",
         })
@@ -304,7 +292,7 @@ class Server:
         if key is None:
             key = method in ("POST", "PATCH", "DELETE", "PUT")
         if key is True:
-            hdrs["Authorization"] = f"Bearer {self.env.key}"
+            hdrs["Authorization"] = f"Bearer {self.key}"
         elif isinstance(key, str):
             hdrs["Authorization"] = f"Bearer {key}"
         for k, v in (headers or {}).items():
@@ -380,15 +368,15 @@ class Env:
             raise
 
     # The CLI ------------------------------------------------------------
-    def cli(self, *args, timeout=60):
+    def cli(self, *args, timeout=60, database_url=None):
         env = dict(os.environ)
-        env["DATABASE_URL"] = self.database_url
+        env["DATABASE_URL"] = database_url or self.database_url
         env.setdefault("PARLEY_LOG_LEVEL", "warn")
         return subprocess.run([config["parley"], *args], env=env, capture_output=True,
                               text=True, timeout=timeout)
 
-    def create_key(self, name):
-        out = self.cli("key", "create", name)
+    def create_key(self, name, database_url=None):
+        out = self.cli("key", "create", name, database_url=database_url)
         if out.returncode != 0:
             raise HarnessError(f"parley key create {name} failed ({out.returncode}):\n{out.stdout}{out.stderr}")
         for tok in out.stdout.split():
@@ -433,19 +421,14 @@ class Env:
         return int(self.psql(sql, **variables)[0][0])
 
     # Servers ------------------------------------------------------------
-    def start_server(self, extra_env=None, name=None):
-        server = Server(self, extra_env, name or f"s{len(self.servers)}")
+    def start_server(self, extra_env=None, name=None, database_url=None, key=None):
+        server = Server(self, extra_env, name or f"s{len(self.servers)}", database_url, key)
         self.servers.append(server)
         return server
 
-    def cluster_dir(self):
-        d = config["cluster_dir"] or _url_param(self.admin_url, "host")
-        if d and os.path.isfile(os.path.join(d, "data", "PG_VERSION")):
-            return d
-        return None
-
-    def pgcluster(self, *args, timeout=90):
-        return subprocess.run([PGCLUSTER, *args], capture_output=True, text=True, timeout=timeout)
+    def pgcluster(self, *args, timeout=90, extra_env=None):
+        return subprocess.run([PGCLUSTER, *args], capture_output=True, text=True, timeout=timeout,
+                              env=dict(os.environ, **(extra_env or {})))
 
     def close(self):
         for server in self.servers:

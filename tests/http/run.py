@@ -6,10 +6,11 @@
 
 DATABASE_URL must name a running cluster (scripts/pgcluster.sh start DIR prints
 one); the suite creates its own database in it and drops it at the end. The
-resilience tests stop and restart that cluster with scripts/pgcluster.sh (the
-directory is the URL's `host`, or PGCLUSTER_DIR); they are skipped otherwise.
-Without module names every tests/http/test_*.py runs. The last line printed
-is unittest's summary; the exit status is 0 only when every test passed.
+outage test of test_resilience makes, stops and restarts a throwaway cluster of
+its own with scripts/pgcluster.sh. Without module names every
+tests/http/test_*.py runs. Server logs go next to the record file
+(OUT.jsonl.NAME.parleyd.log). The last line printed is unittest's summary; the
+exit status is 0 only when every test passed.
 """
 
 import argparse
@@ -50,7 +51,6 @@ def main():
     parser.add_argument("--parleyd", required=True, help="path of the parleyd server")
     parser.add_argument("--parley", required=True, help="path of the parley CLI")
     parser.add_argument("--record", required=True, help="JSONL file every response is recorded to")
-    parser.add_argument("--cluster-dir", help="directory of the cluster (default: DATABASE_URL's host)")
     parser.add_argument("-v", "--verbose", action="store_true", help="verbose unittest output")
     parser.add_argument("-q", "--quiet", action="store_true", help="minimal unittest output")
     parser.add_argument("-f", "--failfast", action="store_true", help="stop on the first failure")
@@ -62,8 +62,6 @@ def main():
     harness.config["parleyd"] = os.path.abspath(args.parleyd)
     harness.config["parley"] = os.path.abspath(args.parley)
     harness.config["record"] = os.path.abspath(args.record)
-    if args.cluster_dir:
-        harness.config["cluster_dir"] = os.path.abspath(args.cluster_dir)
     harness.config["database_url"] = os.environ.get("DATABASE_URL")
     if not harness.config["database_url"]:
         print("run.py: DATABASE_URL is not set (scripts/pgcluster.sh start DIR prints one)", file=sys.stderr)

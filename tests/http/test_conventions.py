@@ -228,7 +228,6 @@ class ETags(ApiTest):
                                      304)
         finally:
             other.stop()
-            self.env.servers.remove(other)
 
     def test_etag_changes_after_patch(self):
         p = self.make_party()
@@ -340,7 +339,6 @@ class Cors(ApiTest):
             self.assertNotEqual(resp.status, 500)
         finally:
             self.assertEqual(server.stop(), 0, "parleyd exits 0 on SIGTERM")
-            self.env.servers.remove(server)
 
 
 class MethodNotAllowed(ApiTest):
@@ -417,7 +415,6 @@ class BodyLimits(ApiTest):
             self.assertProblem(self.post("/parties", big, server=server), 413)
         finally:
             self.assertEqual(server.stop(), 0)
-            self.env.servers.remove(server)
 
     def test_body_under_the_limit_is_read(self):
         body = {"name": "n" * (self.LIMIT - 1000), "kind": "state", "slug": slug("big")}

@@ -1,29 +1,51 @@
-"""Resilience: the database going away and coming back, and shutdown with a request in flight.
+"""Resilience: the database going away and coming back, shutdown with a request in flight, and
+start-up configuration checks.
 
-The outage test stops and restarts the cluster with scripts/pgcluster.sh (its directory is
-DATABASE_URL's `host`, or PGCLUSTER_DIR); without one it is skipped. Run this file on its own with
-`run.py ... test_resilience`."""
+The outage test makes its own throwaway cluster with scripts/pgcluster.sh (so it can stop it while
+other suites use DATABASE_URL's cluster). Run this file on its own with `run.py ... test_resilience`."""
 
 import json
+import shutil
 import signal
+import tempfile
 import time
 import unittest
 
-from harness import ApiTest, _url_param, parse_raw_response, problem_errors, slug
+from harness import ApiTest, HarnessError, parse_raw_response, pick_free_port, problem_errors, slug
 
 
 class DatabaseOutage(ApiTest):
+    """Runs against a private cluster (scripts/pgcluster.sh start/stop in a temporary directory),
+    so that stopping it disturbs no other suite sharing DATABASE_URL's cluster."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.cluster = cls.env.cluster_dir()
-        if cls.cluster is None:
-            raise unittest.SkipTest("no scripts/pgcluster.sh cluster (DATABASE_URL's host or PGCLUSTER_DIR)")
-        cls.port = _url_param(cls.env.admin_url, "port")
+        cls.cluster = tempfile.mkdtemp(prefix="parley-outage-", dir="/tmp")
+        cls.port = str(pick_free_port())
+        try:
+            out = cls.env.pgcluster("start", cls.cluster, cls.port, extra_env={"PGCLUSTER_FAST": "1"})
+            if out.returncode != 0:
+                raise HarnessError(f"scripts/pgcluster.sh start failed:\n{out.stderr}")
+            url = out.stdout.strip().splitlines()[-1]
+            migrate = cls.env.cli("migrate", database_url=url)
+            if migrate.returncode != 0:
+                raise HarnessError(f"parley migrate failed:\n{migrate.stdout}{migrate.stderr}")
+            key = cls.env.create_key("test-outage", database_url=url)
+            cls.server = cls.env.start_server(name="outage", database_url=url, key=key)
+        except BaseException:
+            cls.env.pgcluster("stop", cls.cluster)
+            shutil.rmtree(cls.cluster, ignore_errors=True)
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.env.pgcluster("stop", cls.cluster)
+        shutil.rmtree(cls.cluster, ignore_errors=True)
 
     def start_cluster(self):
-        args = ["start", self.cluster] + ([self.port] if self.port else [])
-        out = self.env.pgcluster(*args)
+        out = self.env.pgcluster("start", self.cluster, self.port, extra_env={"PGCLUSTER_FAST": "1"})
         self.assertEqual(out.returncode, 0, out.stderr)
 
     def assert503(self, resp, what):
@@ -130,7 +152,6 @@ class Shutdown(ApiTest):
             self.assertEqual(rc, 0, f"exit status after SIGTERM:\n{server.log_tail()}")
         finally:
             server.stop(signal.SIGKILL)
-            self.env.servers.remove(server)
         self.assertEqual(self.ok_get(f"/parties/{s}")["name"], "Slow request", "the write was committed")
 
     def test_sigint_exits_0(self):
@@ -141,7 +162,6 @@ class Shutdown(ApiTest):
             self.assertEqual(server.proc.wait(20), 0, server.log_tail())
         finally:
             server.stop(signal.SIGKILL)
-            self.env.servers.remove(server)
 
     def test_idle_keepalive_connection_does_not_hold_shutdown(self):
         server = self.env.start_server(name="idle")
@@ -158,7 +178,6 @@ class Shutdown(ApiTest):
                 self.assertLess(time.monotonic() - started, 35, "shutdown is bounded")
         finally:
             server.stop(signal.SIGKILL)
-            self.env.servers.remove(server)
 
 
 if __name__ == "__main__":
