@@ -29,6 +29,7 @@ void articles_read_handler(struct request *request);
 void articles_patch_handler(struct request *request);
 void articles_delete_handler(struct request *request);
 void articles_claims_handler(struct request *request);
+void articles_load_handler(struct request *request); /* articles_load.c */
 
 void service_healthz_handler(struct request *request);
 void service_readyz_handler(struct request *request);

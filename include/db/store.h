@@ -4,13 +4,15 @@
  *
  * Every function here runs inside the caller's transaction (db_transaction,
  * whose retries may run it again) and returns DB_OK or a negative
- * db_status. No Jansson values cross this interface. */
+ * db_status. Jansson: store_claims_evidence borrows the array it is given
+ * and sets members of its objects; nothing else here takes JSON. */
 #ifndef PARLEY_DB_STORE_H
 #define PARLEY_DB_STORE_H
 
 #include "db/pool.h"
 #include "extract/extract.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -44,6 +46,12 @@ int store_article(struct db_conn *conn, const struct extract_result *result,
                   const char *bytes, size_t length,
                   const struct store_overrides *overrides,
                   struct store_outcome *outcome);
+
+/* Adds to the claim records of an article (as GET /claims/{id} gives them)
+   what the extractor saw, which those records leave out: "cue" ({word,
+   start, end} or null), and "cameo" and "confidence" where stored. */
+int store_claims_evidence(struct db_conn *conn, const char *article_id,
+                          json_t *claims);
 
 /* The database's issue catalogue as the extractor takes it: slug, parent
    and keywords (a keyword stored with a leading '~' is weak). The strings

@@ -35,6 +35,8 @@ const struct route api_routes[] = {
     DELETE("/claims/{id}", claims_delete_handler),
 
     READ("/articles", articles_list_handler),
+    {"/articles", HTTP_POST, articles_load_handler, ROUTE_BODY_TEXT_OR_JSON,
+     ROUTE_WRITE},
     READ("/articles/{id}", articles_read_handler),
     PATCH("/articles/{id}", articles_patch_handler),
     DELETE("/articles/{id}", articles_delete_handler),

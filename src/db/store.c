@@ -101,6 +101,11 @@ static const struct db_statement statement_claims = {
     "input CROSS JOIN LATERAL json_array_elements_text(input.issues) AS w "
     "(slug) JOIN issues i ON i.slug = w.slug"};
 
+static const struct db_statement statement_evidence = {
+    "store_evidence",
+    "SELECT id, cue_word, cue_start, cue_end, cameo, confidence FROM claims "
+    "WHERE article_id = $1::bigint"};
+
 /* Changes with every create, update or delete of an issue. */
 static const struct db_statement statement_catalogue_version = {
     "store_catalogue_version",
@@ -350,6 +355,57 @@ done:
   free(authors);
   free(text);
   return status;
+}
+
+/* The evidence of one row as members of `claim`. */
+static int evidence_set(json_t *claim, const PGresult *result, int row) {
+  json_t *cue = json_null();
+  if (!PQgetisnull(result, row, 1)) {
+    cue = json_pack(
+        "{s:s, s:I, s:I}", "word", PQgetvalue(result, row, 1), "start",
+        (json_int_t)strtoll(PQgetvalue(result, row, 2), NULL, 10), "end",
+        (json_int_t)strtoll(PQgetvalue(result, row, 3), NULL, 10));
+  }
+  if (cue == NULL || json_object_set_new(claim, "cue", cue) != 0) {
+    return DB_HARD_ERROR;
+  }
+  if (!PQgetisnull(result, row, 4) &&
+      json_object_set_new(claim, "cameo",
+                          json_string(PQgetvalue(result, row, 4))) != 0) {
+    return DB_HARD_ERROR;
+  }
+  if (!PQgetisnull(result, row, 5) &&
+      json_object_set_new(
+          claim, "confidence",
+          json_real(strtod(PQgetvalue(result, row, 5), NULL))) != 0) {
+    return DB_HARD_ERROR;
+  }
+  return DB_OK;
+}
+
+int store_claims_evidence(struct db_conn *conn, const char *article_id,
+                          json_t *claims) {
+  const char *values[] = {article_id};
+  enum db_status status;
+  PGresult *result = db_exec(conn, &statement_evidence, 1, values, &status);
+  if (status != DB_OK) {
+    return status;
+  }
+  int outcome = DB_OK;
+  int rows = PQntuples(result);
+  size_t index;
+  json_t *claim;
+  json_array_foreach(claims, index, claim) {
+    json_int_t id = json_integer_value(json_object_get(claim, "id"));
+    for (int row = 0; row < rows && outcome == DB_OK; row++) {
+      if (strtoll(PQgetvalue(result, row, 0), NULL, 10) == id) {
+        outcome = evidence_set(claim, result, row);
+        break;
+      }
+    }
+  }
+  PQclear(result);
+  return outcome;
 }
 
 /* --- the issue catalogue -------------------------------------------------- */

@@ -1,0 +1,292 @@
+/* POST /articles: extract an article and store it with its parties, claims
+ * and issue links in one transaction (rolled back for a dry run).
+ *
+ * Jansson: the load job owns `answer` (a new reference) until it is handed
+ * to the response; the records gathered into it are stolen by json_pack
+ * ("o") or json_array_append_new. */
+#include "api/handlers.h"
+#include "api/resource.h"
+#include "common/log.h"
+#include "db/articles.h"
+#include "db/claims.h"
+#include "db/parties.h"
+#include "db/store.h"
+#include "extract/extract.h"
+#include "http/response.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A transaction body's way of saying "all went well, now roll back". */
+#define LOAD_ROLLED_BACK 3
+
+/* The most claims a list page gives; longer articles are paged through. */
+#define LOAD_CLAIMS_PAGE 200
+
+static const struct field load_fields[] = {
+    {"text", FIELD_STRING, FIELD_REQUIRED, -1, 1, EXTRACT_MAX_INPUT, 0, 0,
+     NULL},
+    {"url", FIELD_STRING, 0, -1, 1, 2000, 0, 0, NULL},
+    {"title", FIELD_STRING, 0, -1, 1, 500, 0, 0, NULL},
+    {"published", FIELD_DATE, 0, -1, 0, 0, 0, 0, NULL},
+};
+
+static const struct query_param load_params[] = {
+    {"dry_run", QUERY_BOOLEAN, 0, 0, 0, NULL},
+};
+
+/* --- the shared lexicon ----------------------------------------------------
+ */
+
+struct lexicon_job {
+  struct store_lexicon *handle;
+  char error[256];
+};
+
+static int lexicon_body(struct db_conn *conn, void *closure) {
+  struct lexicon_job *job = closure;
+  store_lexicon_release(job->handle);
+  job->handle = NULL;
+  int outcome =
+      store_lexicon_acquire(conn, &job->handle, job->error, sizeof job->error);
+  if (outcome == DB_HARD_ERROR) {
+    log_error("issue catalogue: %s", job->error);
+  }
+  return outcome;
+}
+
+/* --- the answer -------------------------------------------------------------
+ */
+
+/* Every claim of the article, as GET /articles/{id}/claims lists them. */
+static int claims_of_article(struct db_conn *conn, const char *article_id,
+                             json_t **claims) {
+  struct list_request list = {.limit = LOAD_CLAIMS_PAGE};
+  list.filter_values[CLAIM_FILTER_ARTICLE] = article_id;
+  list.sort = (size_t)list_sort_find(&claims_list_spec, "created_at");
+  *claims = json_array();
+  if (*claims == NULL) {
+    return DB_HARD_ERROR;
+  }
+  for (;;) {
+    json_t *items = NULL;
+    char *next = NULL;
+    int outcome = list_run(conn, &claims_list_spec, &list, &items, &next);
+    if (outcome == DB_OK && json_array_extend(*claims, items) != 0) {
+      outcome = DB_HARD_ERROR;
+    }
+    json_decref(items);
+    if (outcome == DB_OK && next != NULL &&
+        list_cursor_decode(&claims_list_spec, next, &list) != 0) {
+      outcome = DB_HARD_ERROR;
+    }
+    bool more = next != NULL;
+    free(next);
+    if (outcome != DB_OK) {
+      return outcome;
+    }
+    if (!more) {
+      return DB_OK;
+    }
+  }
+}
+
+/* Appends a party record for `slug` unless `seen` has it already. */
+static int party_add(struct db_conn *conn, json_t *seen, json_t *parties,
+                     const char *slug) {
+  if (slug == NULL || json_object_get(seen, slug) != NULL) {
+    return DB_OK;
+  }
+  json_object_set_new(seen, slug, json_true());
+  json_t *party = NULL;
+  int outcome = parties_fetch(conn, slug, false, &party);
+  if (outcome == DB_OK) {
+    return json_array_append_new(parties, party) == 0 ? DB_OK : DB_HARD_ERROR;
+  }
+  return outcome == DB_NOT_FOUND ? DB_OK : outcome;
+}
+
+/* The parties the claims name, as party or speaker, in order of mention. */
+static int parties_of_claims(struct db_conn *conn, const json_t *claims,
+                             json_t **parties) {
+  json_t *seen = json_object();
+  *parties = json_array();
+  int outcome = seen != NULL && *parties != NULL ? DB_OK : DB_HARD_ERROR;
+  size_t index;
+  json_t *claim;
+  json_array_foreach(claims, index, claim) {
+    if (outcome != DB_OK) {
+      break;
+    }
+    outcome = party_add(conn, seen, *parties,
+                        json_string_value(json_object_get(claim, "party")));
+    if (outcome == DB_OK) {
+      outcome = party_add(conn, seen, *parties,
+                          json_string_value(json_object_get(claim, "speaker")));
+    }
+  }
+  json_decref(seen);
+  return outcome;
+}
+
+/* {"article", "parties", "claims"} of a stored article. */
+static int load_answer(struct db_conn *conn, const char *article_id,
+                       json_t **answer) {
+  json_t *article = NULL;
+  json_t *claims = NULL;
+  json_t *parties = NULL;
+  int outcome = articles_fetch(conn, article_id, false, &article);
+  if (outcome == DB_OK) {
+    outcome = claims_of_article(conn, article_id, &claims);
+  }
+  if (outcome == DB_OK) {
+    outcome = store_claims_evidence(conn, article_id, claims);
+  }
+  if (outcome == DB_OK) {
+    outcome = parties_of_claims(conn, claims, &parties);
+  }
+  if (outcome == DB_OK) {
+    *answer = json_pack("{s:o, s:o, s:o}", "article", article, "parties",
+                        parties, "claims", claims);
+    return *answer != NULL ? DB_OK : DB_HARD_ERROR;
+  }
+  json_decref(article);
+  json_decref(claims);
+  json_decref(parties);
+  /* The article was written or found in this transaction: it must be
+     there. */
+  return outcome == DB_NOT_FOUND ? DB_HARD_ERROR : outcome;
+}
+
+/* --- the load ---------------------------------------------------------------
+ */
+
+struct load_job {
+  const struct extract_result *result;
+  const char *bytes;
+  size_t length;
+  const struct store_overrides *overrides;
+  bool dry_run;
+  struct store_outcome outcome;
+  json_t *answer;
+};
+
+static int load_body(struct db_conn *conn, void *closure) {
+  struct load_job *job = closure;
+  json_decref(job->answer);
+  job->answer = NULL;
+  int outcome = store_article(conn, job->result, job->bytes, job->length,
+                              job->overrides, &job->outcome);
+  if (outcome == DB_OK) {
+    outcome = load_answer(conn, job->outcome.article_id, &job->answer);
+  }
+  return outcome == DB_OK && job->dry_run ? LOAD_ROLLED_BACK : outcome;
+}
+
+/* Answers a failed extraction: the client's text, or our failure. */
+static void answer_extract_error(struct request *request, int status,
+                                 const char *message) {
+  json_t *errors = json_array();
+  problem_errors_add(errors, "text", message);
+  switch (status) {
+  case EXTRACT_ERROR_INVALID_UTF8:
+  case EXTRACT_ERROR_BINARY:
+    response_problem_steal(request, PROBLEM_INVALID_BODY, message, errors);
+    return;
+  case EXTRACT_ERROR_EMPTY:
+    response_problem_steal(request, PROBLEM_INVALID_VALUE, message, errors);
+    return;
+  case EXTRACT_ERROR_TOO_LARGE:
+    response_problem_steal(request, PROBLEM_BODY_TOO_LARGE, message, errors);
+    return;
+  default:
+    json_decref(errors);
+    log_error("extraction failed: %s (request %s)", message, request->id);
+    response_problem(request, PROBLEM_INTERNAL,
+                     "the extraction failed on our side (request %s)",
+                     request->id);
+  }
+}
+
+/* Reads the text and the overrides from the body; answers 400/422 itself
+   and returns false when the body is not acceptable. */
+static bool load_input(struct request *request, const char **bytes,
+                       size_t *length, struct store_overrides *overrides) {
+  if (request->json == NULL) {
+    *bytes = request->body;
+    *length = request->body_length;
+    return true;
+  }
+  json_t *errors = json_array();
+  enum problem problem =
+      fields_check(load_fields, sizeof load_fields / sizeof load_fields[0],
+                   request->json, FIELD_CHECK_FULL, errors);
+  if (problem != PROBLEM_COUNT) {
+    response_problem_steal(request, problem,
+                           problem == PROBLEM_INVALID_BODY
+                               ? "the body does not fit the schema"
+                               : "the body has invalid values",
+                           errors);
+    return false;
+  }
+  json_decref(errors);
+  const json_t *text = json_object_get(request->json, "text");
+  *bytes = json_string_value(text);
+  *length = json_string_length(text);
+  overrides->url = json_string_value(json_object_get(request->json, "url"));
+  overrides->title = json_string_value(json_object_get(request->json, "title"));
+  overrides->published =
+      json_string_value(json_object_get(request->json, "published"));
+  return true;
+}
+
+void articles_load_handler(struct request *request) {
+  struct query_value dry_run;
+  if (request_parse_query(request, load_params,
+                          sizeof load_params / sizeof load_params[0],
+                          &dry_run) != 0) {
+    return;
+  }
+  const char *bytes = NULL;
+  size_t length = 0;
+  struct store_overrides overrides = {NULL, NULL, NULL};
+  if (!load_input(request, &bytes, &length, &overrides)) {
+    return;
+  }
+  struct lexicon_job lexicon = {NULL, ""};
+  if (api_with_connection(request, lexicon_body, &lexicon, false) != DB_OK) {
+    store_lexicon_release(lexicon.handle);
+    return;
+  }
+  /* The result may point into the lexicon (e.g. CAMEO codes), so the
+     handle is kept until the result is gone. */
+  struct extract_result *result = NULL;
+  char error[256];
+  int status = extract_article(store_lexicon_get(lexicon.handle), bytes, length,
+                               &result, error, sizeof error);
+  if (status != EXTRACT_OK) {
+    answer_extract_error(request, status, error);
+    store_lexicon_release(lexicon.handle);
+    return;
+  }
+  struct load_job job = {.result = result,
+                         .bytes = bytes,
+                         .length = length,
+                         .overrides = &overrides,
+                         .dry_run = dry_run.present && dry_run.integer != 0};
+  int outcome = api_with_connection(request, load_body, &job, true);
+  if (outcome == DB_OK || outcome == LOAD_ROLLED_BACK) {
+    bool created = outcome == DB_OK && !job.outcome.unchanged;
+    char location[64];
+    snprintf(location, sizeof location, "/articles/%s", job.outcome.article_id);
+    response_json_steal(request, created ? 201 : 200, job.answer);
+    job.answer = NULL;
+    if (created) {
+      response_add_header(request, "Location", location);
+    }
+  }
+  json_decref(job.answer);
+  extract_result_free(result);
+  store_lexicon_release(lexicon.handle);
+}
