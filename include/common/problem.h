@@ -10,7 +10,6 @@
   XX(INVALID_BODY, 400, "invalid-body", "Invalid request body")                \
   XX(INVALID_QUERY, 400, "invalid-query", "Invalid query parameter")           \
   XX(INVALID_CURSOR, 400, "invalid-cursor", "Invalid cursor")                  \
-  XX(INVALID_PATH, 400, "invalid-path", "Invalid path")                        \
   XX(UNAUTHORIZED, 401, "unauthorized", "Missing or invalid API key")          \
   XX(NOT_FOUND, 404, "not-found", "Not found")                                 \
   XX(PARTY_NOT_FOUND, 404, "party-not-found", "Party not found")               \

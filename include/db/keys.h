@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#define KEY_TEXT_SIZE 64
+#define KEY_TEXT_SIZE 96
 
 /* Creates a key named `name`; writes the full key (shown once) to `key`.
    Returns DB_OK, or DB_HARD_ERROR (e.g. the name exists: sqlstate 23505). */

@@ -18,7 +18,6 @@ struct db_conn {
   unsigned prepared_count;
   struct db_error error;
   struct db_conn *next_idle;
-  char conninfo_timeout[48];
 };
 
 struct db_pool {
