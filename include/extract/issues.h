@@ -16,4 +16,11 @@ size_t issues_detect(const struct extract_lexicon *lexicon,
                      const struct token_list *tokens, size_t first, size_t last,
                      size_t *out, size_t out_size);
 
+/* issues_detect, also counting the keyword occurrences found (*hits) and
+   telling whether they were weak keywords only (*weak). */
+size_t issues_detect_evidence(const struct extract_lexicon *lexicon,
+                              const struct token_list *tokens, size_t first,
+                              size_t last, size_t *out, size_t out_size,
+                              size_t *hits, int *weak);
+
 #endif

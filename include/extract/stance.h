@@ -20,6 +20,21 @@ enum extract_stance stance_classify(const struct extract_lexicon *lexicon,
                                     const struct party_set *parties,
                                     const struct claim *claim);
 
+/* What decided the stance, from surest to least sure. */
+enum stance_evidence {
+  STANCE_FROM_CUE,      /* the cue carries it: "rejected", "demanded" */
+  STANCE_NONE_FOUND,    /* no stance word at all: asserts */
+  STANCE_FROM_CLAUSE,   /* one stance word of the clause decided */
+  STANCE_NEGATED,       /* a negated cue or stance word was flipped */
+  STANCE_CONFLICTING,   /* stance words of different stances competed */
+};
+
+/* stance_classify, also telling what decided (evidence may be NULL). */
+enum extract_stance stance_classify_evidence(
+    const struct extract_lexicon *lexicon, const struct token_list *tokens,
+    const struct party_set *parties, const struct claim *claim,
+    enum stance_evidence *evidence);
+
 /* The CAMEO root code of a stance (from cameo.tsv). */
 const char *stance_cameo(const struct extract_lexicon *lexicon,
                          enum extract_stance stance);

@@ -32,6 +32,7 @@ struct speaker {
   enum claim_speaker_kind kind;
   int after_cue; /* "said Peskov" */
   int final;     /* ", X said." closing the sentence */
+  unsigned back; /* a pronoun: sentences back to where its person was */
 };
 
 static const struct token *tok(const struct finder *f, size_t i) {
@@ -171,6 +172,7 @@ static int resolve_pronoun(const struct finder *f, size_t sentence,
   }
   speaker->text = f->parties->entities[f->last_person].name;
   speaker->kind = CLAIM_SPEAKER_PRONOUN;
+  speaker->back = (unsigned)(sentence - f->last_person_sentence);
   return 1;
 }
 
@@ -474,6 +476,11 @@ static int find_in_sentence(struct finder *f, size_t sentence, size_t first,
     claim.cue_length = cue_length;
     claim.cue_index = cue_index;
     claim.speaker_kind = speaker.kind;
+    claim.speaker_first = speaker.first;
+    claim.speaker_last = speaker.last;
+    claim.passive = passive;
+    claim.according = cue->kind == LEXICON_CUE_ACCORDING;
+    claim.resolved_back = speaker.back;
     size_t speaker_first = speaker.after_cue ? i : speaker.first;
     if (found_count == 0) {
       set_span(f, &claim, first, last);
@@ -493,6 +500,9 @@ static int find_in_sentence(struct finder *f, size_t sentence, size_t first,
           previous->speaker = claim.speaker;
           previous->speaker_text = claim.speaker_text;
           previous->speaker_kind = claim.speaker_kind;
+          previous->speaker_first = claim.speaker_first;
+          previous->speaker_last = claim.speaker_last;
+          previous->resolved_back = 0;
         }
       } else if (claim.party == previous->party) {
         if (previous->speaker_kind >= CLAIM_SPEAKER_BODY &&
@@ -500,6 +510,9 @@ static int find_in_sentence(struct finder *f, size_t sentence, size_t first,
           previous->speaker = claim.speaker;
           previous->speaker_text = claim.speaker_text;
           previous->speaker_kind = claim.speaker_kind;
+          previous->speaker_first = claim.speaker_first;
+          previous->speaker_last = claim.speaker_last;
+          previous->resolved_back = 0;
         }
       } else if (found_count < MAX_SENTENCE_CLAIMS) {
         set_span(f, previous, previous->first, start);
@@ -523,6 +536,9 @@ static int find_in_sentence(struct finder *f, size_t sentence, size_t first,
     claim.cue_length = final_cue_length;
     claim.cue_index = final_cue_index;
     claim.speaker_kind = final_speaker.kind;
+    claim.speaker_first = final_speaker.first;
+    claim.speaker_last = final_speaker.last;
+    claim.resolved_back = final_speaker.back;
     set_span(f, &claim, first, last);
     found[0] = claim;
     found_count = 1;
@@ -545,6 +561,9 @@ static int find_in_sentence(struct finder *f, size_t sentence, size_t first,
         claim.cue_length = 0;
         claim.cue_index = -1;
         claim.speaker_kind = CLAIM_SPEAKER_CONTINUED;
+        claim.resolved_back = (unsigned)(sentence - previous->sentence);
+        claim.passive = 0;
+        claim.according = 0;
         set_span(f, &claim, first, last);
         found[found_count++] = claim;
       }

@@ -10,6 +10,7 @@
 
 #include "extract/arena.h"
 #include "extract/claims.h"
+#include "extract/confidence.h"
 #include "extract/dates.h"
 #include "extract/issues.h"
 #include "extract/lexicon.h"
@@ -99,58 +100,6 @@ static void mark_quotes(struct token_list *tokens, const struct quote *quotes,
   }
 }
 
-/* How sure the attribution is: named speakers and direct quotations most,
-   bare parties, pronouns and continued quotations less. */
-static double confidence_of(const struct claim *claim,
-                            const struct extract_lexicon *lexicon,
-                            enum extract_stance stance, size_t issue_count) {
-  double confidence;
-  switch (claim->speaker_kind) {
-  case CLAIM_SPEAKER_NAMED:
-    confidence = 0.85;
-    break;
-  case CLAIM_SPEAKER_TITLE:
-    confidence = 0.8;
-    break;
-  case CLAIM_SPEAKER_BODY:
-    confidence = 0.75;
-    break;
-  case CLAIM_SPEAKER_PARTY:
-    confidence = 0.7;
-    break;
-  case CLAIM_SPEAKER_PRONOUN:
-    confidence = 0.7;
-    break;
-  default:
-    confidence = 0.5;
-    break;
-  }
-  if (claim->quote) {
-    confidence += 0.08;
-  }
-  if (claim->cue_index >= 0) {
-    const struct lexicon_cue *cue = &lexicon->cues[claim->cue_index];
-    if (cue->kind == LEXICON_CUE_ADJECTIVE) {
-      confidence -= 0.15;
-    } else if (cue->kind == LEXICON_CUE_SPEECH) {
-      confidence += 0.03;
-    }
-  }
-  if (issue_count == 0) {
-    confidence -= 0.1;
-  }
-  if (stance != EXTRACT_STANCE_ASSERTS) {
-    confidence += 0.02;
-  }
-  if (confidence > 0.99) {
-    confidence = 0.99;
-  }
-  if (confidence < 0.05) {
-    confidence = 0.05;
-  }
-  return confidence;
-}
-
 static char *input_slice(struct arena *arena, const char *bytes, size_t start,
                          size_t end) {
   return arena_strndup(arena, bytes + start, end - start);
@@ -215,15 +164,23 @@ static int build_claims(struct extract_result *result, struct arena *arena,
     out->party = (char *)parties->entities[claim->party].name;
     out->quote = claim->quote != 0;
     size_t found[MAX_CLAIM_ISSUES];
-    size_t issue_count = issues_detect(lexicon, tokens, claim->first,
-                                       claim->last, found, MAX_CLAIM_ISSUES);
+    struct confidence_features features;
+    confidence_features_of(lexicon, tokens, claim, &features);
+    size_t hits = 0;
+    size_t issue_count =
+        issues_detect_evidence(lexicon, tokens, claim->first, claim->last,
+                               found, MAX_CLAIM_ISSUES, &hits,
+                               &features.issues_weak);
+    features.issues_inherited = 0;
     /* A claim with no keyword of its own that follows on from the previous
        one ("it", "that effort", a continued quotation) shares its issues. */
     if (issue_count == 0 && previous_issue_count > 0 &&
         (long)claim->sentence <= previous_sentence + 1) {
       memcpy(found, previous_issues, previous_issue_count * sizeof(*found));
       issue_count = previous_issue_count;
+      features.issues_inherited = 1;
     }
+    features.issue_count = issue_count;
     memcpy(previous_issues, found, issue_count * sizeof(*found));
     previous_issue_count = issue_count;
     previous_sentence = (long)claim->sentence;
@@ -234,7 +191,8 @@ static int build_claims(struct extract_result *result, struct arena *arena,
     for (size_t k = 0; k < issue_count; k++) {
       out->issues[out->issue_count++] = (char *)lexicon->issues[found[k]].slug;
     }
-    out->stance = stance_classify(lexicon, tokens, parties, claim);
+    out->stance = stance_classify_evidence(lexicon, tokens, parties, claim,
+                                           &features.stance_evidence);
     out->cameo = stance_cameo(lexicon, out->stance);
     dates_stated_on(lexicon, doc->text, tokens, claim->first, claim->last,
                     doc->published, out->stated_on);
@@ -249,7 +207,7 @@ static int build_claims(struct extract_result *result, struct arena *arena,
         return -1;
       }
     }
-    out->confidence = confidence_of(claim, lexicon, out->stance, issue_count);
+    out->confidence = confidence_score(&features);
   }
   return 0;
 }

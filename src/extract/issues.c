@@ -5,7 +5,7 @@
 
 static size_t scan(const struct lexicon_map *map, int max_tokens,
                    const struct token_list *tokens, size_t first, size_t last,
-                   unsigned char *seen, size_t issue_count) {
+                   unsigned char *seen, size_t issue_count, size_t *hits) {
   size_t found = 0;
   if (map == NULL) {
     return 0;
@@ -16,6 +16,7 @@ static size_t scan(const struct lexicon_map *map, int max_tokens,
     if (issue < 0 || (size_t)issue >= issue_count) {
       continue;
     }
+    (*hits)++;
     if (!seen[issue]) {
       seen[issue] = 1;
       found++;
@@ -28,16 +29,29 @@ static size_t scan(const struct lexicon_map *map, int max_tokens,
 size_t issues_detect(const struct extract_lexicon *lexicon,
                      const struct token_list *tokens, size_t first, size_t last,
                      size_t *out, size_t out_size) {
+  size_t hits = 0;
+  int weak = 0;
+  return issues_detect_evidence(lexicon, tokens, first, last, out, out_size,
+                                &hits, &weak);
+}
+
+size_t issues_detect_evidence(const struct extract_lexicon *lexicon,
+                              const struct token_list *tokens, size_t first,
+                              size_t last, size_t *out, size_t out_size,
+                              size_t *hits, int *weak) {
   unsigned char seen[1024];
+  *hits = 0;
+  *weak = 0;
   size_t issue_count =
       lexicon->issue_count < sizeof(seen) ? lexicon->issue_count : sizeof(seen);
   memset(seen, 0, issue_count);
   size_t found =
       scan(lexicon->issue_keywords[0], lexicon->issue_keyword_max_tokens[0],
-           tokens, first, last, seen, issue_count);
+           tokens, first, last, seen, issue_count, hits);
   if (found == 0) {
-    scan(lexicon->issue_keywords[1], lexicon->issue_keyword_max_tokens[1],
-         tokens, first, last, seen, issue_count);
+    *weak = scan(lexicon->issue_keywords[1],
+                 lexicon->issue_keyword_max_tokens[1], tokens, first, last,
+                 seen, issue_count, hits) > 0;
   }
   size_t count = 0;
   for (size_t i = 0; i < issue_count && count < out_size; i++) {

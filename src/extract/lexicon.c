@@ -831,7 +831,8 @@ static int load_function_words(struct builder *b) {
                  {"pronoun", LEXICON_WORD_PRONOUN},
                  {"boundary", LEXICON_WORD_BOUNDARY},
                  {"relative", LEXICON_WORD_RELATIVE},
-                 {"determiner", LEXICON_WORD_DETERMINER}};
+                 {"determiner", LEXICON_WORD_DETERMINER},
+                 {"hedge", LEXICON_WORD_HEDGE}};
   struct extract_lexicon *lexicon = b->lexicon;
   struct tsv_reader reader;
   int result = -1;

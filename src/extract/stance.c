@@ -105,22 +105,38 @@ enum extract_stance stance_classify(const struct extract_lexicon *lexicon,
                                     const struct token_list *tokens,
                                     const struct party_set *parties,
                                     const struct claim *claim) {
+  return stance_classify_evidence(lexicon, tokens, parties, claim, NULL);
+}
+
+enum extract_stance stance_classify_evidence(
+    const struct extract_lexicon *lexicon, const struct token_list *tokens,
+    const struct party_set *parties, const struct claim *claim,
+    enum stance_evidence *evidence) {
+  enum stance_evidence scratch;
+  if (evidence == NULL) {
+    evidence = &scratch;
+  }
   int conditional_cue = 0;
+  int flipped_any = 0;
   if (claim->cue >= 0 && claim->cue_index >= 0) {
     const struct lexicon_cue *cue = &lexicon->cues[claim->cue_index];
     if (cue->stance != EXTRACT_STANCE_NONE && !cue->conditional) {
       if (negated(lexicon, tokens, claim->first, (size_t)claim->cue)) {
         enum extract_stance flipped = flip(cue->stance);
         if (flipped != EXTRACT_STANCE_NONE) {
+          *evidence = STANCE_NEGATED;
           return flipped;
         }
+        flipped_any = 1;
       } else {
+        *evidence = STANCE_FROM_CUE;
         return cue->stance;
       }
     }
     conditional_cue = cue->conditional;
   }
   enum extract_stance best = EXTRACT_STANCE_NONE;
+  int kinds = 0; /* bit set of the stances the clause's words gave */
   int condition = 0;
   for (size_t i = claim->first; i < claim->last; i++) {
     if ((long)i == claim->cue) {
@@ -154,14 +170,27 @@ enum extract_stance stance_classify(const struct extract_lexicon *lexicon,
     enum extract_stance stance = cue->stance;
     if (negated(lexicon, tokens, claim->first, i)) {
       stance = flip(stance);
+      flipped_any = 1;
     }
-    if (stance != EXTRACT_STANCE_NONE && priority(stance) > priority(best)) {
-      best = stance;
+    if (stance != EXTRACT_STANCE_NONE) {
+      kinds |= 1 << stance;
+      if (priority(stance) > priority(best)) {
+        best = stance;
+      }
     }
     i += matched - 1;
   }
   if (conditional_cue && condition) {
+    *evidence = STANCE_FROM_CLAUSE;
     return EXTRACT_STANCE_THREATENS;
+  }
+  if (kinds & (kinds - 1)) {
+    *evidence = STANCE_CONFLICTING;
+  } else if (flipped_any) {
+    *evidence = STANCE_NEGATED;
+  } else {
+    *evidence = best == EXTRACT_STANCE_NONE ? STANCE_NONE_FOUND
+                                            : STANCE_FROM_CLAUSE;
   }
   return best == EXTRACT_STANCE_NONE ? EXTRACT_STANCE_ASSERTS : best;
 }
