@@ -35,6 +35,12 @@ void service_healthz_handler(struct request *request);
 void service_readyz_handler(struct request *request);
 void service_openapi_handler(struct request *request);
 
+/* The web page (static.c). */
+void static_index_handler(struct request *request);
+void static_load_handler(struct request *request);
+void static_docs_handler(struct request *request);
+void static_file_handler(struct request *request);
+
 /* Shared query-parameter tables of claim lists (claims.c). */
 #include "http/request.h"
 extern const struct query_param claims_list_params[];

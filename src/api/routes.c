@@ -45,6 +45,11 @@ const struct route api_routes[] = {
     READ("/healthz", service_healthz_handler),
     READ("/readyz", service_readyz_handler),
     READ("/openapi.yaml", service_openapi_handler),
+
+    READ("/", static_index_handler),
+    READ("/load", static_load_handler),
+    READ("/docs", static_docs_handler),
+    READ("/static/{file}", static_file_handler),
     {0},
 };
 
