@@ -6,6 +6,7 @@
 #define PARLEY_EXTRACT_LEXICON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -126,6 +127,7 @@ struct lexicon_boilerplate {
 /* An open-addressing map from a NUL-terminated key to an index. */
 struct lexicon_map {
   const char **keys;
+  uint64_t *hashes; /* tokens_hash of each key */
   int *values;
   size_t capacity; /* a power of two */
   size_t count;
@@ -137,6 +139,9 @@ struct lexicon_map {
 /* Returns the value stored for key[0..length), or -1. */
 int lexicon_map_get(const struct lexicon_map *map, const char *key,
                     size_t length);
+/* The same with the key's tokens_hash already known. */
+int lexicon_map_get_hashed(const struct lexicon_map *map, const char *key,
+                           size_t length, uint64_t hash);
 
 struct extract_lexicon {
   struct arena arena; /* every string and table below lives here */

@@ -26,7 +26,21 @@ struct token {
   uint16_t fold_length;
   uint16_t flags;
   uint32_t sentence; /* index of its sentence */
+  uint64_t hash;     /* tokens_hash of the fold, for lexicon look-ups */
 };
+
+/* FNV-1a over bytes, continuing from state (TOKENS_HASH_SEED to start). The
+   lexicon's maps use the same hash, so that a token's fold is hashed once
+   and a phrase's hash extends its first word's. */
+#define TOKENS_HASH_SEED 1469598103934665603ull
+static inline uint64_t tokens_hash(uint64_t state, const char *bytes,
+                                   size_t length) {
+  for (size_t i = 0; i < length; i++) {
+    state ^= (unsigned char)bytes[i];
+    state *= 1099511628211ull;
+  }
+  return state;
+}
 
 /* A growable list of tokens; it owns items and folds (free with
    tokens_free). */

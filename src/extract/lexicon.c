@@ -49,20 +49,17 @@ static void set_error(char *error, size_t error_size, const char *format, ...) {
  */
 
 static uint64_t hash_bytes(const char *key, size_t length) {
-  uint64_t hash = 1469598103934665603ull;
-  for (size_t i = 0; i < length; i++) {
-    hash ^= (unsigned char)key[i];
-    hash *= 1099511628211ull;
-  }
-  return hash;
+  return tokens_hash(TOKENS_HASH_SEED, key, length);
 }
 
 static int map_grow(struct lexicon_map *map) {
   size_t capacity = map->capacity ? map->capacity * 2 : 64;
   const char **keys = calloc(capacity, sizeof(*keys));
+  uint64_t *hashes = calloc(capacity, sizeof(*hashes));
   int *values = calloc(capacity, sizeof(*values));
-  if (keys == NULL || values == NULL) {
+  if (keys == NULL || hashes == NULL || values == NULL) {
     free(keys);
+    free(hashes);
     free(values);
     return -1;
   }
@@ -70,17 +67,19 @@ static int map_grow(struct lexicon_map *map) {
     if (map->keys[i] == NULL) {
       continue;
     }
-    size_t slot =
-        hash_bytes(map->keys[i], strlen(map->keys[i])) & (capacity - 1);
+    size_t slot = map->hashes[i] & (capacity - 1);
     while (keys[slot] != NULL) {
       slot = (slot + 1) & (capacity - 1);
     }
     keys[slot] = map->keys[i];
+    hashes[slot] = map->hashes[i];
     values[slot] = map->values[i];
   }
   free(map->keys);
+  free(map->hashes);
   free(map->values);
   map->keys = keys;
+  map->hashes = hashes;
   map->values = values;
   map->capacity = capacity;
   return 0;
@@ -92,18 +91,22 @@ static void map_free(struct lexicon_map *map) {
     free(map->heads);
   }
   free(map->keys);
+  free(map->hashes);
   free(map->values);
   memset(map, 0, sizeof(*map));
 }
 
+/* Probes for key; most look-ups miss, and a miss compares hashes only. */
 static int map_find_slot(const struct lexicon_map *map, const char *key,
-                         size_t length, size_t *slot_out) {
+                         size_t length, uint64_t hash, size_t *slot_out) {
   if (map->capacity == 0) {
+    *slot_out = 0;
     return 0;
   }
-  size_t slot = hash_bytes(key, length) & (map->capacity - 1);
+  size_t slot = hash & (map->capacity - 1);
   while (map->keys[slot] != NULL) {
-    if (strncmp(map->keys[slot], key, length) == 0 &&
+    if (map->hashes[slot] == hash &&
+        memcmp(map->keys[slot], key, length) == 0 &&
         map->keys[slot][length] == '\0') {
       *slot_out = slot;
       return 1;
@@ -114,13 +117,18 @@ static int map_find_slot(const struct lexicon_map *map, const char *key,
   return 0;
 }
 
-int lexicon_map_get(const struct lexicon_map *map, const char *key,
-                    size_t length) {
+int lexicon_map_get_hashed(const struct lexicon_map *map, const char *key,
+                           size_t length, uint64_t hash) {
   size_t slot = 0;
-  if (!map_find_slot(map, key, length, &slot)) {
+  if (!map_find_slot(map, key, length, hash, &slot)) {
     return -1;
   }
   return map->values[slot];
+}
+
+int lexicon_map_get(const struct lexicon_map *map, const char *key,
+                    size_t length) {
+  return lexicon_map_get_hashed(map, key, length, hash_bytes(key, length));
 }
 
 static int map_insert(struct lexicon_map *map, struct arena *arena,
@@ -166,8 +174,9 @@ static int map_insert(struct lexicon_map *map, struct arena *arena,
     return -1;
   }
   size_t length = strlen(key);
+  uint64_t hash = hash_bytes(key, length);
   size_t slot = 0;
-  if (map_find_slot(map, key, length, &slot)) {
+  if (map_find_slot(map, key, length, hash, &slot)) {
     if (existing != NULL) {
       *existing = map->values[slot];
     }
@@ -178,6 +187,7 @@ static int map_insert(struct lexicon_map *map, struct arena *arena,
     return -1;
   }
   map->keys[slot] = copy;
+  map->hashes[slot] = hash;
   map->values[slot] = value;
   map->count++;
   if (note_heads && map_note_head(map, arena, copy) != 0) {
@@ -193,7 +203,8 @@ static int map_put(struct lexicon_map *map, struct arena *arena,
 
 static void map_set(struct lexicon_map *map, const char *key, int value) {
   size_t slot = 0;
-  if (map_find_slot(map, key, strlen(key), &slot)) {
+  size_t length = strlen(key);
+  if (map_find_slot(map, key, length, hash_bytes(key, length), &slot)) {
     map->values[slot] = value;
   }
 }
@@ -201,27 +212,55 @@ static void map_set(struct lexicon_map *map, const char *key, int value) {
 int lexicon_longest(const struct lexicon_map *map, int max_tokens,
                     const struct token_list *tokens, size_t first, size_t limit,
                     size_t *matched) {
-  char key[KEY_SIZE];
   size_t available = limit > first ? limit - first : 0;
   size_t most = (size_t)max_tokens < available ? (size_t)max_tokens : available;
   if (most == 0 || map->heads == NULL) {
     return -1;
   }
   const struct token *head = &tokens->items[first];
-  int longest =
-      lexicon_map_get(map->heads, tokens_fold(tokens, head), head->fold_length);
+  int longest = lexicon_map_get_hashed(map->heads, tokens_fold(tokens, head),
+                                       head->fold_length, head->hash);
   if (longest < 0) {
     return -1;
   }
   if ((size_t)longest < most) {
     most = (size_t)longest;
   }
+  if (most > LEXICON_MAX_PHRASE_TOKENS) {
+    most = LEXICON_MAX_PHRASE_TOKENS;
+  }
+  /* The hash of each prefix "w1 w2 ... wn", extended word by word. */
+  uint64_t hashes[LEXICON_MAX_PHRASE_TOKENS + 1];
+  size_t lengths[LEXICON_MAX_PHRASE_TOKENS + 1];
+  hashes[1] = head->hash;
+  lengths[1] = head->fold_length;
+  for (size_t n = 2; n <= most; n++) {
+    const struct token *t = &tokens->items[first + n - 1];
+    hashes[n] = tokens_hash(tokens_hash(hashes[n - 1], " ", 1),
+                            tokens_fold(tokens, t), t->fold_length);
+    lengths[n] = lengths[n - 1] + 1 + t->fold_length;
+  }
+  char key[KEY_SIZE];
   for (size_t n = most; n >= 1; n--) {
+    if (lengths[n] + 1 > sizeof(key)) {
+      continue;
+    }
+    size_t slot = hashes[n] & (map->capacity - 1);
+    int candidate = 0;
+    for (; map->keys[slot] != NULL; slot = (slot + 1) & (map->capacity - 1)) {
+      if (map->hashes[slot] == hashes[n]) {
+        candidate = 1;
+        break;
+      }
+    }
+    if (!candidate) {
+      continue;
+    }
     int length = tokens_join_key(tokens, first, n, key, sizeof(key));
     if (length < 0) {
       continue;
     }
-    int value = lexicon_map_get(map, key, (size_t)length);
+    int value = lexicon_map_get_hashed(map, key, (size_t)length, hashes[n]);
     if (value >= 0) {
       *matched = n;
       return value;
@@ -233,8 +272,9 @@ int lexicon_longest(const struct lexicon_map *map, int max_tokens,
 int lexicon_word_class(const struct extract_lexicon *lexicon,
                        const struct token_list *tokens, size_t index) {
   const struct token *token = &tokens->items[index];
-  int value = lexicon_map_get(&lexicon->word_classes,
-                              tokens_fold(tokens, token), token->fold_length);
+  int value =
+      lexicon_map_get_hashed(&lexicon->word_classes, tokens_fold(tokens, token),
+                             token->fold_length, token->hash);
   return value < 0 ? 0 : value;
 }
 

@@ -280,8 +280,8 @@ static int name_token(const struct finder *f, size_t i) {
        LEXICON_WORD_RELATIVE | LEXICON_WORD_BOUNDARY)) {
     return 0;
   }
-  if (lexicon_map_get(&f->lexicon->cue_map, tokens_fold(f->tokens, t),
-                      t->fold_length) >= 0) {
+  if (lexicon_map_get_hashed(&f->lexicon->cue_map, tokens_fold(f->tokens, t),
+                             t->fold_length, t->hash) >= 0) {
     return 0;
   }
   return 1;

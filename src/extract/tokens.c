@@ -27,12 +27,24 @@ static int is_word_codepoint(utf8proc_int32_t cp) {
          (category >= UTF8PROC_CATEGORY_ND && category <= UTF8PROC_CATEGORY_NO);
 }
 
+static int is_upper(utf8proc_int32_t cp) {
+  return cp < 128 ? cp >= 'A' && cp <= 'Z' : utf8proc_isupper(cp);
+}
+
+static int is_lower(utf8proc_int32_t cp) {
+  return cp < 128 ? cp >= 'a' && cp <= 'z' : utf8proc_islower(cp);
+}
+
 static int is_apostrophe(utf8proc_int32_t cp) {
   return cp == '\'' || cp == 0x2019;
 }
 
 static utf8proc_int32_t decode(const char *text, size_t at, size_t end,
                                size_t *length) {
+  if ((unsigned char)text[at] < 128) {
+    *length = 1;
+    return (unsigned char)text[at];
+  }
   utf8proc_int32_t cp = 0;
   utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)text + at,
                                         (utf8proc_ssize_t)(end - at), &cp);
@@ -136,7 +148,11 @@ static int push(struct token_list *list, const struct token *token) {
     list->items = items;
     list->capacity = capacity;
   }
-  list->items[list->count++] = *token;
+  struct token *added = &list->items[list->count++];
+  *added = *token;
+  added->hash =
+      tokens_hash(TOKENS_HASH_SEED, list->folds + added->fold,
+                  added->fold_length);
   return 0;
 }
 
@@ -170,7 +186,7 @@ int tokens_scan(struct token_list *list, const char *text, size_t start,
     size_t length = 0;
     utf8proc_int32_t cp = decode(text, at, end, &length);
     if (cp == ' ' || cp == '\n' || cp == '\t' || cp == '\r' || cp == 0xA0 ||
-        utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS) {
+        (cp >= 128 && utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS)) {
       at += length;
       continue;
     }
@@ -209,7 +225,7 @@ int tokens_scan(struct token_list *list, const char *text, size_t start,
                  : utf8proc_category(cp) == UTF8PROC_CATEGORY_ND) {
       token.flags |= TOKEN_DIGIT;
     }
-    if (utf8proc_isupper(cp)) {
+    if (is_upper(cp)) {
       token.flags |= TOKEN_UPPER;
     }
     size_t stem_end = 0;
@@ -217,9 +233,9 @@ int tokens_scan(struct token_list *list, const char *text, size_t start,
       size_t n = 0;
       utf8proc_int32_t c = decode(text, word_end, end, &n);
       if (is_word_codepoint(c)) {
-        if (utf8proc_isupper(c)) {
+        if (is_upper(c)) {
           upper++;
-        } else if (utf8proc_islower(c)) {
+        } else if (is_lower(c)) {
           lower++;
         }
         letters++;
@@ -246,7 +262,7 @@ int tokens_scan(struct token_list *list, const char *text, size_t start,
         continue;
       }
       if (c == '.' && segment == 1 &&
-          (next == 0 || !is_word_codepoint(next) || utf8proc_isupper(next))) {
+          (next == 0 || !is_word_codepoint(next) || is_upper(next))) {
         /* "U.S." keeps its dots when every segment is one letter. */
         size_t n3 = 0;
         utf8proc_int32_t after = word_end + n + n2 < end
