@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Largest article accepted, in bytes. */
 #define EXTRACT_MAX_INPUT (16u * 1024u * 1024u)
@@ -134,5 +135,13 @@ void extract_result_free(struct extract_result *result);
    confidence per claim). Returns a new reference, or NULL when out of
    memory. */
 json_t *extract_result_to_json(const struct extract_result *result);
+
+/* The same object written to stream followed by a newline, without building
+   it first (several times faster than json_dumps of the above): laid out as
+   json_dumps with JSON_INDENT(indent), or JSON_COMPACT when indent is 0;
+   reals in their shortest exact form. Returns 0, or -1 when out of memory
+   or the write failed. */
+int extract_result_write_json(const struct extract_result *result,
+                              FILE *stream, int indent);
 
 #endif
