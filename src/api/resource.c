@@ -118,14 +118,26 @@ static void answer_not_found(struct request *request,
                    resource->name, key);
 }
 
-void resource_read(struct request *request, const struct resource *resource) {
+/* The record key of a single-record request, or NULL once the request is
+   answered (a query parameter, which these endpoints have none of, or a key
+   that cannot name a record). */
+static const char *record_key(struct request *request,
+                              const struct resource *resource) {
   const char *key = request->path_params[0];
   struct query_value none;
   if (request_parse_query(request, NULL, 0, &none) != 0) {
-    return;
+    return NULL;
   }
   if (!key_is_valid(resource, key)) {
     answer_not_found(request, resource, key);
+    return NULL;
+  }
+  return key;
+}
+
+void resource_read(struct request *request, const struct resource *resource) {
+  const char *key = record_key(request, resource);
+  if (key == NULL) {
     return;
   }
   struct record_job job = {
@@ -401,13 +413,13 @@ void resource_create(struct request *request, const struct resource *resource) {
 
 /* --- merge patch -------------------------------------------------------- */
 
-static int patch_body(struct db_conn *conn, void *closure) {
-  struct record_job *job = closure;
+/* Reads and locks the record a write changes, and checks If-Match against
+   it: DB_OK with *current set (owned by the caller), API_CLIENT_PROBLEM once
+   answered (404, 412), or a database failure. */
+static int record_lock_current(struct db_conn *conn, struct record_job *job,
+                               json_t **current) {
   const struct resource *resource = job->resource;
-  json_decref(job->record);
-  job->record = NULL;
-  json_t *current = NULL;
-  int outcome = resource->fetch(conn, job->key, true, &current);
+  int outcome = resource->fetch(conn, job->key, true, current);
   if (outcome == DB_NOT_FOUND) {
     answer_not_found(job->request, resource, job->key);
     return API_CLIENT_PROBLEM;
@@ -418,14 +430,28 @@ static int patch_body(struct db_conn *conn, void *closure) {
   const char *if_match = request_header(job->request, "If-Match");
   if (if_match != NULL) {
     char etag[RESPONSE_ETAG_SIZE];
-    response_etag(current, etag);
+    response_etag(*current, etag);
     if (!response_etag_matches(if_match, etag, false)) {
-      json_decref(current);
+      json_decref(*current);
+      *current = NULL;
       response_problem(job->request, PROBLEM_PRECONDITION_FAILED,
                        "the %s changed since the ETag you sent; read it again",
                        resource->name);
       return API_CLIENT_PROBLEM;
     }
+  }
+  return DB_OK;
+}
+
+static int patch_body(struct db_conn *conn, void *closure) {
+  struct record_job *job = closure;
+  const struct resource *resource = job->resource;
+  json_decref(job->record);
+  job->record = NULL;
+  json_t *current = NULL;
+  int outcome = record_lock_current(conn, job, &current);
+  if (outcome != DB_OK) {
+    return outcome;
   }
   json_t *merged =
       fields_writable_copy(resource->fields, resource->field_count, current);
@@ -468,13 +494,8 @@ static int patch_body(struct db_conn *conn, void *closure) {
 }
 
 void resource_patch(struct request *request, const struct resource *resource) {
-  const char *key = request->path_params[0];
-  struct query_value none;
-  if (request_parse_query(request, NULL, 0, &none) != 0) {
-    return;
-  }
-  if (!key_is_valid(resource, key)) {
-    answer_not_found(request, resource, key);
+  const char *key = record_key(request, resource);
+  if (key == NULL) {
     return;
   }
   json_t *errors = json_array();
@@ -503,25 +524,12 @@ void resource_patch(struct request *request, const struct resource *resource) {
 static int delete_body(struct db_conn *conn, void *closure) {
   struct record_job *job = closure;
   const struct resource *resource = job->resource;
-  const char *if_match = request_header(job->request, "If-Match");
-  if (if_match != NULL) {
+  if (request_header(job->request, "If-Match") != NULL) {
     json_t *current = NULL;
-    int outcome = resource->fetch(conn, job->key, true, &current);
-    if (outcome == DB_NOT_FOUND) {
-      answer_not_found(job->request, resource, job->key);
-      return API_CLIENT_PROBLEM;
-    }
+    int outcome = record_lock_current(conn, job, &current);
+    json_decref(current);
     if (outcome != DB_OK) {
       return outcome;
-    }
-    char etag[RESPONSE_ETAG_SIZE];
-    response_etag(current, etag);
-    json_decref(current);
-    if (!response_etag_matches(if_match, etag, false)) {
-      response_problem(job->request, PROBLEM_PRECONDITION_FAILED,
-                       "the %s changed since the ETag you sent; read it again",
-                       resource->name);
-      return API_CLIENT_PROBLEM;
     }
   }
   int outcome = resource->remove(conn, job->key);
@@ -533,13 +541,8 @@ static int delete_body(struct db_conn *conn, void *closure) {
 }
 
 void resource_delete(struct request *request, const struct resource *resource) {
-  const char *key = request->path_params[0];
-  struct query_value none;
-  if (request_parse_query(request, NULL, 0, &none) != 0) {
-    return;
-  }
-  if (!key_is_valid(resource, key)) {
-    answer_not_found(request, resource, key);
+  const char *key = record_key(request, resource);
+  if (key == NULL) {
     return;
   }
   struct record_job job = {
