@@ -22,25 +22,24 @@
 
 /* --- statements ---------------------------------------------------------- */
 
-/* The article these bytes make: the same bytes (1), a replaced version of
-   one (2), or an earlier version by URL, or by title and date where the
-   URLs do not differ (3). */
-static const struct db_statement statement_find = {
-    "store_find",
-    "SELECT id, rank FROM (SELECT id, 1 AS rank FROM articles WHERE sha256 = "
-    "$1 UNION ALL SELECT article_id, 2 FROM article_versions WHERE sha256 = $1 "
-    "UNION ALL (SELECT id, 3 FROM articles WHERE url = $2 OR (title = $3 AND "
-    "published = $4::date AND (url IS NULL OR $2::text IS NULL)) ORDER BY "
-    "url IS NOT DISTINCT FROM $2 DESC, id DESC LIMIT 1)) found ORDER BY rank "
-    "LIMIT 1"};
-
-/* A concurrent load of the same bytes wins the race: no row then. */
-static const struct db_statement statement_insert = {
-    "store_insert",
-    "INSERT INTO articles (sha256, title, url, published, updated, authors, "
-    "dateline, text) VALUES ($1, $2, $3, $4::date, $5::date, ARRAY(SELECT "
-    "json_array_elements_text($6::json)), $7, $8) ON CONFLICT (sha256) DO "
-    "NOTHING RETURNING id"};
+/* The article these bytes make, in one round trip: the same bytes (rank 1),
+   a replaced version of one (2), an earlier version by URL (3), or by title
+   and date where the URLs do not differ (4); when there is none, the
+   article is inserted (rank 0). No row at all: a concurrent load of the
+   same bytes won the race. */
+static const struct db_statement statement_article = {
+    "store_article",
+    "WITH found AS (SELECT id, rank FROM (SELECT id, 1 AS rank FROM articles "
+    "WHERE sha256 = $1 UNION ALL SELECT article_id, 2 FROM article_versions "
+    "WHERE sha256 = $1 UNION ALL (SELECT id, 3 FROM articles WHERE url = $3 "
+    "ORDER BY id DESC LIMIT 1) UNION ALL (SELECT id, 4 FROM articles WHERE "
+    "title = $2 AND published = $4::date AND (url IS NULL OR $3::text IS "
+    "NULL) ORDER BY id DESC LIMIT 1)) candidates ORDER BY rank LIMIT 1), "
+    "inserted AS (INSERT INTO articles (sha256, title, url, published, "
+    "updated, authors, dateline, text) SELECT $1, $2, $3, $4::date, $5::date, "
+    "ARRAY(SELECT json_array_elements_text($6::json)), $7, $8 WHERE NOT "
+    "EXISTS (SELECT 1 FROM found) ON CONFLICT (sha256) DO NOTHING RETURNING "
+    "id) SELECT id, 0 FROM inserted UNION ALL SELECT id, rank FROM found"};
 
 /* One statement: keep the old hash, drop the extracted claims, clear the
    offsets of manual claims that the new text no longer holds, update. */
@@ -84,8 +83,9 @@ static const struct db_statement statement_parties = {
    is unknown or whose text breaks the claims' rules are left out. */
 static const struct db_statement statement_claims = {
     "store_claims",
-    "WITH input AS (SELECT nextval(pg_get_serial_sequence('claims', 'id')) "
-    "AS id, r.*, p.id AS party_id, s.id AS speaker_id FROM json_to_recordset("
+    "WITH input AS (SELECT nextval((SELECT pg_get_serial_sequence('claims', "
+    "'id'))::regclass) AS id, r.*, p.id AS party_id, s.id AS speaker_id FROM "
+    "json_to_recordset("
     "$2::json) AS r (n integer, party text, speaker text, stance text, quote "
     "boolean, text text, start_offset integer, end_offset integer, stated_on "
     "date, cue_word text, cue_start integer, cue_end integer, cameo text, "
@@ -245,18 +245,18 @@ enum article_param {
   PARAM_COUNT
 };
 
-/* Looks the bytes up: *rank 0 when nothing matches, else as statement_find
-   says, with the article's id in `id`. */
-static int article_find(struct db_conn *conn, const char *const *params,
-                        int *rank, char *id, size_t id_size) {
-  const char *values[] = {params[PARAM_SHA256], params[PARAM_URL],
-                          params[PARAM_TITLE], params[PARAM_PUBLISHED]};
+/* Finds or inserts the article: *rank as statement_article says, -1 when
+   a concurrent load of the same bytes is still to be seen. */
+static int article_find_or_insert(struct db_conn *conn,
+                                  const char *const *params, int *rank,
+                                  char *id, size_t id_size) {
   enum db_status status;
-  PGresult *result = db_exec(conn, &statement_find, 4, values, &status);
+  PGresult *result =
+      db_exec(conn, &statement_article, PARAM_COUNT, params, &status);
   if (status != DB_OK) {
     return status;
   }
-  *rank = 0;
+  *rank = -1;
   if (PQntuples(result) == 1) {
     snprintf(id, id_size, "%s", PQgetvalue(result, 0, 0));
     *rank = atoi(PQgetvalue(result, 0, 1));
@@ -268,34 +268,28 @@ static int article_find(struct db_conn *conn, const char *const *params,
 /* Writes the article (insert or replace) and sets outcome. */
 static int article_write(struct db_conn *conn, const char *const *params,
                          struct store_outcome *outcome) {
-  int rank = 0;
-  int status = article_find(conn, params, &rank, outcome->article_id,
-                            sizeof outcome->article_id);
-  if (status != DB_OK) {
-    return status;
+  int rank = -1;
+  /* The second run sees what the concurrent load committed. */
+  for (int attempt = 0; attempt < 2 && rank < 0; attempt++) {
+    int status = article_find_or_insert(
+        conn, params, &rank, outcome->article_id, sizeof outcome->article_id);
+    if (status != DB_OK) {
+      return status;
+    }
   }
-  if (rank == 1 || rank == 2) {
-    outcome->unchanged = true;
-    return DB_OK;
+  if (rank < 0) {
+    return DB_RETRY;
   }
-  if (rank == 3) {
+  outcome->unchanged = rank == 1 || rank == 2;
+  if (rank == 3 || rank == 4) {
     const char *values[PARAM_COUNT + 1] = {outcome->article_id};
     memcpy(values + 1, params, PARAM_COUNT * sizeof *params);
-    status = record_execute(conn, &statement_replace, PARAM_COUNT + 1, values,
-                            NULL, 0);
+    int status = record_execute(conn, &statement_replace, PARAM_COUNT + 1,
+                                values, NULL, 0);
     outcome->replaced = status == DB_OK;
     return status == DB_NOT_FOUND ? DB_HARD_ERROR : status;
   }
-  status = record_execute(conn, &statement_insert, PARAM_COUNT, params,
-                          outcome->article_id, sizeof outcome->article_id);
-  if (status == DB_NOT_FOUND) {
-    /* The same bytes were stored since we looked: they are unchanged. */
-    status = article_find(conn, params, &rank, outcome->article_id,
-                          sizeof outcome->article_id);
-    outcome->unchanged = status == DB_OK && rank == 1;
-    return status == DB_OK && rank != 1 ? DB_HARD_ERROR : status;
-  }
-  return status;
+  return DB_OK;
 }
 
 int store_article(struct db_conn *conn, const struct extract_result *result,
