@@ -18,6 +18,10 @@ struct finder {
   /* The latest person who spoke, for "he said" and continued quotations. */
   int last_person;
   size_t last_person_sentence;
+  /* The latest party or body that spoke, for "it said", "the group said". */
+  int last_body;
+  size_t last_body_sentence;
+  const char *last_body_text;
   long last_claim_sentence;
 };
 
@@ -176,6 +180,28 @@ static int resolve_pronoun(const struct finder *f, size_t sentence,
   return 1;
 }
 
+/* "it"/"they", or "the group": the party or body that spoke in this or the
+   previous sentence. */
+static int resolve_anaphor(const struct finder *f, size_t i, size_t floor,
+                           size_t sentence, struct speaker *speaker) {
+  int pronoun = is(f, i, "it") || is(f, i, "they");
+  if (!pronoun && !(i > floor && is(f, i - 1, "the"))) {
+    return 0;
+  }
+  if (f->last_body < 0 || sentence > f->last_body_sentence + 1) {
+    return 0;
+  }
+  speaker->entity = f->last_body;
+  speaker->party = f->last_body;
+  speaker->text = f->last_body_text;
+  speaker->kind = CLAIM_SPEAKER_PRONOUN;
+  speaker->back = (unsigned)(sentence - f->last_body_sentence);
+  speaker->first = pronoun ? i : i - 1;
+  speaker->last = i + 1;
+  speaker->found = 1;
+  return 1;
+}
+
 /* Looks left of the cue for its subject. */
 static int speaker_before(const struct finder *f, size_t cue, size_t floor,
                           size_t limit, size_t sentence,
@@ -206,6 +232,9 @@ static int speaker_before(const struct finder *f, size_t cue, size_t floor,
       continue;
     }
     int classes = word_class(f, i);
+    if ((classes & LEXICON_WORD_ANAPHOR) && !(classes & LEXICON_WORD_PRONOUN)) {
+      return resolve_anaphor(f, i, floor, sentence, speaker);
+    }
     if (classes & LEXICON_WORD_PRONOUN) {
       if (resolve_pronoun(f, sentence, speaker)) {
         speaker->found = 1;
@@ -577,6 +606,15 @@ static int find_in_sentence(struct finder *f, size_t sentence, size_t first,
     }
     remember_person(f, claim->speaker, sentence);
     f->last_claim_sentence = (long)sentence;
+    if (claim->speaker_kind == CLAIM_SPEAKER_BODY ||
+        claim->speaker_kind == CLAIM_SPEAKER_PARTY ||
+        (claim->speaker_kind == CLAIM_SPEAKER_PRONOUN &&
+         (claim->speaker < 0 ||
+          f->parties->entities[claim->speaker].kind != LEXICON_PERSON))) {
+      f->last_body = claim->party;
+      f->last_body_sentence = sentence;
+      f->last_body_text = claim->speaker_text;
+    }
   }
   remember_named(f, first, last, sentence);
   for (size_t k = 0; k < found_count; k++) {
@@ -601,6 +639,7 @@ int claims_attribute(const struct extract_lexicon *lexicon,
                      .arena = arena,
                      .claims = claims,
                      .last_person = -1,
+                     .last_body = -1,
                      .last_claim_sentence = -1};
   size_t i = 0;
   for (size_t s = 0; s < sentence_count; s++) {

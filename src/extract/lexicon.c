@@ -872,7 +872,8 @@ static int load_function_words(struct builder *b) {
                  {"boundary", LEXICON_WORD_BOUNDARY},
                  {"relative", LEXICON_WORD_RELATIVE},
                  {"determiner", LEXICON_WORD_DETERMINER},
-                 {"hedge", LEXICON_WORD_HEDGE}};
+                 {"hedge", LEXICON_WORD_HEDGE},
+                 {"anaphor", LEXICON_WORD_ANAPHOR}};
   struct extract_lexicon *lexicon = b->lexicon;
   struct tsv_reader reader;
   int result = -1;

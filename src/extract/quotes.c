@@ -9,7 +9,8 @@ enum mark_type {
   MARK_CURLY_DOUBLE,
   MARK_STRAIGHT_DOUBLE,
   MARK_GUILLEMET,
-  MARK_CURLY_SINGLE
+  MARK_CURLY_SINGLE,
+  MARK_STRAIGHT_SINGLE /* only where an opening and a closing one pair */
 };
 
 #define MAX_DEPTH 16
@@ -76,6 +77,8 @@ static int starts_with(const char *text, size_t start, size_t end,
     return cp == 0x00AB;
   case MARK_CURLY_SINGLE:
     return cp == 0x2018;
+  case MARK_STRAIGHT_SINGLE:
+    return 0; /* an unclosed ' is an apostrophe ("'90s"), never continued */
   }
   return 0;
 }
@@ -130,6 +133,36 @@ int quotes_find(const struct text_doc *doc, struct quote **quotes,
           closer = MARK_CURLY_SINGLE;
         }
         break;
+      case '\'': {
+        /* Opens before a word after a non-word ("said: 'We ..."), closes
+           after a word before a non-word ("... Istanbul,' he"); inside a
+           word ("don't") it is an apostrophe. An opening one left unclosed
+           in its paragraph is dropped like any unbalanced mark. */
+        int open_single = 0;
+        for (int i = depth - 1; i >= 0; i--) {
+          open_single |= stack[i].type == MARK_STRAIGHT_SINGLE;
+        }
+        /* A closing one follows the quotation's last punctuation
+           ("Istanbul,' he") or comes before punctuation ("Istanbul'.");
+           after a letter and before a word it is a plural possessive
+           ("the allies' demands"). An opening one comes before a letter,
+           not a digit ("the '90s"). */
+        int word_before = is_letter(previous);
+        int punct_before = previous == ',' || previous == '.' ||
+                           previous == '!' || previous == '?';
+        int letter_after = is_letter(next) && !(next >= '0' && next <= '9');
+        int punct_after = next == ',' || next == '.' || next == ';' ||
+                          next == ':' || next == '!' || next == '?' ||
+                          next == 0x2014 || next == ')' || next == 0xFFFD ||
+                          at + width >= end;
+        if (!word_before && !punct_before && letter_after) {
+          opener = MARK_STRAIGHT_SINGLE;
+        } else if (open_single && !is_letter(next) &&
+                   (punct_before || (word_before && punct_after))) {
+          closer = MARK_STRAIGHT_SINGLE;
+        }
+        break;
+      }
       case '"': {
         int open_straight = 0;
         for (int i = depth - 1; i >= 0; i--) {
