@@ -105,7 +105,7 @@ function drawMatrix(data) {
   const rows = parties.map((party, row) => el('tr', {},
     el('th', { scope: 'row', class: 'row' },
       el('span', { class: 'row-name' }, party.name),
-      el('span', { class: 'row-meta' }, `${party.kind} · ${party.claim_count}`)),
+      el('span', { class: 'row-meta' }, `${party.kind} · ${party.claim_count} claim${party.claim_count === 1 ? '' : 's'}`)),
     ...issues.map((issue, column) => {
       const cell = cells.get(`${party.slug}\u0000${issue.slug}`);
       if (!cell) return el('td', { class: 'empty' }, el('span', { class: 'sr-only' }, 'no claims'));
