@@ -447,6 +447,59 @@ static void remember_named(struct finder *f, size_t first, size_t last,
   }
 }
 
+/* Coordinated subjects speak together: "Qatar and Egypt said", "France,
+   Germany and Britain have rejected": each other party named in the
+   coordination gets a claim of its own over the same evidence. */
+static int push_co_speakers(struct finder *f, const struct claim *claim,
+                            size_t floor) {
+  if (claim->speaker_kind > CLAIM_SPEAKER_PARTY || claim->cue < 0 ||
+      claim->speaker_last > (size_t)claim->cue) {
+    return 0; /* "said X" and borrowed speakers coordinate nothing */
+  }
+  int seen[4] = {claim->party, -1, -1, -1};
+  size_t seen_count = 1;
+  size_t at = claim->speaker_first;
+  int joined_by_and = 0;
+  while (at > floor + 1 && seen_count < 4) {
+    size_t link = at - 1;
+    int is_and = is(f, link, "and");
+    if (!is_and && !(is(f, link, ",") && joined_by_and)) {
+      break;
+    }
+    const struct mention *m = mention_at(f, link - 1);
+    if (m == NULL || in_quote(f, link - 1) ||
+        (tok(f, m->last - 1)->flags & TOKEN_POSSESSIVE)) {
+      break;
+    }
+    struct speaker other = {0};
+    other.entity = -1;
+    if (!speaker_from_mention(f, m, claim->speaker_first, &other) ||
+        other.last != m->last) {
+      break;
+    }
+    joined_by_and |= is_and;
+    int duplicate = 0;
+    for (size_t k = 0; k < seen_count; k++) {
+      duplicate |= seen[k] == other.party;
+    }
+    if (!duplicate) {
+      seen[seen_count++] = other.party;
+      struct claim co = *claim;
+      co.speaker = other.entity;
+      co.speaker_text = other.text;
+      co.party = other.party;
+      co.speaker_kind = other.kind;
+      co.speaker_first = other.first;
+      co.speaker_last = other.last;
+      if (push(f->claims, &co) != 0) {
+        return -1;
+      }
+    }
+    at = m->first;
+  }
+  return 0;
+}
+
 #define MAX_SENTENCE_CLAIMS 8
 
 static int find_in_sentence(struct finder *f, size_t sentence, size_t first,
@@ -602,6 +655,9 @@ static int find_in_sentence(struct finder *f, size_t sentence, size_t first,
     struct claim *claim = &found[k];
     claim->quote = quote_words(f, claim->first, claim->last) >= 2;
     if (push(f->claims, claim) != 0) {
+      return -1;
+    }
+    if (push_co_speakers(f, claim, first) != 0) {
       return -1;
     }
     remember_person(f, claim->speaker, sentence);

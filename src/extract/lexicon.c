@@ -808,6 +808,9 @@ static int load_stance(struct builder *b) {
       cue.kind = LEXICON_STANCE_MODAL;
     } else if (strcmp(f[1], "verb") == 0) {
       cue.kind = LEXICON_STANCE_VERB;
+    } else if (strcmp(f[1], "verb+object+to") == 0) {
+      cue.kind = LEXICON_STANCE_VERB;
+      cue.needs_object_then_to = 1;
     } else if (strcmp(f[1], "negation") == 0) {
       cue.kind = LEXICON_STANCE_NEGATION;
     } else if (strcmp(f[1], "condition") == 0) {
@@ -826,9 +829,6 @@ static int load_stance(struct builder *b) {
                 reader.line, f[2]);
       goto cleanup;
     }
-    cue.needs_object_then_to = strcmp(f[0], "expects") == 0 ||
-                               strcmp(f[0], "expected") == 0 ||
-                               strcmp(f[0], "asked") == 0;
     char key[KEY_SIZE];
     cue.token_count = tokens_phrase_key(f[0], strlen(f[0]), key, sizeof(key));
     if (cue.token_count <= 0 || cue.token_count > LEXICON_MAX_PHRASE_TOKENS) {

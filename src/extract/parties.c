@@ -488,6 +488,35 @@ static const char *span_text(struct finder *f, size_t first, size_t last) {
                            token_at(f, first)->start);
 }
 
+/* A spokesperson named with no party ("spokeswoman Tammy Bruce said")
+   speaks for the body or party that was the subject of a cue in the same or
+   the previous sentence ("The State Department said ..."). Returns the
+   party, or -1. */
+static int body_spoken_before(const struct finder *f, size_t at) {
+  uint32_t sentence = token_at(f, at)->sentence;
+  for (size_t j = at; j > 0; j--) {
+    size_t i = j - 1;
+    const struct token *t = token_at(f, i);
+    if (t->sentence + 1 < sentence) {
+      break;
+    }
+    int mention = f->parties->token_mention[i];
+    if (mention < 0 || (t->flags & (TOKEN_IN_QUOTE | TOKEN_QUOTE_MARK))) {
+      continue;
+    }
+    const struct mention *m = &f->parties->mentions[mention];
+    j = m->first + 1;
+    if (m->kind != MENTION_PARTY ||
+        f->parties->entities[m->entity].kind == LEXICON_PERSON) {
+      continue;
+    }
+    if (cue_follows(f, m->last, sentence_end(f, m->last - 1))) {
+      return parties_speaks_for(f->parties, m->entity);
+    }
+  }
+  return -1;
+}
+
 /* Pass 2: people the lexicon does not know, recognised from context. */
 static int recognise_people(struct finder *f) {
   size_t count = f->tokens->count;
@@ -534,6 +563,10 @@ static int recognise_people(struct finder *f) {
       context_apposed(f, i, floor, &context);
     }
     int is_person = context.found && context.role_class != LEXICON_ROLE_BODY;
+    if (is_person && context.affiliation < 0 &&
+        context.role_class == LEXICON_ROLE_SPOKESPERSON) {
+      context.affiliation = body_spoken_before(f, i);
+    }
     if (!is_person && words >= 2 && cue_follows(f, end, limit) && i > floor) {
       is_person = 1; /* "Anna Smith said": a person, party unknown */
       context.affiliation = -1;

@@ -394,7 +394,8 @@ static const char *place_name(struct arena *arena, const char *text,
   return name;
 }
 
-/* "Kyiv — ", "BERLIN (AP) — ", "MOSCOW, December 2. /TASS/. ": returns the
+/* "Kyiv — ", "BERLIN (AP) — ", "DOHA, Qatar (Reuters) — ", "MOSCOW,
+   December 2. /TASS/. ": returns the
    bytes the dateline takes. */
 static size_t read_dateline(struct text_doc *doc, struct arena *arena,
                             const char *text, size_t start, size_t end) {
@@ -426,7 +427,17 @@ static size_t read_dateline(struct text_doc *doc, struct arena *arena,
         return q - start;
       }
     }
-    return 0;
+    /* "DOHA, Qatar (Reuters) — ", "GAZA CITY, Gaza Strip — ": a region
+       or country after the place, then the agency and dash as below. */
+    size_t region_start = at + 1;
+    while (region_start < end && text[region_start] == ' ') {
+      region_start++;
+    }
+    size_t region = read_place(text, region_start, end);
+    if (region == 0) {
+      return 0;
+    }
+    at = region_start + region;
   }
   while (at < end && text[at] == ' ') {
     at++;

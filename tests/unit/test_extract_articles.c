@@ -102,6 +102,13 @@ static void test_ap_statement_and_it_says(void **state) {
          EXTRACT_STANCE_ACCEPTS, 0);
   expect(r, "The Kremlin has rejected a ceasefire", "Kremlin", "Russia",
          EXTRACT_STANCE_REJECTS, 0);
+  /* A spokesperson named with no party speaks for the body that spoke
+     before; "expect X to" demands. */
+  expect(r, "We expect Moscow and Kyiv", "Tammy Bruce", "United States",
+         EXTRACT_STANCE_DEMANDS, 1);
+  const struct extract_party *bruce = party_named(r, "Tammy Bruce");
+  assert_non_null(bruce);
+  assert_string_equal(bruce->affiliation, "United States");
   /* "It" is the body that spoke in the sentence before. */
   expect(r, "It says Ukraine must withdraw", "Kremlin", "Russia",
          EXTRACT_STANCE_DEMANDS, 0);
@@ -111,6 +118,21 @@ static void test_ap_statement_and_it_says(void **state) {
 static void test_gaza_mediators_and_the_group(void **state) {
   (void)state;
   struct extract_result *r = extract_text(gaza);
+  assert_non_null(r->article.dateline);
+  assert_string_equal(r->article.dateline, "Doha");
+  /* Mediators speaking together: one claim each over the same words, and
+     the dateline is not part of the evidence. */
+  int qatar = 0, egypt = 0;
+  for (size_t i = 0; i < r->claim_count; i++) {
+    const struct extract_claim *c = &r->claims[i];
+    if (strncmp(c->text, "Qatar and Egypt said on Sunday", 30) == 0) {
+      qatar += strcmp(c->party, "Qatar") == 0;
+      egypt += strcmp(c->party, "Egypt") == 0;
+      assert_true(has_issue(c, "ceasefire"));
+    }
+  }
+  assert_int_equal(qatar, 1);
+  assert_int_equal(egypt, 1);
   expect(r, "Hamas said in a statement", NULL, "Hamas", EXTRACT_STANCE_DEMANDS,
          0);
   /* "The group" is Hamas, which spoke in the sentence before. */
@@ -130,6 +152,32 @@ static void test_gaza_mediators_and_the_group(void **state) {
   extract_result_free(r);
 }
 
+/* Coordination of parties only: "Trump and Putin's envoys" or a comma
+   list without "and" makes no extra claims. */
+static void test_coordinated_subjects(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "France, Germany and Britain have rejected the plan.\n\n"
+      "Talks with Ukraine and Russia said nothing new, Peskov said.\n");
+  size_t rejected = 0;
+  for (size_t i = 0; i < r->claim_count; i++) {
+    if (strstr(r->claims[i].text, "have rejected") != NULL) {
+      rejected++;
+      assert_int_equal(r->claims[i].stance, EXTRACT_STANCE_REJECTS);
+    }
+  }
+  assert_int_equal(rejected, 3);
+  const struct extract_claim *peskov = claim_with(r, "Peskov said");
+  assert_non_null(peskov);
+  assert_string_equal(peskov->party, "Russia");
+  size_t talks = 0;
+  for (size_t i = 0; i < r->claim_count; i++) {
+    talks += strstr(r->claims[i].text, "Talks with") != NULL;
+  }
+  assert_int_equal(talks, 1);
+  extract_result_free(r);
+}
+
 /* A lone apostrophe ("'90s", "allies' demands") opens no quotation. */
 static void test_unpaired_straight_single_is_an_apostrophe(void **state) {
   (void)state;
@@ -146,6 +194,7 @@ int main(void) {
       cmocka_unit_test(test_ap_statement_and_it_says),
       cmocka_unit_test(test_gaza_mediators_and_the_group),
       cmocka_unit_test(test_unpaired_straight_single_is_an_apostrophe),
+      cmocka_unit_test(test_coordinated_subjects),
   };
   return cmocka_run_group_tests(tests, lexicon_setup, lexicon_teardown);
 }
