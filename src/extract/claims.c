@@ -191,6 +191,11 @@ static int resolve_anaphor(const struct finder *f, size_t i, size_t floor,
   if (f->last_body < 0 || sentence > f->last_body_sentence + 1) {
     return 0;
   }
+  /* "the group", "the alliance" is never a state ("Russia has rejected the
+     plan. The alliance said ..." is someone else). */
+  if (!pronoun && f->parties->entities[f->last_body].kind == LEXICON_STATE) {
+    return 0;
+  }
   speaker->entity = f->last_body;
   speaker->party = f->last_body;
   speaker->text = f->last_body_text;

@@ -178,6 +178,16 @@ static void test_coordinated_subjects(void **state) {
   extract_result_free(r);
 }
 
+/* "The alliance" after a state spoke is not that state. */
+static void test_noun_anaphor_is_not_a_state(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Russia has rejected the plan.\n\nThe alliance said the plan stands.\n");
+  assert_null(claim_with(r, "The alliance said"));
+  assert_non_null(claim_with(r, "Russia has rejected"));
+  extract_result_free(r);
+}
+
 /* A lone apostrophe ("'90s", "allies' demands") opens no quotation. */
 static void test_unpaired_straight_single_is_an_apostrophe(void **state) {
   (void)state;
@@ -195,6 +205,7 @@ int main(void) {
       cmocka_unit_test(test_gaza_mediators_and_the_group),
       cmocka_unit_test(test_unpaired_straight_single_is_an_apostrophe),
       cmocka_unit_test(test_coordinated_subjects),
+      cmocka_unit_test(test_noun_anaphor_is_not_a_state),
   };
   return cmocka_run_group_tests(tests, lexicon_setup, lexicon_teardown);
 }
