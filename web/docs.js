@@ -3,10 +3,11 @@ import { el, errorBox, markNavigation } from './api.js';
 
 markNavigation();
 const container = document.getElementById('redoc');
+const status = document.getElementById('docs-status');
 const font = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif';
 
 if (!window.Redoc) {
-  container.replaceChildren(errorBox(new Error('The Redoc bundle did not load.'), 'API reference'));
+  status.replaceChildren(errorBox(new Error('The Redoc bundle did not load.'), 'API reference'));
 } else {
   window.Redoc.init('/openapi.yaml', {
     scrollYOffset: 'header.site',
@@ -18,6 +19,12 @@ if (!window.Redoc) {
       sidebar: { backgroundColor: '#f8fafc' },
     },
   }, container, (error) => {
-    if (error) container.replaceChildren(errorBox(error, 'The API reference could not be rendered'), el('p', {}, el('a', { href: '/openapi.yaml' }, 'openapi.yaml')));
+    // Redoc owns `container`; messages go beside it.
+    if (error) {
+      status.replaceChildren(errorBox(error, 'The API reference could not be rendered'),
+        el('p', {}, 'The description itself: ', el('a', { href: '/openapi.yaml' }, '/openapi.yaml'), '.'));
+    } else {
+      status.replaceChildren();
+    }
   });
 }

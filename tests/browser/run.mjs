@@ -106,7 +106,7 @@ function psql(sql) {
 
 async function cleanUp() {
   if (browser) await browser.close().catch(() => {});
-  if (server && server.exitCode === null) {
+  if (server && server.pid && server.exitCode === null) {
     server.kill('SIGTERM');
     await new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -146,6 +146,7 @@ async function startServer() {
     };
     server.stdout.on('data', onData);
     server.stderr.on('data', onData);
+    server.once('error', (error) => reject(new Error(`parleyd could not start: ${error.message}`)));
     server.once('exit', (code) => reject(new Error(`parleyd exited with ${code}; see ${artifacts}/parleyd.log`)));
     setTimeout(() => reject(new Error('parleyd did not say which port it listens on within 20 s')), 20000);
   });
@@ -316,6 +317,22 @@ async function main() {
     await page.waitForFunction((n) => document.querySelectorAll('table.matrix thead th.col').length === n, data.issues.length);
   }
 
+  // ---------------------------------------------------------------- the screenshot for the README
+  if (readmeShot && !positionsMissing) {
+    // Taken before the load page adds an article, so it shows the corpus only.
+    const small = await browser.newPage();
+    await small.setViewportSize({ width: 1280, height: 760 });
+    await small.goto(`${base}/`);
+    await small.waitForSelector('table.matrix button.cell');
+    const first = positions.body.cells.find((c) => c.party === 'russia') || positions.body.cells[0];
+    await small.click(`button.cell[data-party="${first.party}"][data-issue="${first.issue}"]`);
+    await small.waitForFunction(() => document.querySelector('#panel mark.evidence'));
+    await small.evaluate(() => document.activeElement?.blur());
+    await small.screenshot({ path: path.resolve(readmeShot) });
+    console.log(`browser: wrote ${readmeShot} (${fs.statSync(readmeShot).size} bytes)`);
+    await small.close();
+  }
+
   // ---------------------------------------------------------------- search
   console.log('browser: search');
   const word = 'ceasefire';
@@ -384,21 +401,6 @@ async function main() {
   check(await page.locator('#redoc [role="menu"], #redoc .menu-content').count() > 0, 'Redoc renders its menu');
   await page.waitForTimeout(500);
   await shot('docs');
-
-  // ---------------------------------------------------------------- the screenshot for the README
-  if (readmeShot && !positionsMissing) {
-    const small = await browser.newPage();
-    await small.setViewportSize({ width: 1280, height: 760 });
-    await small.goto(`${base}/`);
-    await small.waitForSelector('table.matrix button.cell');
-    const first = positions.body.cells.find((c) => c.party === 'russia') || positions.body.cells[0];
-    await small.click(`button.cell[data-party="${first.party}"][data-issue="${first.issue}"]`);
-    await small.waitForFunction(() => document.querySelector('#panel mark.evidence'));
-    await small.evaluate(() => document.activeElement?.blur());
-    await small.screenshot({ path: path.resolve(readmeShot) });
-    console.log(`browser: wrote ${readmeShot} (${fs.statSync(readmeShot).size} bytes)`);
-    await small.close();
-  }
 
   check(problems.length === 0, 'no page errors, console errors or failed requests', problems);
 }
