@@ -172,6 +172,17 @@ async function getJson(base, pathAndQuery) {
   return { status: response.status, body };
 }
 
+// Clicks a cell and checks that the panel lists as many claims as the cell counts.
+async function checkCellClaims(page, cell, what) {
+  await page.click(`button.cell[data-party="${cell.party}"][data-issue="${cell.issue}"]`);
+  await page.waitForFunction(() => {
+    const status = document.querySelector('#panel .status');
+    return status && /claims?( |$)/.test(status.textContent) && !status.textContent.includes('so far');
+  });
+  const listed = await page.$$eval('#panel article.claim', (articles) => articles.length);
+  check(listed === Math.min(cell.claim_count, 50), `${what}: ${cell.party} × ${cell.issue} lists its ${cell.claim_count} claims`, listed);
+}
+
 async function main() {
   fs.mkdirSync(artifacts, { recursive: true });
   psql(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
@@ -313,8 +324,18 @@ async function main() {
     const fine = (await getJson(base, '/positions?depth=fine')).body;
     await page.waitForFunction((n) => document.querySelectorAll('table.matrix thead th.col').length === n, fine.issues.length);
     check(page.url().includes('depth=fine'), 'the filter is kept in the address', page.url());
+    await checkCellClaims(page, fine.cells.find((c) => fine.issues.find((i) => i.slug === c.issue)?.parent) || fine.cells[0], 'depth=fine');
     await page.selectOption('#depth', 'top');
     await page.waitForFunction((n) => document.querySelectorAll('table.matrix thead th.col').length === n, data.issues.length);
+    // Rows of speakers: a person's cell lists that speaker's claims.
+    await page.selectOption('#by', 'speaker');
+    const speakers = (await getJson(base, '/positions?by=speaker')).body;
+    await page.waitForFunction((n) => document.querySelectorAll('table.matrix tbody th.row').length === n, speakers.parties.length);
+    const person = speakers.parties.find((p) => p.kind === 'person');
+    check(person !== undefined, 'by=speaker has rows of people', speakers.parties.map((p) => p.slug));
+    if (person) await checkCellClaims(page, speakers.cells.find((c) => c.party === person.slug), 'by=speaker');
+    await page.selectOption('#by', 'party');
+    await page.waitForFunction((n) => document.querySelectorAll('table.matrix tbody th.row').length === n, data.parties.length);
   }
 
   // ---------------------------------------------------------------- the screenshot for the README
