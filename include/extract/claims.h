@@ -43,8 +43,8 @@ struct claim {
   /* How the speaker was found, for the claim's confidence. */
   size_t speaker_first; /* tokens of the speaker phrase (or the pronoun) */
   size_t speaker_last;
-  int passive;           /* "dismissed by X" */
-  int according;         /* "according to X" */
+  int passive;            /* "dismissed by X" */
+  int according;          /* "according to X" */
   unsigned resolved_back; /* pronoun or continued quotation: how many
                              sentences back its speaker was named */
 };

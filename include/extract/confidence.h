@@ -17,12 +17,12 @@
 
 struct confidence_features {
   enum claim_speaker_kind speaker_kind;
-  int cue_kind;        /* an enum lexicon_cue_kind, or -1 without a cue */
-  size_t cue_distance; /* tokens between the speaker phrase and the cue */
-  int quote;           /* a direct quotation */
-  int passive;         /* "dismissed by X" */
+  int cue_kind;           /* an enum lexicon_cue_kind, or -1 without a cue */
+  size_t cue_distance;    /* tokens between the speaker phrase and the cue */
+  int quote;              /* a direct quotation */
+  int passive;            /* "dismissed by X" */
   unsigned resolved_back; /* pronoun/continued: sentences back to the name */
-  int hedged;  /* "reportedly", "allegedly", "sources" outside quotations */
+  int hedged; /* "reportedly", "allegedly", "sources" outside quotations */
   enum stance_evidence stance_evidence;
   size_t issue_count;
   int issues_inherited; /* taken from the previous claim */

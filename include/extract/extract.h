@@ -141,7 +141,7 @@ json_t *extract_result_to_json(const struct extract_result *result);
    json_dumps with JSON_INDENT(indent), or JSON_COMPACT when indent is 0;
    reals in their shortest exact form. Returns 0, or -1 when out of memory
    or the write failed. */
-int extract_result_write_json(const struct extract_result *result,
-                              FILE *stream, int indent);
+int extract_result_write_json(const struct extract_result *result, FILE *stream,
+                              int indent);
 
 #endif

@@ -69,7 +69,7 @@ enum lexicon_word_class {
   LEXICON_WORD_BOUNDARY = 1 << 3,
   LEXICON_WORD_RELATIVE = 1 << 4,
   LEXICON_WORD_DETERMINER = 1 << 5,
-  LEXICON_WORD_HEDGE = 1 << 6, /* "reportedly": the attribution is hearsay */
+  LEXICON_WORD_HEDGE = 1 << 6,   /* "reportedly": the attribution is hearsay */
   LEXICON_WORD_ANAPHOR = 1 << 7, /* "it", "they", "(the) group": a body */
 };
 

@@ -22,11 +22,11 @@ enum extract_stance stance_classify(const struct extract_lexicon *lexicon,
 
 /* What decided the stance, from surest to least sure. */
 enum stance_evidence {
-  STANCE_FROM_CUE,      /* the cue carries it: "rejected", "demanded" */
-  STANCE_NONE_FOUND,    /* no stance word at all: asserts */
-  STANCE_FROM_CLAUSE,   /* one stance word of the clause decided */
-  STANCE_NEGATED,       /* a negated cue or stance word was flipped */
-  STANCE_CONFLICTING,   /* stance words of different stances competed */
+  STANCE_FROM_CUE,    /* the cue carries it: "rejected", "demanded" */
+  STANCE_NONE_FOUND,  /* no stance word at all: asserts */
+  STANCE_FROM_CLAUSE, /* one stance word of the clause decided */
+  STANCE_NEGATED,     /* a negated cue or stance word was flipped */
+  STANCE_CONFLICTING, /* stance words of different stances competed */
 };
 
 /* stance_classify, also telling what decided (evidence may be NULL). */

@@ -55,6 +55,9 @@ struct token_list {
 
 void tokens_init(struct token_list *list);
 void tokens_free(struct token_list *list);
+/* Makes room for count tokens and fold_bytes of folds at once (a hint: the
+   lists still grow as needed). Returns 0, or -1 when out of memory. */
+int tokens_reserve(struct token_list *list, size_t count, size_t fold_bytes);
 /* Appends the tokens of text[start..end) (valid UTF-8) tagged with sentence.
    Returns 0, or -1 when out of memory. */
 int tokens_scan(struct token_list *list, const char *text, size_t start,

@@ -1,15 +1,13 @@
 /* The confidence of a claim from how it was found (see confidence.h). */
 #include "extract/confidence.h"
 
-
 void confidence_features_of(const struct extract_lexicon *lexicon,
                             const struct token_list *tokens,
                             const struct claim *claim,
                             struct confidence_features *features) {
   features->speaker_kind = claim->speaker_kind;
-  features->cue_kind = claim->cue_index >= 0
-                           ? (int)lexicon->cues[claim->cue_index].kind
-                           : -1;
+  features->cue_kind =
+      claim->cue_index >= 0 ? (int)lexicon->cues[claim->cue_index].kind : -1;
   features->cue_distance = 0;
   if (claim->cue >= 0 && claim->speaker_last > claim->speaker_first) {
     size_t cue = (size_t)claim->cue;

@@ -167,10 +167,9 @@ static int build_claims(struct extract_result *result, struct arena *arena,
     struct confidence_features features;
     confidence_features_of(lexicon, tokens, claim, &features);
     size_t hits = 0;
-    size_t issue_count =
-        issues_detect_evidence(lexicon, tokens, claim->first, claim->last,
-                               found, MAX_CLAIM_ISSUES, &hits,
-                               &features.issues_weak);
+    size_t issue_count = issues_detect_evidence(
+        lexicon, tokens, claim->first, claim->last, found, MAX_CLAIM_ISSUES,
+        &hits, &features.issues_weak);
     features.issues_inherited = 0;
     /* A claim with no keyword of its own that follows on from the previous
        one ("it", "that effort", a continued quotation) shares its issues. */
@@ -283,6 +282,10 @@ int extract_article(const struct extract_lexicon *lexicon, const char *bytes,
     goto cleanup;
   }
   status = EXTRACT_ERROR_MEMORY;
+  /* News text runs about one token per five bytes, folds under its size. */
+  if (tokens_reserve(&tokens, doc.length / 4 + 64, doc.length + 64) != 0) {
+    goto cleanup;
+  }
   for (size_t s = 0; s < sentence_count; s++) {
     if (tokens_scan(&tokens, doc.text, sentences[s].start, sentences[s].end,
                     (uint32_t)s) != 0) {
@@ -330,14 +333,22 @@ void extract_result_free(struct extract_result *result) {
   free(result);
 }
 
-static json_t *string_or_null(const char *text) {
-  return text ? json_string(text) : json_null();
+/* Every string of a result is valid UTF-8 (the input was validated and is
+   cut on character boundaries; lexicon strings are checked when loaded), so
+   the tree is built without checking it again; fuzz_extract reads the
+   dumped text back with jansson, which does check. */
+static json_t *text(const char *value) {
+  return value ? json_stringn_nocheck(value, strlen(value)) : NULL;
+}
+
+static json_t *string_or_null(const char *value) {
+  return value ? text(value) : json_null();
 }
 
 static json_t *string_array(char *const *items, size_t count) {
   json_t *array = json_array();
   for (size_t i = 0; array != NULL && i < count; i++) {
-    if (json_array_append_new(array, json_string(items[i])) != 0) {
+    if (json_array_append_new(array, text(items[i])) != 0) {
       json_decref(array);
       return NULL;
     }
@@ -355,29 +366,32 @@ json_t *extract_result_to_json(const struct extract_result *result) {
     goto fail;
   }
   int failed = 0;
-  failed |= json_object_set_new(article, "title", string_or_null(a->title));
   failed |=
-      json_object_set_new(article, "published", string_or_null(a->published));
-  failed |= json_object_set_new(article, "authors",
-                                string_array(a->authors, a->author_count));
-  failed |=
-      json_object_set_new(article, "dateline", string_or_null(a->dateline));
-  failed |= json_object_set_new(article, "updated", string_or_null(a->updated));
-  failed |= json_object_set_new(article, "sha256", json_string(a->sha256));
+      json_object_set_new_nocheck(article, "title", string_or_null(a->title));
+  failed |= json_object_set_new_nocheck(article, "published",
+                                        string_or_null(a->published));
+  failed |= json_object_set_new_nocheck(
+      article, "authors", string_array(a->authors, a->author_count));
+  failed |= json_object_set_new_nocheck(article, "dateline",
+                                        string_or_null(a->dateline));
+  failed |= json_object_set_new_nocheck(article, "updated",
+                                        string_or_null(a->updated));
+  failed |= json_object_set_new_nocheck(article, "sha256", text(a->sha256));
   for (size_t i = 0; i < result->party_count && !failed; i++) {
     const struct extract_party *p = &result->parties[i];
     json_t *party = json_object();
     if (party == NULL) {
       goto fail;
     }
-    failed |= json_object_set_new(party, "name", json_string(p->name));
-    failed |= json_object_set_new(party, "kind", json_string(p->kind));
-    failed |= json_object_set_new(party, "aliases",
-                                  string_array(p->aliases, p->alias_count));
-    failed |= json_object_set_new(party, "affiliation",
-                                  string_or_null(p->affiliation));
+    failed |= json_object_set_new_nocheck(party, "name", text(p->name));
+    failed |= json_object_set_new_nocheck(party, "kind", text(p->kind));
+    failed |= json_object_set_new_nocheck(
+        party, "aliases", string_array(p->aliases, p->alias_count));
+    failed |= json_object_set_new_nocheck(party, "affiliation",
+                                          string_or_null(p->affiliation));
     if (strcmp(p->kind, "person") == 0) {
-      failed |= json_object_set_new(party, "role", string_or_null(p->role));
+      failed |=
+          json_object_set_new_nocheck(party, "role", string_or_null(p->role));
     }
     failed |= json_array_append_new(parties, party);
   }
@@ -387,48 +401,56 @@ json_t *extract_result_to_json(const struct extract_result *result) {
     if (claim == NULL) {
       goto fail;
     }
+    failed |= json_object_set_new_nocheck(claim, "start",
+                                          json_integer((json_int_t)c->start));
+    failed |= json_object_set_new_nocheck(claim, "end",
+                                          json_integer((json_int_t)c->end));
+    failed |= json_object_set_new_nocheck(claim, "text", text(c->text));
+    failed |= json_object_set_new_nocheck(claim, "speaker",
+                                          string_or_null(c->speaker));
+    failed |= json_object_set_new_nocheck(claim, "party", text(c->party));
+    failed |= json_object_set_new_nocheck(
+        claim, "issues", string_array(c->issues, c->issue_count));
+    failed |= json_object_set_new_nocheck(claim, "stance",
+                                          text(extract_stance_name(c->stance)));
     failed |=
-        json_object_set_new(claim, "start", json_integer((json_int_t)c->start));
-    failed |=
-        json_object_set_new(claim, "end", json_integer((json_int_t)c->end));
-    failed |= json_object_set_new(claim, "text", json_string(c->text));
-    failed |= json_object_set_new(claim, "speaker", string_or_null(c->speaker));
-    failed |= json_object_set_new(claim, "party", json_string(c->party));
-    failed |= json_object_set_new(claim, "issues",
-                                  string_array(c->issues, c->issue_count));
-    failed |= json_object_set_new(claim, "stance",
-                                  json_string(extract_stance_name(c->stance)));
-    failed |= json_object_set_new(claim, "quote", json_boolean(c->quote));
-    failed |= json_object_set_new(claim, "stated_on",
-                                  c->stated_on[0] ? json_string(c->stated_on)
-                                                  : json_null());
+        json_object_set_new_nocheck(claim, "quote", json_boolean(c->quote));
+    failed |= json_object_set_new_nocheck(
+        claim, "stated_on", c->stated_on[0] ? text(c->stated_on) : json_null());
     if (c->cue.word != NULL) {
-      json_t *cue =
-          json_pack("{s:s, s:I, s:I}", "word", c->cue.word, "start",
-                    (json_int_t)c->cue.start, "end", (json_int_t)c->cue.end);
-      failed |= json_object_set_new(claim, "cue", cue);
+      json_t *cue = json_object();
+      if (cue == NULL) {
+        json_decref(claim);
+        goto fail;
+      }
+      failed |= json_object_set_new_nocheck(cue, "word", text(c->cue.word));
+      failed |= json_object_set_new_nocheck(
+          cue, "start", json_integer((json_int_t)c->cue.start));
+      failed |= json_object_set_new_nocheck(
+          cue, "end", json_integer((json_int_t)c->cue.end));
+      failed |= json_object_set_new_nocheck(claim, "cue", cue);
     } else {
-      failed |= json_object_set_new(claim, "cue", json_null());
+      failed |= json_object_set_new_nocheck(claim, "cue", json_null());
     }
-    failed |= json_object_set_new(claim, "cameo", json_string(c->cameo));
-    failed |=
-        json_object_set_new(claim, "confidence", json_real(c->confidence));
+    failed |= json_object_set_new_nocheck(claim, "cameo", text(c->cameo));
+    failed |= json_object_set_new_nocheck(claim, "confidence",
+                                          json_real(c->confidence));
     failed |= json_array_append_new(claims, claim);
   }
   if (failed) {
     goto fail;
   }
-  if (json_object_set_new(root, "article", article) != 0) {
+  if (json_object_set_new_nocheck(root, "article", article) != 0) {
     article = NULL;
     goto fail;
   }
   article = NULL;
-  if (json_object_set_new(root, "parties", parties) != 0) {
+  if (json_object_set_new_nocheck(root, "parties", parties) != 0) {
     parties = NULL;
     goto fail;
   }
   parties = NULL;
-  if (json_object_set_new(root, "claims", claims) != 0) {
+  if (json_object_set_new_nocheck(root, "claims", claims) != 0) {
     claims = NULL;
     goto fail;
   }

@@ -49,9 +49,9 @@ size_t issues_detect_evidence(const struct extract_lexicon *lexicon,
       scan(lexicon->issue_keywords[0], lexicon->issue_keyword_max_tokens[0],
            tokens, first, last, seen, issue_count, hits);
   if (found == 0) {
-    *weak = scan(lexicon->issue_keywords[1],
-                 lexicon->issue_keyword_max_tokens[1], tokens, first, last,
-                 seen, issue_count, hits) > 0;
+    *weak =
+        scan(lexicon->issue_keywords[1], lexicon->issue_keyword_max_tokens[1],
+             tokens, first, last, seen, issue_count, hits) > 0;
   }
   size_t count = 0;
   for (size_t i = 0; i < issue_count && count < out_size; i++) {

@@ -240,8 +240,8 @@ static void write_claim(struct out *o, const struct extract_claim *c) {
   PUT_LITERAL(o, "}");
 }
 
-int extract_result_write_json(const struct extract_result *result,
-                              FILE *stream, int indent) {
+int extract_result_write_json(const struct extract_result *result, FILE *stream,
+                              int indent) {
   struct out o = {.indent = indent > 0 ? indent : 0};
   PUT_LITERAL(&o, "{");
   key(&o, 1, 1, "article");

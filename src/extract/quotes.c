@@ -57,6 +57,10 @@ static utf8proc_int32_t next_codepoint(const char *text, size_t at, size_t end,
     *width = 0;
     return 0;
   }
+  if ((unsigned char)text[at] < 0x80) {
+    *width = 1;
+    return (unsigned char)text[at];
+  }
   utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)text + at,
                                         (utf8proc_ssize_t)(end - at), &cp);
   *width = n > 0 ? (size_t)n : 1;

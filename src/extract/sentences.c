@@ -125,9 +125,12 @@ int sentences_split(const struct extract_lexicon *lexicon,
     }
     int32_t length = 0;
     for (size_t at = start; at < end;) {
-      utf8proc_int32_t cp = 0;
-      utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)text + at,
-                                            (utf8proc_ssize_t)(end - at), &cp);
+      utf8proc_int32_t cp = (unsigned char)text[at];
+      utf8proc_ssize_t n = 1;
+      if (cp >= 0x80) {
+        n = utf8proc_iterate((const utf8proc_uint8_t *)text + at,
+                             (utf8proc_ssize_t)(end - at), &cp);
+      }
       if (n <= 0) {
         cp = 0xFFFD;
         n = 1;

@@ -189,8 +189,8 @@ enum extract_stance stance_classify_evidence(
   } else if (flipped_any) {
     *evidence = STANCE_NEGATED;
   } else {
-    *evidence = best == EXTRACT_STANCE_NONE ? STANCE_NONE_FOUND
-                                            : STANCE_FROM_CLAUSE;
+    *evidence =
+        best == EXTRACT_STANCE_NONE ? STANCE_NONE_FOUND : STANCE_FROM_CLAUSE;
   }
   return best == EXTRACT_STANCE_NONE ? EXTRACT_STANCE_ASSERTS : best;
 }

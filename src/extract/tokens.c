@@ -16,6 +16,26 @@ void tokens_free(struct token_list *list) {
   memset(list, 0, sizeof(*list));
 }
 
+int tokens_reserve(struct token_list *list, size_t count, size_t fold_bytes) {
+  if (count > list->capacity) {
+    struct token *items = realloc(list->items, count * sizeof(*items));
+    if (items == NULL) {
+      return -1;
+    }
+    list->items = items;
+    list->capacity = count;
+  }
+  if (fold_bytes > list->folds_capacity) {
+    char *folds = realloc(list->folds, fold_bytes);
+    if (folds == NULL) {
+      return -1;
+    }
+    list->folds = folds;
+    list->folds_capacity = fold_bytes;
+  }
+  return 0;
+}
+
 static int is_word_codepoint(utf8proc_int32_t cp) {
   if (cp < 128) {
     return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
@@ -150,9 +170,8 @@ static int push(struct token_list *list, const struct token *token) {
   }
   struct token *added = &list->items[list->count++];
   *added = *token;
-  added->hash =
-      tokens_hash(TOKENS_HASH_SEED, list->folds + added->fold,
-                  added->fold_length);
+  added->hash = tokens_hash(TOKENS_HASH_SEED, list->folds + added->fold,
+                            added->fold_length);
   return 0;
 }
 

@@ -122,7 +122,8 @@ static void test_json_writer_escapes(void **state) {
 }
 
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_corpus),
-                                     cmocka_unit_test(test_json_writer_escapes)};
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_corpus),
+      cmocka_unit_test(test_json_writer_escapes)};
   return cmocka_run_group_tests(tests, lexicon_setup, lexicon_teardown);
 }
