@@ -99,6 +99,28 @@ int request_parse_query(struct request *request,
                         const struct query_param *params, size_t count,
                         struct query_value *values);
 
+/* The parser behind request_parse_query, apart from MHD (which splits and
+   percent-decodes the query string) so that it can be tested and fuzzed:
+   begin, then accept each key/value pair in order; after the first refusal
+   `bad_name` and `bad_reason` say why. Values keep pointers to the texts
+   given, which must outlive them. */
+struct query_parse {
+  const struct query_param *params;
+  size_t count;
+  struct query_value *values;
+  const char *bad_name; /* the first offending parameter, or NULL */
+  const char *bad_reason;
+  char reason_buffer[160];
+};
+
+void query_parse_begin(struct query_parse *walk,
+                       const struct query_param *params, size_t count,
+                       struct query_value *values);
+/* `text` may be NULL (a key without '='); both are sized, since a decoded
+   value may hold a NUL byte, which is refused. */
+bool query_parse_accept(struct query_parse *walk, const char *key,
+                        size_t key_size, const char *text, size_t text_size);
+
 /* Checks a YYYY-MM-DD date for form and calendar validity. */
 bool request_date_is_valid(const char *text);
 

@@ -37,18 +37,9 @@ bool request_date_is_valid(const char *text) {
   return !(month == 2 && day == 29 && !leap);
 }
 
-struct query_walk {
-  const struct query_param *params;
-  size_t count;
-  struct query_value *values;
-  const char *bad_name; /* first offending parameter */
-  const char *bad_reason;
-  char reason_buffer[160];
-};
-
 static bool query_value_parse(const struct query_param *param, const char *text,
                               struct query_value *value,
-                              struct query_walk *walk) {
+                              struct query_parse *walk) {
   value->text = text;
   switch (param->type) {
   case QUERY_TEXT: {
@@ -145,16 +136,23 @@ static bool text_is_clean_utf8(const char *text, size_t length) {
   return true;
 }
 
-static enum MHD_Result query_visit(void *closure, enum MHD_ValueKind kind,
-                                   const char *key, size_t key_size,
-                                   const char *text, size_t text_size) {
-  struct query_walk *walk = closure;
-  (void)kind;
+void query_parse_begin(struct query_parse *walk,
+                       const struct query_param *params, size_t count,
+                       struct query_value *values) {
+  memset(walk, 0, sizeof *walk);
+  walk->params = params;
+  walk->count = count;
+  walk->values = values;
+  memset(values, 0, count * sizeof *values);
+}
+
+bool query_parse_accept(struct query_parse *walk, const char *key,
+                        size_t key_size, const char *text, size_t text_size) {
   bool key_clean = text_is_clean_utf8(key, key_size);
   if (!key_clean || (text != NULL && !text_is_clean_utf8(text, text_size))) {
     walk->bad_name = key_clean ? key : "?";
     walk->bad_reason = "must be UTF-8 text without NUL characters";
-    return MHD_NO;
+    return false;
   }
   for (size_t i = 0; i < walk->count; i++) {
     if (strcmp(walk->params[i].name, key) != 0) {
@@ -164,30 +162,38 @@ static enum MHD_Result query_visit(void *closure, enum MHD_ValueKind kind,
     if (value->present) {
       walk->bad_name = walk->params[i].name;
       walk->bad_reason = "must be given once";
-      return MHD_NO;
+      return false;
     }
     value->present = true;
     if (text == NULL || text[0] == '\0') {
       walk->bad_name = walk->params[i].name;
       walk->bad_reason = "must not be empty";
-      return MHD_NO;
+      return false;
     }
     if (!query_value_parse(&walk->params[i], text, value, walk)) {
       walk->bad_name = walk->params[i].name;
-      return MHD_NO;
+      return false;
     }
-    return MHD_YES;
+    return true;
   }
   walk->bad_name = key;
   walk->bad_reason = "is not a parameter of this endpoint";
-  return MHD_NO;
+  return false;
+}
+
+static enum MHD_Result query_visit(void *closure, enum MHD_ValueKind kind,
+                                   const char *key, size_t key_size,
+                                   const char *text, size_t text_size) {
+  (void)kind;
+  return query_parse_accept(closure, key, key_size, text, text_size) ? MHD_YES
+                                                                     : MHD_NO;
 }
 
 int request_parse_query(struct request *request,
                         const struct query_param *params, size_t count,
                         struct query_value *values) {
-  struct query_walk walk = {.params = params, .count = count, .values = values};
-  memset(values, 0, count * sizeof *values);
+  struct query_parse walk;
+  query_parse_begin(&walk, params, count, values);
   MHD_get_connection_values_n(request->connection, MHD_GET_ARGUMENT_KIND,
                               query_visit, &walk);
   if (walk.bad_name == NULL) {
