@@ -46,6 +46,7 @@ int main(void) {
     return EX_CONFIG;
   }
   log_set_level((enum log_level)config.log_level);
+  log_set_json(true);
   json_object_seed(0);
 
   /* Signals are taken by sigwait below, never by a worker thread. */

@@ -9,8 +9,9 @@
 /* The routing table, ending with a NULL pattern. */
 extern const struct route api_routes[];
 
-/* Wires the handlers to their pool and daemon (for readiness). */
+/* Wires the handlers to their pools and daemon (for readiness). */
 void api_init(struct db_pool *pool);
+void api_set_metrics_pools(struct db_pool *primary, struct db_pool *read);
 void api_set_daemon(struct http_daemon *daemon);
 
 /* The bearer-key check for writes (an http_authorize). */

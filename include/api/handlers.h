@@ -34,6 +34,7 @@ void articles_load_handler(struct request *request); /* articles_load.c */
 void service_healthz_handler(struct request *request);
 void service_readyz_handler(struct request *request);
 void service_openapi_handler(struct request *request);
+void service_metrics_handler(struct request *request);
 
 /* The web page (static.c). */
 void static_index_handler(struct request *request);

@@ -45,6 +45,11 @@ void db_pool_destroy(struct db_pool *pool);
 struct db_conn *db_pool_acquire(struct db_pool *pool);
 void db_pool_release(struct db_pool *pool, struct db_conn *conn);
 
+/* The pool's size, connections handed out and connections idle (for
+   GET /metrics). */
+void db_pool_stats(struct db_pool *pool, unsigned *size, unsigned *in_use,
+                   unsigned *idle);
+
 /* Re-establishes a connection found broken mid-request (e.g. the server
    restarted); true when it is usable again. */
 bool db_pool_reconnect(struct db_pool *pool, struct db_conn *conn);

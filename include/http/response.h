@@ -39,6 +39,10 @@ void response_problem(struct request *request, enum problem problem,
 /* A body-less answer such as 204. */
 void response_empty(struct request *request, unsigned status);
 
+/* A malloc'd body of `length` bytes, freed with the response. */
+void response_text_steal(struct request *request, unsigned status,
+                         const char *content_type, char *text, size_t length);
+
 /* Raw bytes that outlive the request (static data). */
 void response_static(struct request *request, unsigned status,
                      const char *content_type, const char *data, size_t length);

@@ -7,6 +7,7 @@
 #include "api/handlers.h"
 #include "api/resource.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "db/articles.h"
 #include "db/claims.h"
 #include "db/parties.h"
@@ -278,6 +279,9 @@ void articles_load_handler(struct request *request) {
   int outcome = api_with_connection(request, load_body, &job, true);
   if (outcome == DB_OK || outcome == LOAD_ROLLED_BACK) {
     bool created = outcome == DB_OK && !job.outcome.unchanged;
+    if (created) {
+      metrics_articles_loaded(1, (unsigned)result->claim_count);
+    }
     char location[64];
     snprintf(location, sizeof location, "/articles/%s", job.outcome.article_id);
     response_json_steal(request, created ? 201 : 200, job.answer);

@@ -45,6 +45,7 @@ const struct route api_routes[] = {
     READ("/healthz", service_healthz_handler),
     READ("/readyz", service_readyz_handler),
     READ("/openapi.yaml", service_openapi_handler),
+    READ("/metrics", service_metrics_handler),
 
     READ("/", static_index_handler),
     READ("/load", static_load_handler),
@@ -55,6 +56,7 @@ const struct route api_routes[] = {
 
 void api_init(struct db_pool *pool) {
   api_set_pool(pool);
+  api_set_metrics_pools(pool, NULL);
 }
 
 struct authorize_job {

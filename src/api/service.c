@@ -1,17 +1,46 @@
-/* Service endpoints: liveness, readiness and the API description. */
+/* Service endpoints: liveness, readiness, metrics and the API description. */
 #include "api/api.h"
 #include "api/handlers.h"
 #include "api/resource.h"
 #include "common/embedded.h"
+#include "common/metrics.h"
 #include "db/migrate.h"
 #include "http/response.h"
 
 extern const struct embedded_file embedded_openapi[];
 
 static struct http_daemon *service_daemon;
+static struct db_pool *service_pools[2]; /* primary, read (or NULL) */
 
 void api_set_daemon(struct http_daemon *daemon) {
   service_daemon = daemon;
+}
+
+void api_set_metrics_pools(struct db_pool *primary, struct db_pool *read) {
+  service_pools[0] = primary;
+  service_pools[1] = read;
+}
+
+void service_metrics_handler(struct request *request) {
+  static const char *const names[] = {"primary", "read"};
+  struct metrics_pool pools[2];
+  size_t count = 0;
+  for (size_t i = 0; i < 2; i++) {
+    if (service_pools[i] != NULL) {
+      pools[count].name = names[i];
+      db_pool_stats(service_pools[i], &pools[count].size, &pools[count].in_use,
+                    &pools[count].idle);
+      count++;
+    }
+  }
+  size_t length = 0;
+  char *text = metrics_render(pools, count, &length);
+  if (text == NULL) {
+    response_problem(request, PROBLEM_INTERNAL, "out of memory");
+    return;
+  }
+  response_text_steal(request, 200, "text/plain; version=0.0.4; charset=utf-8",
+                      text, length);
 }
 
 void service_healthz_handler(struct request *request) {

@@ -2,6 +2,7 @@
 #include "db/pool.h"
 
 #include "common/log.h"
+#include "common/metrics.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -25,6 +26,8 @@ struct db_pool {
   pthread_cond_t available;
   struct db_conn *idle;
   unsigned free_slots; /* connections that may still be created */
+  unsigned size;       /* free_slots at creation, for the metrics */
+  unsigned idle_count; /* length of the idle list */
   char *database_url;
   unsigned statement_timeout_ms;
 };
@@ -131,6 +134,7 @@ struct db_pool *db_pool_create(const char *database_url, unsigned size,
   pthread_mutex_init(&pool->lock, NULL);
   pthread_cond_init(&pool->available, NULL);
   pool->free_slots = size;
+  pool->size = size;
   pool->statement_timeout_ms = statement_timeout_ms;
   return pool;
 }
@@ -161,6 +165,7 @@ static bool conn_ensure(struct db_pool *pool, struct db_conn *conn) {
   }
   conn->pq = connect_to(pool->database_url, pool->statement_timeout_ms);
   if (conn->pq == NULL || PQstatus(conn->pq) != CONNECTION_OK) {
+    metrics_db_error(METRICS_DB_CONNECT);
     log_warn("database unreachable: %s",
              conn->pq != NULL ? PQerrorMessage(conn->pq) : "out of memory");
     return false;
@@ -185,6 +190,7 @@ struct db_conn *db_pool_acquire(struct db_pool *pool) {
   if (pool->idle != NULL) {
     conn = pool->idle;
     pool->idle = conn->next_idle;
+    pool->idle_count--;
   } else {
     pool->free_slots--;
   }
@@ -221,7 +227,17 @@ void db_pool_release(struct db_pool *pool, struct db_conn *conn) {
   pthread_mutex_lock(&pool->lock);
   conn->next_idle = pool->idle;
   pool->idle = conn;
+  pool->idle_count++;
   pthread_cond_signal(&pool->available);
+  pthread_mutex_unlock(&pool->lock);
+}
+
+void db_pool_stats(struct db_pool *pool, unsigned *size, unsigned *in_use,
+                   unsigned *idle) {
+  pthread_mutex_lock(&pool->lock);
+  *size = pool->size;
+  *idle = pool->idle_count;
+  *in_use = pool->size - pool->free_slots - pool->idle_count;
   pthread_mutex_unlock(&pool->lock);
 }
 
@@ -235,6 +251,7 @@ static enum db_status status_from_result(struct db_conn *conn,
   memset(&conn->error, 0, sizeof conn->error);
   if (result == NULL || PQstatus(conn->pq) != CONNECTION_OK) {
     error_from_connection(conn);
+    metrics_db_error(METRICS_DB_UNAVAILABLE);
     return DB_UNAVAILABLE;
   }
   const char *state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
@@ -251,6 +268,7 @@ static enum db_status status_from_result(struct db_conn *conn,
            constraint != NULL ? constraint : "");
   if (strcmp(conn->error.sqlstate, "40001") == 0 ||
       strcmp(conn->error.sqlstate, "40P01") == 0) {
+    metrics_db_error(METRICS_DB_RETRY);
     return DB_RETRY;
   }
   /* Timeouts, shutdowns and lost connections are outages, not our bugs. */
@@ -258,8 +276,13 @@ static enum db_status status_from_result(struct db_conn *conn,
       strncmp(conn->error.sqlstate, "57P", 3) == 0 ||
       strncmp(conn->error.sqlstate, "08", 2) == 0 ||
       strcmp(conn->error.sqlstate, "55P03") == 0) {
+    metrics_db_error(METRICS_DB_UNAVAILABLE);
     return DB_UNAVAILABLE;
   }
+  metrics_db_error(
+      strncmp(conn->error.sqlstate, "23", 2) == 0   ? METRICS_DB_INTEGRITY
+      : strncmp(conn->error.sqlstate, "22", 2) == 0 ? METRICS_DB_DATA
+                                                    : METRICS_DB_OTHER);
   return DB_HARD_ERROR;
 }
 

@@ -4,6 +4,7 @@
 
 #include "common/encoding.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "http/response.h"
 
 #include <ctype.h>
@@ -46,6 +47,28 @@ static enum http_method method_from_name(const char *name) {
     }
   }
   return HTTP_OTHER;
+}
+
+/* The name of a route's method, for metrics labels. */
+static const char *method_label(enum http_method method) {
+  switch (method) {
+  case HTTP_GET:
+    return "GET";
+  case HTTP_HEAD:
+    return "HEAD";
+  case HTTP_POST:
+    return "POST";
+  case HTTP_PATCH:
+    return "PATCH";
+  case HTTP_DELETE:
+    return "DELETE";
+  case HTTP_PUT:
+    return "PUT";
+  case HTTP_OPTIONS:
+    return "OPTIONS";
+  default:
+    return "OTHER";
+  }
 }
 
 /* The allowed origin to echo for this request, or NULL. */
@@ -401,8 +424,12 @@ access_handler(void *closure, struct MHD_Connection *connection,
   if (request->answered) {
     return MHD_YES;
   }
+  /* Lines logged while the handler runs carry the request's id. */
+  log_set_request_id(request->id);
   request_dispatch(daemon, request);
-  return request_queue(daemon, request);
+  enum MHD_Result result = request_queue(daemon, request);
+  log_set_request_id(NULL);
+  return result;
 }
 
 static void request_completed(void *closure, struct MHD_Connection *connection,
@@ -415,13 +442,22 @@ static void request_completed(void *closure, struct MHD_Connection *connection,
     return;
   }
   long long elapsed = http_now_us() - request->started_us;
-  if (log_enabled(LOG_INFO)) {
-    log_info("request id=%s method=%s route=%s status=%u bytes=%zu us=%lld%s",
-             request->id, request->method_name,
-             request->route != NULL ? request->route->pattern : "-",
-             request->status, request->response_bytes, elapsed,
-             code == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
-  }
+  metrics_request_observe(
+      request->route != NULL
+          ? (unsigned)(request->route - daemon->options.routes)
+          : METRICS_UNMATCHED,
+      request->status, elapsed);
+  struct log_access access = {
+      .request_id = request->id,
+      .method = request->method_name,
+      .route = request->route != NULL ? request->route->pattern : NULL,
+      .path = request->path != NULL ? request->path : "",
+      .status = request->status,
+      .bytes = request->response_bytes,
+      .duration_us = elapsed,
+      .aborted = code != MHD_REQUEST_TERMINATED_COMPLETED_OK,
+  };
+  log_request(&access);
   if (request->response != NULL) {
     MHD_destroy_response(request->response);
   }
@@ -466,6 +502,10 @@ struct http_daemon *http_daemon_start(const struct http_options *options,
     memset(random, 0, sizeof random);
   }
   hex_encode(random, sizeof random, daemon->id_prefix);
+  for (unsigned i = 0; options->routes[i].pattern != NULL; i++) {
+    metrics_route_register(i, options->routes[i].pattern,
+                           method_label(options->routes[i].method));
+  }
   daemon->mhd = MHD_start_daemon(
       MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
           MHD_USE_ERROR_LOG,

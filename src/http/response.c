@@ -178,6 +178,19 @@ void response_empty(struct request *request, unsigned status) {
   response_set(request, status, response, 0);
 }
 
+void response_text_steal(struct request *request, unsigned status,
+                         const char *content_type, char *text, size_t length) {
+  struct MHD_Response *response =
+      MHD_create_response_from_buffer(length, text, MHD_RESPMEM_MUST_FREE);
+  if (response == NULL) {
+    free(text);
+    response_set(request, 500, NULL, 0);
+    return;
+  }
+  MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+  response_set(request, status, response, length);
+}
+
 void response_static(struct request *request, unsigned status,
                      const char *content_type, const char *data,
                      size_t length) {
