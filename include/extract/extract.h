@@ -136,12 +136,4 @@ void extract_result_free(struct extract_result *result);
    memory. */
 json_t *extract_result_to_json(const struct extract_result *result);
 
-/* The same object written to stream followed by a newline, without building
-   it first (several times faster than json_dumps of the above): laid out as
-   json_dumps with JSON_INDENT(indent), or JSON_COMPACT when indent is 0;
-   reals in their shortest exact form. Returns 0, or -1 when out of memory
-   or the write failed. */
-int extract_result_write_json(const struct extract_result *result, FILE *stream,
-                              int indent);
-
 #endif

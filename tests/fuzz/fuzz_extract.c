@@ -46,25 +46,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (json == NULL) {
     abort();
   }
+  /* The output reads back as the same value. */
   char *text = json_dumps(json, JSON_COMPACT);
-  free(text);
-  /* The direct writer gives valid JSON equal to the tree. */
-  char *written = NULL;
-  size_t written_length = 0;
-  FILE *stream = open_memstream(&written, &written_length);
-  if (stream == NULL) {
-    abort();
-  }
-  if (extract_result_write_json(result, stream, 2) != 0 || fclose(stream)) {
+  if (text == NULL) {
     abort();
   }
   json_error_t json_error;
-  json_t *back = json_loadb(written, written_length, 0, &json_error);
+  json_t *back = json_loads(text, 0, &json_error);
   if (back == NULL || !json_equal(back, json)) {
     abort();
   }
   json_decref(back);
-  free(written);
+  free(text);
   json_decref(json);
   extract_result_free(result);
   return 0;

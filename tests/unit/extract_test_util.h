@@ -80,35 +80,22 @@ __attribute__((unused)) static int has_issue(const struct extract_claim *claim,
   return 0;
 }
 
-/* extract_result_write_json writes what json_dumps writes of
-   extract_result_to_json, byte for byte, in both layouts (reals compared
-   with jansson at 15 digits, the writer's shortest exact form of the
-   three-decimal confidences), and the text reads back to an equal value. */
+/* The dry-run JSON of a result, dumped by Jansson in both layouts the
+   loader prints, reads back to an equal value (escapes, non-ASCII text). */
 __attribute__((unused)) static void
-check_json_writer(const struct extract_result *r) {
+check_json_round_trip(const struct extract_result *r) {
   json_t *json = extract_result_to_json(r);
   assert_non_null(json);
-  static const int indents[] = {2, 0};
+  static const size_t layouts[] = {JSON_COMPACT, JSON_INDENT(2)};
   for (size_t k = 0; k < 2; k++) {
-    size_t flags = indents[k] ? JSON_INDENT(indents[k]) : JSON_COMPACT;
-    char *expected = json_dumps(json, flags | JSON_REAL_PRECISION(15));
-    assert_non_null(expected);
-    char *written = NULL;
-    size_t written_length = 0;
-    FILE *stream = open_memstream(&written, &written_length);
-    assert_non_null(stream);
-    assert_int_equal(extract_result_write_json(r, stream, indents[k]), 0);
-    assert_int_equal(fclose(stream), 0);
-    assert_int_equal(written_length, strlen(expected) + 1);
-    assert_memory_equal(written, expected, strlen(expected));
-    assert_int_equal(written[written_length - 1], '\n');
+    char *text = json_dumps(json, layouts[k]);
+    assert_non_null(text);
     json_error_t error;
-    json_t *back = json_loads(written, 0, &error);
+    json_t *back = json_loads(text, JSON_REJECT_DUPLICATES, &error);
     assert_non_null(back);
     assert_true(json_equal(back, json));
     json_decref(back);
-    free(written);
-    free(expected);
+    free(text);
   }
   json_decref(json);
 }

@@ -40,7 +40,7 @@ static void check_article(const char *bytes, size_t length) {
                           c->cue.end - c->cue.start);
     }
   }
-  check_json_writer(r);
+  check_json_round_trip(r);
   json_t *json = extract_result_to_json(r);
   assert_non_null(json);
   json_t *claims = json_object_get(json, "claims");
@@ -108,22 +108,22 @@ static void test_corpus(void **state) {
 
 /* Escapes: quotation marks, backslashes, tabs and control characters in
    claim text, non-ASCII left as it is; no claims and no parties at all. */
-static void test_json_writer_escapes(void **state) {
+static void test_json_escapes_round_trip(void **state) {
   (void)state;
   struct extract_result *r = extract_text(
       "By Jane \"JJ\" Doe\n\nKyiv \xE2\x80\x94 Peskov said the path\\back "
       "was\tclosed \x01 \"for now\" to Zelenskyy\xE2\x80\x99s aides.\n");
   assert_true(r->claim_count > 0);
-  check_json_writer(r);
+  check_json_round_trip(r);
   extract_result_free(r);
   r = extract_text("Nothing happened here today.\n");
-  check_json_writer(r);
+  check_json_round_trip(r);
   extract_result_free(r);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_corpus),
-      cmocka_unit_test(test_json_writer_escapes)};
+      cmocka_unit_test(test_json_escapes_round_trip)};
   return cmocka_run_group_tests(tests, lexicon_setup, lexicon_teardown);
 }
