@@ -31,6 +31,11 @@ void articles_delete_handler(struct request *request);
 void articles_claims_handler(struct request *request);
 void articles_load_handler(struct request *request); /* articles_load.c */
 
+void positions_handler(struct request *request); /* positions.c */
+void issues_positions_handler(struct request *request);
+void parties_positions_handler(struct request *request);
+void shifts_handler(struct request *request); /* shifts.c */
+
 void service_healthz_handler(struct request *request);
 void service_readyz_handler(struct request *request);
 void service_openapi_handler(struct request *request);

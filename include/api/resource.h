@@ -72,6 +72,13 @@ void resource_claims_of(struct request *request,
                         int (*exists)(struct db_conn *, const char *),
                         enum problem not_found, int filter_index);
 
+/* Adds `Link: <path?...&cursor=next>; rel="next"` with the query's other
+   parameters; params[1] must be the cursor (it is replaced). */
+void resource_link_header(struct request *request,
+                          const struct query_param *params,
+                          const struct query_value *values, size_t count,
+                          const char *next);
+
 /* True for a decimal id from 1 to 2^63-1 without sign or leading zero. */
 bool api_id_is_valid(const char *text);
 

@@ -30,6 +30,7 @@ static const struct field claim_fields[] = {
     {"end", FIELD_INTEGER, FIELD_NULLABLE, CLAIM_END, 0, 0, 0, INT32_MAX, NULL},
     {"stated_on", FIELD_DATE, FIELD_NULLABLE, CLAIM_STATED_ON, 0, 0, 0, 0,
      NULL},
+    {"origin", FIELD_STRING, FIELD_READ_ONLY, -1, 0, 0, 0, 0, NULL},
     {"created_at", FIELD_STRING, FIELD_READ_ONLY, -1, 0, 0, 0, 0, NULL},
     {"updated_at", FIELD_STRING, FIELD_READ_ONLY, -1, 0, 0, 0, 0, NULL},
 };

@@ -4,6 +4,7 @@
 #include "common/log.h"
 #include "common/slug.h"
 #include "db/claims.h"
+#include "http/csv.h"
 #include "http/response.h"
 
 #include <stdio.h>
@@ -202,10 +203,10 @@ static void append_encoded(char *out, size_t size, size_t *used,
   out[*used] = '\0';
 }
 
-static void add_link_header(struct request *request,
-                            const struct query_param *params,
-                            const struct query_value *values, size_t count,
-                            const char *next) {
+void resource_link_header(struct request *request,
+                          const struct query_param *params,
+                          const struct query_value *values, size_t count,
+                          const char *next) {
   char link[2048];
   size_t used = (size_t)snprintf(link, sizeof link, "<%s?", request->path);
   for (size_t i = 0; i < count && used < sizeof link; i++) {
@@ -228,6 +229,25 @@ static void add_link_header(struct request *request,
   }
 }
 
+/* A page of claims as CSV: the columns of the records, in their order
+   (docs/DESIGN.md), made from the same items as the JSON page. */
+static void list_answer_csv(struct request *request,
+                            const struct list_spec *spec, const json_t *items) {
+  const char *names[32];
+  size_t count = spec->column_count < 32 ? spec->column_count : 32;
+  for (size_t i = 0; i < count; i++) {
+    names[i] = spec->columns[i].name;
+  }
+  size_t length = 0;
+  char *text = csv_from_items(items, names, count, &length);
+  if (text == NULL) {
+    response_problem(request, PROBLEM_INTERNAL,
+                     "out of memory rendering CSV (request %s)", request->id);
+    return;
+  }
+  response_text_steal(request, 200, "text/csv; charset=utf-8", text, length);
+}
+
 /* Lists records of `spec`; `fixed_filter` (or -1) is set to `fixed_value`
    whatever the query says. */
 static void list_answer(struct request *request, const struct list_spec *spec,
@@ -239,6 +259,9 @@ static void list_answer(struct request *request, const struct list_spec *spec,
     return;
   }
   struct list_job job = {.spec = spec};
+  /* Only claims have a CSV form. */
+  bool csv = spec == &claims_list_spec &&
+             csv_preferred(request_header(request, "Accept"));
   job.list.limit =
       values[PARAM_LIMIT].present ? values[PARAM_LIMIT].integer : 50;
   job.list.sort = values[PARAM_SORT].present
@@ -268,15 +291,20 @@ static void list_answer(struct request *request, const struct list_spec *spec,
   if (outcome == LIST_BAD_CURSOR) {
     response_problem(request, PROBLEM_INVALID_CURSOR,
                      "the cursor's position is not valid for this sort");
+  } else if (outcome == DB_OK && csv) {
+    list_answer_csv(request, spec, job.items);
   } else if (outcome == DB_OK) {
     json_t *body =
         json_pack("{s:o, s:o}", "items", job.items, "next",
                   job.next != NULL ? json_string(job.next) : json_null());
     job.items = NULL;
     response_json_steal(request, 200, body);
-    if (job.next != NULL) {
-      add_link_header(request, params, values, count, job.next);
-    }
+  }
+  if (outcome == DB_OK && job.next != NULL) {
+    resource_link_header(request, params, values, count, job.next);
+  }
+  if (outcome == DB_OK && spec == &claims_list_spec) {
+    response_add_header(request, "Vary", "Accept");
   }
   json_decref(job.items);
   free(job.next);

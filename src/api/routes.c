@@ -20,6 +20,7 @@ const struct route api_routes[] = {
     PATCH("/parties/{slug}", parties_patch_handler),
     DELETE("/parties/{slug}", parties_delete_handler),
     READ("/parties/{slug}/claims", parties_claims_handler),
+    READ("/parties/{slug}/positions", parties_positions_handler),
 
     READ("/issues", issues_list_handler),
     CREATE("/issues", issues_create_handler),
@@ -27,6 +28,7 @@ const struct route api_routes[] = {
     PATCH("/issues/{slug}", issues_patch_handler),
     DELETE("/issues/{slug}", issues_delete_handler),
     READ("/issues/{slug}/claims", issues_claims_handler),
+    READ("/issues/{slug}/positions", issues_positions_handler),
 
     READ("/claims", claims_list_handler),
     CREATE("/claims", claims_create_handler),
@@ -41,6 +43,9 @@ const struct route api_routes[] = {
     PATCH("/articles/{id}", articles_patch_handler),
     DELETE("/articles/{id}", articles_delete_handler),
     READ("/articles/{id}/claims", articles_claims_handler),
+
+    READ("/positions", positions_handler),
+    READ("/shifts", shifts_handler),
 
     READ("/healthz", service_healthz_handler),
     READ("/readyz", service_readyz_handler),

@@ -9,8 +9,8 @@
 #define CLAIM_COLUMNS                                                          \
   "SELECT c.id, c.article_id, p.slug, s.slug, " CLAIM_ISSUE_SLUGS ", "         \
   "c.stance, c.quote, c.text, c.start_offset, c.end_offset, " RECORD_DATE(     \
-      "c.stated_on") ", " RECORD_TIMESTAMP("c.created_at") ","                 \
-                                                           " " RECORD_TIMESTAMP("c.updated_at")
+      "c.stated_on") ", c.origin, " RECORD_TIMESTAMP("c.created_at") ","       \
+                                                                     " " RECORD_TIMESTAMP("c.updated_at")
 #define CLAIM_FROM                                                             \
   " FROM claims c JOIN parties p ON p.id = c.party_id "                        \
   "LEFT JOIN parties s ON s.id = c.speaker_id"
@@ -22,8 +22,8 @@ static const struct column claim_columns[] = {
     {"issues", COLUMN_JSON},     {"stance", COLUMN_TEXT},
     {"quote", COLUMN_BOOLEAN},   {"text", COLUMN_TEXT},
     {"start", COLUMN_INTEGER},   {"end", COLUMN_INTEGER},
-    {"stated_on", COLUMN_TEXT},  {"created_at", COLUMN_TEXT},
-    {"updated_at", COLUMN_TEXT},
+    {"stated_on", COLUMN_TEXT},  {"origin", COLUMN_TEXT},
+    {"created_at", COLUMN_TEXT}, {"updated_at", COLUMN_TEXT},
 };
 #define CLAIM_COLUMN_COUNT (sizeof claim_columns / sizeof claim_columns[0])
 
@@ -70,20 +70,23 @@ static const struct db_statement statement_fetch = {"claims_fetch", CLAIM_SELECT
 static const struct db_statement statement_fetch_lock = {
     "claims_fetch_lock",
     CLAIM_SELECT " WHERE c.id = $1::bigint FOR UPDATE OF c"};
+/* A claim made through the API is a person's ('manual'). */
 static const struct db_statement statement_insert = {
     "claims_insert",
     "INSERT INTO claims (article_id, party_id, speaker_id, stance, quote, "
-    "text, start_offset, end_offset, stated_on) VALUES ($1::bigint, "
+    "text, start_offset, end_offset, stated_on, origin) VALUES ($1::bigint, "
     "(SELECT id FROM parties WHERE slug = $2), (SELECT id FROM parties WHERE "
     "slug = $3), $5, coalesce($6::boolean, false), $7, $8::integer, "
-    "$9::integer, $10::date) RETURNING id, $4::text"};
+    "$9::integer, $10::date, 'manual') RETURNING id, $4::text"};
+/* A claim changed through the API is a person's: re-extraction keeps it. */
 static const struct db_statement statement_update = {
     "claims_update",
     "UPDATE claims SET article_id = $2::bigint, party_id = (SELECT id FROM "
     "parties WHERE slug = $3), speaker_id = (SELECT id FROM parties WHERE "
     "slug = $4), stance = $6, quote = coalesce($7::boolean, false), text = $8, "
     "start_offset = $9::integer, end_offset = $10::integer, stated_on = "
-    "$11::date, updated_at = clock_timestamp() WHERE id = $1::bigint "
+    "$11::date, origin = 'manual', updated_at = clock_timestamp() WHERE id = "
+    "$1::bigint "
     "RETURNING $5::text"};
 static const struct db_statement statement_unlink = {
     "claims_unlink", "DELETE FROM claim_issues WHERE claim_id = $1::bigint"};

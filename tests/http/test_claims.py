@@ -5,7 +5,7 @@ import unittest
 from harness import ApiTest, ETAG_RE, TIMESTAMP_RE, q, uid, word
 
 CLAIM_FIELDS = {"id", "article_id", "party", "speaker", "issues", "stance", "quote", "text", "start", "end",
-                "stated_on", "created_at", "updated_at"}
+                "stated_on", "origin", "created_at", "updated_at"}
 
 
 class ClaimCreate(ApiTest):

@@ -358,7 +358,7 @@ function claim(extra = {}) {
   return {
     id: 12, article_id: null, party: 'russia', speaker: 'dmitry-peskov', issues: ['donbas'],
     stance: 'demands', quote: false, text: 'Ukraine must withdraw from Donbas.', start: null,
-    end: null, stated_on: '2025-12-29', created_at: TS, updated_at: TS, ...extra,
+    end: null, stated_on: '2025-12-29', origin: 'manual', created_at: TS, updated_at: TS, ...extra,
   };
 }
 

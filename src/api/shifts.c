@@ -1,0 +1,89 @@
+/* GET /shifts: where a party's stance on an issue changed over time. */
+#include "db/shifts.h"
+#include "api/handlers.h"
+#include "api/resource.h"
+#include "http/response.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum shift_param {
+  PARAM_LIMIT,
+  PARAM_CURSOR, /* second, as resource_link_header expects */
+  PARAM_PARTY,
+  PARAM_ISSUE,
+  PARAM_SINCE,
+  PARAM_COUNT
+};
+
+static const struct query_param shift_params[PARAM_COUNT] = {
+    [PARAM_LIMIT] = {"limit", QUERY_INTEGER, 1, 200, 0, NULL},
+    [PARAM_CURSOR] = {"cursor", QUERY_TEXT, 0, 0, 600, NULL},
+    [PARAM_PARTY] = {"party", QUERY_SLUG, 0, 0, 0, NULL},
+    [PARAM_ISSUE] = {"issue", QUERY_SLUG, 0, 0, 0, NULL},
+    [PARAM_SINCE] = {"since", QUERY_DATE, 0, 0, 0, NULL},
+};
+
+/* Jansson: the job owns `items` until they go into the answer. */
+struct shift_job {
+  struct shifts_request list;
+  json_t *items;
+  char *next;
+};
+
+/* A forged cursor whose date does not exist is the client's mistake. */
+#define SHIFTS_BAD_CURSOR 3
+
+static int shift_body(struct db_conn *conn, void *closure) {
+  struct shift_job *job = closure;
+  json_decref(job->items);
+  free(job->next);
+  job->items = NULL;
+  job->next = NULL;
+  int outcome = shifts_list(conn, &job->list, &job->items, &job->next);
+  if (outcome == DB_HARD_ERROR && job->list.has_cursor &&
+      strncmp(db_last_error(conn)->sqlstate, "22", 2) == 0) {
+    return SHIFTS_BAD_CURSOR;
+  }
+  return outcome;
+}
+
+void shifts_handler(struct request *request) {
+  struct query_value values[PARAM_COUNT];
+  if (request_parse_query(request, shift_params, PARAM_COUNT, values) != 0) {
+    return;
+  }
+  struct shift_job job = {.list = {.limit = 50}};
+  if (values[PARAM_LIMIT].present) {
+    job.list.limit = (long)values[PARAM_LIMIT].integer;
+  }
+  job.list.party =
+      values[PARAM_PARTY].present ? values[PARAM_PARTY].text : NULL;
+  job.list.issue =
+      values[PARAM_ISSUE].present ? values[PARAM_ISSUE].text : NULL;
+  job.list.since =
+      values[PARAM_SINCE].present ? values[PARAM_SINCE].text : NULL;
+  if (values[PARAM_CURSOR].present &&
+      shifts_cursor_decode(values[PARAM_CURSOR].text, &job.list) != 0) {
+    response_problem(request, PROBLEM_INVALID_CURSOR,
+                     "the cursor is not one this list gave out");
+    return;
+  }
+  int outcome = api_with_connection(request, shift_body, &job, false);
+  if (outcome == SHIFTS_BAD_CURSOR) {
+    response_problem(request, PROBLEM_INVALID_CURSOR,
+                     "the cursor's position is not valid");
+  } else if (outcome == DB_OK) {
+    json_t *body =
+        json_pack("{s:o, s:o}", "items", job.items, "next",
+                  job.next != NULL ? json_string(job.next) : json_null());
+    job.items = NULL;
+    response_json_steal(request, 200, body);
+    if (job.next != NULL) {
+      resource_link_header(request, shift_params, values, PARAM_COUNT,
+                           job.next);
+    }
+  }
+  json_decref(job.items);
+  free(job.next);
+}

@@ -1,0 +1,287 @@
+/* The positions matrix, from the summary cells or from the claims. */
+#include "db/positions.h"
+
+#include "common/log.h"
+#include "db/records.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct db_statement statement_find_issue = {
+    "positions_find_issue",
+    "SELECT id, parent_id IS NULL FROM issues WHERE slug = $1"};
+static const struct db_statement statement_find_party = {
+    "positions_find_party", "SELECT id FROM parties WHERE slug = $1"};
+
+int positions_find_issue(struct db_conn *conn, const char *slug, char *id,
+                         size_t id_size, bool *top) {
+  const char *values[] = {slug};
+  enum db_status status;
+  PGresult *result = db_exec(conn, &statement_find_issue, 1, values, &status);
+  if (status != DB_OK) {
+    return status;
+  }
+  int outcome = DB_NOT_FOUND;
+  if (PQntuples(result) == 1) {
+    snprintf(id, id_size, "%s", PQgetvalue(result, 0, 0));
+    *top = PQgetvalue(result, 0, 1)[0] == 't';
+    outcome = DB_OK;
+  }
+  PQclear(result);
+  return outcome;
+}
+
+int positions_find_party(struct db_conn *conn, const char *slug, char *id,
+                         size_t id_size) {
+  const char *values[] = {slug};
+  return record_execute(conn, &statement_find_party, 1, values, id, id_size);
+}
+
+/* --- the statement ------------------------------------------------------- */
+
+/* The cells' columns, in the order both sources give them. */
+#define CELL_COLUMNS                                                           \
+  "party_id, speaker_id, issue_id, demands, proposes, rejects, accepts, "      \
+  "threatens, asserts, claim_count, latest_claim_id, latest_stated_on"
+
+/* The latest claim first: undated claims count as oldest, ties go to the
+   highest id. */
+#define LATEST_ORDER(date, id) date " DESC NULLS LAST, " id " DESC"
+
+/* The claims of a party: its own, those it spoke, and those of the people
+   affiliated with it (as party or speaker). `party` and `speaker` are
+   column expressions; "$P" stands for the party's id parameter. */
+#define PARTY_FILTER(party, speaker)                                           \
+  " AND (" party " = $P OR " speaker " = $P OR " party " IN (SELECT id FROM "  \
+  "parties WHERE affiliation_id = $P AND kind = 'person') OR " speaker         \
+  " IN (SELECT id FROM parties WHERE affiliation_id = $P AND kind = "          \
+  "'person'))"
+
+/* The summary: the cells of one level. */
+#define SUMMARY_BASE                                                           \
+  "WITH base AS (SELECT " CELL_COLUMNS " FROM position_cells pc WHERE "        \
+  "pc.claim_count > 0 AND pc.top = "
+
+/* The claims themselves: each claim once per cell (a claim naming two
+   sub-issues of one issue counts once under it). */
+#define SCAN_LINKS                                                             \
+  "WITH links AS (SELECT DISTINCT c.id, c.stance, c.stated_on, c.party_id, "   \
+  "coalesce(c.speaker_id, 0) AS speaker_id, "
+#define SCAN_FROM                                                              \
+  " AS issue_id FROM claims c JOIN claim_issues ci ON ci.claim_id = c.id "     \
+  "JOIN issues i ON i.id = ci.issue_id WHERE true"
+#define SCAN_BASE                                                              \
+  "), base AS (SELECT party_id, speaker_id, issue_id, count(*) FILTER (WHERE " \
+  "stance = 'demands') AS demands, count(*) FILTER (WHERE stance = "           \
+  "'proposes') AS proposes, count(*) FILTER (WHERE stance = 'rejects') AS "    \
+  "rejects, count(*) FILTER (WHERE stance = 'accepts') AS accepts, count(*) "  \
+  "FILTER (WHERE stance = 'threatens') AS threatens, count(*) FILTER (WHERE "  \
+  "stance = 'asserts') AS asserts, count(*) AS claim_count, (array_agg(id "    \
+  "ORDER BY " LATEST_ORDER(                                                    \
+      "stated_on", "id") "))[1] AS latest_claim_id, "                          \
+                         "(array_agg(stated_on ORDER BY " LATEST_ORDER(        \
+                             "stated_on",                                      \
+                             "id") "))[1] AS latest_stated_on FROM links "     \
+                                   "GROUP BY party_id, "                       \
+                                   "speaker_id, issue_id)"
+
+/* People are counted under the party they speak for; with by=speaker each
+   speaker apart, claims without one under their party. */
+#define ROW_BY_PARTY                                                           \
+  "CASE WHEN pp.kind = 'person' AND pp.affiliation_id IS NOT NULL THEN "       \
+  "pp.affiliation_id ELSE b.party_id END"
+#define ROW_BY_SPEAKER                                                         \
+  "CASE WHEN b.speaker_id <> 0 THEN b.speaker_id ELSE b.party_id END"
+
+#define TAIL_KEYED ", keyed AS (SELECT b.*, "
+#define TAIL_CELLS                                                             \
+  " AS row_id FROM base b JOIN parties pp ON pp.id = b.party_id), cells AS "   \
+  "(SELECT row_id, issue_id, sum(demands) AS demands, sum(proposes) AS "       \
+  "proposes, sum(rejects) AS rejects, sum(accepts) AS accepts, "               \
+  "sum(threatens) AS threatens, sum(asserts) AS asserts, sum(claim_count) AS " \
+  "claim_count, (array_agg(latest_claim_id ORDER BY " LATEST_ORDER(            \
+      "latest_stated_on", "latest_claim_id") "))[1] AS latest_id FROM keyed "  \
+                                             "GROUP BY row_id, issue_id), "
+/* Rows and columns are ordered by their claim counts (the sum of their
+   cells'), then by slug; the cells row by row in that order. */
+#define TAIL_OUTPUT                                                            \
+  "row_totals AS (SELECT x.row_id, sum(x.claim_count) AS n, p.slug FROM "      \
+  "cells x JOIN parties p ON p.id = x.row_id GROUP BY x.row_id, p.slug), "     \
+  "column_totals AS (SELECT x.issue_id, sum(x.claim_count) AS n, i.slug FROM " \
+  "cells x JOIN issues i ON i.id = x.issue_id GROUP BY x.issue_id, i.slug) "   \
+  "SELECT json_build_object('parties', (SELECT coalesce(json_agg("             \
+  "json_build_object('slug', p.slug, 'name', p.name, 'kind', p.kind, "         \
+  "'claim_count', r.n) ORDER BY r.n DESC, r.slug), '[]') FROM row_totals r "   \
+  "JOIN parties p ON p.id = r.row_id), 'issues', (SELECT coalesce(json_agg("   \
+  "json_build_object('slug', i.slug, 'name', i.name, 'parent', ip.slug, "      \
+  "'claim_count', t.n) ORDER BY t.n DESC, t.slug), '[]') FROM column_totals "  \
+  "t JOIN issues i ON i.id = t.issue_id LEFT JOIN issues ip ON ip.id = "       \
+  "i.parent_id), 'cells', (SELECT coalesce(json_agg(json_build_object("        \
+  "'party', r.slug, 'issue', t.slug, 'stance', l.stance, "                     \
+  "'stated_on', " RECORD_DATE(                                                 \
+      "l.stated_on") ", 'counts', json_build_object('demands', "               \
+                     "x.demands, 'proposes', x.proposes, 'rejects', "          \
+                     "x.rejects, 'accepts', "                                  \
+                     "x.accepts, 'threatens', x.threatens, 'asserts', "        \
+                     "x.asserts), "                                            \
+                     "'claim_count', x.claim_count, 'latest_claim', "          \
+                     "json_build_object('id', "                                \
+                     "l.id, 'speaker', ls.slug, 'text', l.text, "              \
+                     "'article_id', l.article_id, "                            \
+                     "'stated_on', " RECORD_DATE(                              \
+                         "l.stated_on") ")) ORDER BY r.n DESC, r.slug, t.n "   \
+                                        "DESC, t.slug), '[]') "                \
+                                        "FROM cells x JOIN row_totals r ON "   \
+                                        "r.row_id = x.row_id "                 \
+                                        "JOIN column_totals t ON t.issue_id "  \
+                                        "= x.issue_id JOIN "                   \
+                                        "claims l ON l.id = x.latest_id LEFT " \
+                                        "JOIN parties ls ON "                  \
+                                        "ls.id = l.speaker_id))::text"
+
+#define POSITIONS_MAX_VALUES 5
+
+struct sql_builder {
+  char sql[8192];
+  size_t used;
+  const char *values[POSITIONS_MAX_VALUES];
+  int count;
+};
+
+static void sql_add(struct sql_builder *builder, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+static void sql_add(struct sql_builder *builder, const char *format, ...) {
+  if (builder->used >= sizeof builder->sql) {
+    return;
+  }
+  va_list args;
+  va_start(args, format);
+  int written = vsnprintf(builder->sql + builder->used,
+                          sizeof builder->sql - builder->used, format, args);
+  va_end(args);
+  builder->used =
+      written < 0 ? sizeof builder->sql : builder->used + (size_t)written;
+}
+
+/* Adds a parameter; returns its number. */
+static int sql_value(struct sql_builder *builder, const char *value) {
+  builder->values[builder->count++] = value;
+  return builder->count;
+}
+
+/* Appends `fragment` with each "$P" replaced by $<number>. */
+static void sql_add_with(struct sql_builder *builder, const char *fragment,
+                         int number) {
+  for (const char *p = fragment; *p != '\0'; p++) {
+    if (p[0] == '$' && p[1] == 'P') {
+      sql_add(builder, "$%d::bigint", number);
+      p++;
+    } else {
+      sql_add(builder, "%c", *p);
+    }
+  }
+}
+
+/* Bits of a statement's name: each variant is its own prepared
+   statement, planned for what it filters. */
+enum positions_variant {
+  VARIANT_SCAN = 1 << 0,
+  VARIANT_TOP = 1 << 1,
+  VARIANT_BY_SPEAKER = 1 << 2,
+  VARIANT_ISSUE = 1 << 3,
+  VARIANT_ISSUE_FAMILY = 1 << 4,
+  VARIANT_PARTY = 1 << 5,
+  VARIANT_SINCE = 1 << 6,
+  VARIANT_UNTIL = 1 << 7,
+  VARIANT_STANCE = 1 << 8,
+};
+
+int positions_matrix(struct db_conn *conn, const struct positions_query *query,
+                     json_t **matrix) {
+  struct sql_builder builder = {.used = 0, .count = 0};
+  unsigned variant = 0;
+  *matrix = NULL;
+  /* Claims are counted under their top-level issue unless depth=fine or
+     the issue filter names a sub-issue (its own column then). */
+  bool top = !query->fine && (query->issue_id == NULL || query->issue_is_top);
+  bool scan =
+      query->since != NULL || query->until != NULL || query->stance != NULL;
+  variant |= (scan ? VARIANT_SCAN : 0) | (top ? VARIANT_TOP : 0) |
+             (query->by_speaker ? VARIANT_BY_SPEAKER : 0);
+  if (!scan) {
+    sql_add(&builder, SUMMARY_BASE "%s", top ? "true" : "false");
+    if (query->issue_id != NULL) {
+      int n = sql_value(&builder, query->issue_id);
+      if (top || !query->issue_is_top) {
+        variant |= VARIANT_ISSUE;
+        sql_add(&builder, " AND pc.issue_id = $%d::bigint", n);
+      } else {
+        variant |= VARIANT_ISSUE_FAMILY;
+        sql_add(&builder,
+                " AND pc.issue_id IN (SELECT id FROM issues WHERE id = "
+                "$%d::bigint OR parent_id = $%d::bigint)",
+                n, n);
+      }
+    }
+    if (query->party_id != NULL) {
+      variant |= VARIANT_PARTY;
+      sql_add_with(&builder, PARTY_FILTER("pc.party_id", "pc.speaker_id"),
+                   sql_value(&builder, query->party_id));
+    }
+    sql_add(&builder, ")");
+  } else {
+    sql_add(&builder, SCAN_LINKS "%s" SCAN_FROM,
+            top ? "coalesce(i.parent_id, i.id)" : "i.id");
+    if (query->since != NULL) {
+      variant |= VARIANT_SINCE;
+      sql_add(&builder, " AND c.stated_on >= $%d::date",
+              sql_value(&builder, query->since));
+    }
+    if (query->until != NULL) {
+      variant |= VARIANT_UNTIL;
+      sql_add(&builder, " AND c.stated_on <= $%d::date",
+              sql_value(&builder, query->until));
+    }
+    if (query->stance != NULL) {
+      variant |= VARIANT_STANCE;
+      sql_add(&builder, " AND c.stance = $%d",
+              sql_value(&builder, query->stance));
+    }
+    if (query->issue_id != NULL) {
+      variant |= VARIANT_ISSUE_FAMILY;
+      int n = sql_value(&builder, query->issue_id);
+      sql_add(&builder,
+              " AND (i.id = $%d::bigint OR i.parent_id = $%d::bigint)", n, n);
+    }
+    if (query->party_id != NULL) {
+      variant |= VARIANT_PARTY;
+      sql_add_with(&builder, PARTY_FILTER("c.party_id", "c.speaker_id"),
+                   sql_value(&builder, query->party_id));
+    }
+    sql_add(&builder, SCAN_BASE);
+  }
+  sql_add(&builder, TAIL_KEYED "%s" TAIL_CELLS TAIL_OUTPUT,
+          query->by_speaker ? ROW_BY_SPEAKER : ROW_BY_PARTY);
+  if (builder.used >= sizeof builder.sql) {
+    log_error("positions SQL too long");
+    return DB_HARD_ERROR;
+  }
+  char name[48];
+  snprintf(name, sizeof name, "positions_%x", variant);
+  struct db_statement statement = {name, builder.sql};
+  enum db_status status;
+  PGresult *result =
+      db_exec(conn, &statement, builder.count, builder.values, &status);
+  if (status != DB_OK) {
+    return status;
+  }
+  int outcome = DB_HARD_ERROR;
+  if (PQntuples(result) == 1) {
+    *matrix = json_loadb(PQgetvalue(result, 0, 0),
+                         (size_t)PQgetlength(result, 0, 0), 0, NULL);
+    outcome = *matrix != NULL ? DB_OK : DB_HARD_ERROR;
+  }
+  PQclear(result);
+  return outcome;
+}

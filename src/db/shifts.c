@@ -1,0 +1,214 @@
+/* Shifts of stance, found with a window over each party's claims on each
+ * issue. */
+#include "db/shifts.h"
+
+#include "common/encoding.h"
+#include "common/log.h"
+#include "db/records.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A claim as a shift shows it. */
+#define SHIFT_CLAIM(alias, speaker)                                            \
+  "json_build_object('id', " alias ".id, 'stance', " alias ".stance, "         \
+  "'stated_on', " RECORD_DATE(                                                 \
+      alias ".stated_on") ", 'speaker', " speaker ".slug, 'text', " alias      \
+                          ".text, 'article_id', " alias ".article_id)::text"
+
+/* Each claim with the one before it in its pair (party, issue). Filters on
+   the pair keep or drop whole partitions, so they go before the window;
+   `since` applies to the later claim, after it. */
+#define SHIFTS_PAIRS                                                           \
+  "WITH pairs AS (SELECT c.party_id, ci.issue_id, c.id, c.stance, "            \
+  "c.stated_on, lag(c.id) OVER w AS from_id, lag(c.stance) OVER w AS "         \
+  "from_stance, lag(c.stated_on) OVER w AS from_stated_on FROM claim_issues "  \
+  "ci JOIN claims c ON c.id = ci.claim_id WHERE true"
+#define SHIFTS_PARTY                                                           \
+  " AND c.party_id = (SELECT id FROM parties WHERE slug = $%d)"
+#define SHIFTS_ISSUE                                                           \
+  " AND ci.issue_id IN (SELECT i.id FROM issues i LEFT JOIN issues ip ON "     \
+  "ip.id = i.parent_id WHERE i.slug = $%d OR ip.slug = $%d)"
+#define SHIFTS_WINDOW                                                          \
+  " WINDOW w AS (PARTITION BY c.party_id, ci.issue_id ORDER BY c.stated_on "   \
+  "NULLS FIRST, c.id)), shifts AS (SELECT *, coalesce(stated_on, "             \
+  "'-infinity'::date) AS k FROM pairs WHERE from_stance <> stance"
+#define SHIFTS_ORDER " ORDER BY k DESC, id DESC, issue_id DESC"
+#define SHIFTS_OUTPUT                                                          \
+  ") SELECT p.slug, i.slug, " SHIFT_CLAIM("f", "fs") ", " SHIFT_CLAIM(         \
+      "t", "ts") ", coalesce(s.stated_on = s.from_stated_on, "                 \
+                 "false), s.k::text, s.id, s.issue_id FROM shifts "            \
+                 "s JOIN parties p ON p.id = s.party_id JOIN issues i ON "     \
+                 "i.id = s.issue_id JOIN claims f ON f.id = s.from_id JOIN "   \
+                 "claims t ON t.id = s.id LEFT JOIN parties fs ON fs.id = "    \
+                 "f.speaker_id LEFT JOIN parties ts ON ts.id = t.speaker_id"   \
+                 " ORDER BY s.k DESC, s.id DESC, s.issue_id DESC"
+
+static const struct column shift_columns[] = {
+    {"party", COLUMN_TEXT}, {"issue", COLUMN_TEXT},       {"from", COLUMN_JSON},
+    {"to", COLUMN_JSON},    {"same_day", COLUMN_BOOLEAN},
+};
+#define SHIFT_COLUMN_COUNT (sizeof shift_columns / sizeof shift_columns[0])
+
+/* A cursor is base64url of the JSON array ["shifts", date, id, issue]. */
+static char *cursor_encode(const char *date, const char *id,
+                           const char *issue) {
+  json_t *array = json_pack("[s, s, I, I]", "shifts", date,
+                            (json_int_t)strtoll(id, NULL, 10),
+                            (json_int_t)strtoll(issue, NULL, 10));
+  char *text = array != NULL ? json_dumps(array, JSON_COMPACT) : NULL;
+  json_decref(array);
+  if (text == NULL) {
+    return NULL;
+  }
+  size_t length = strlen(text);
+  char *cursor = malloc(base64url_encoded_size(length));
+  if (cursor != NULL) {
+    base64url_encode((const unsigned char *)text, length, cursor);
+  }
+  free(text);
+  return cursor;
+}
+
+/* A date as the cursor may hold it: YYYY-MM-DD or -infinity. */
+static bool cursor_date_valid(const char *date) {
+  if (strcmp(date, "-infinity") == 0) {
+    return true;
+  }
+  if (strlen(date) != 10) {
+    return false;
+  }
+  for (int i = 0; i < 10; i++) {
+    bool dash = i == 4 || i == 7;
+    if (dash ? date[i] != '-' : (date[i] < '0' || date[i] > '9')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+int shifts_cursor_decode(const char *cursor, struct shifts_request *request) {
+  unsigned char decoded[256];
+  size_t length = strlen(cursor);
+  if (length > 300) {
+    return -1;
+  }
+  long size = base64url_decode(cursor, length, decoded, sizeof decoded);
+  if (size <= 0) {
+    return -1;
+  }
+  json_t *array = json_loadb((const char *)decoded, (size_t)size,
+                             JSON_REJECT_DUPLICATES, NULL);
+  const char *kind = NULL;
+  const char *date = NULL;
+  json_int_t id = 0;
+  json_int_t issue = 0;
+  int outcome = -1;
+  if (array != NULL &&
+      json_unpack(array, "[s, s, I, I!]", &kind, &date, &id, &issue) == 0 &&
+      strcmp(kind, "shifts") == 0 && id > 0 && issue > 0 &&
+      cursor_date_valid(date)) {
+    snprintf(request->cursor_date, sizeof request->cursor_date, "%s", date);
+    snprintf(request->cursor_id, sizeof request->cursor_id,
+             "%" JSON_INTEGER_FORMAT, id);
+    snprintf(request->cursor_issue, sizeof request->cursor_issue,
+             "%" JSON_INTEGER_FORMAT, issue);
+    request->has_cursor = true;
+    outcome = 0;
+  }
+  json_decref(array);
+  return outcome;
+}
+
+/* Appends to a fixed buffer; once full, `used` stays past the end so that
+   the caller's single check catches it. */
+static void sql_add(char *sql, size_t size, size_t *used, const char *format,
+                    ...) __attribute__((format(printf, 4, 5)));
+static void sql_add(char *sql, size_t size, size_t *used, const char *format,
+                    ...) {
+  if (*used >= size) {
+    return;
+  }
+  va_list args;
+  va_start(args, format);
+  int written = vsnprintf(sql + *used, size - *used, format, args);
+  va_end(args);
+  *used = written < 0 ? size : *used + (size_t)written;
+}
+
+int shifts_list(struct db_conn *conn, const struct shifts_request *request,
+                json_t **items, char **next) {
+  char sql[4096];
+  size_t used = 0;
+  const char *values[7];
+  int count = 0;
+  unsigned mask = 0;
+  *items = NULL;
+  *next = NULL;
+  sql_add(sql, sizeof sql, &used, SHIFTS_PAIRS);
+  if (request->party != NULL) {
+    mask |= 1;
+    values[count++] = request->party;
+    sql_add(sql, sizeof sql, &used, SHIFTS_PARTY, count);
+  }
+  if (request->issue != NULL) {
+    mask |= 2;
+    values[count++] = request->issue;
+    sql_add(sql, sizeof sql, &used, SHIFTS_ISSUE, count, count);
+  }
+  sql_add(sql, sizeof sql, &used, SHIFTS_WINDOW);
+  if (request->since != NULL) {
+    mask |= 4;
+    values[count++] = request->since;
+    sql_add(sql, sizeof sql, &used, " AND stated_on >= $%d::date", count);
+  }
+  if (request->has_cursor) {
+    mask |= 8;
+    values[count++] = request->cursor_date;
+    values[count++] = request->cursor_id;
+    values[count++] = request->cursor_issue;
+    sql_add(sql, sizeof sql, &used,
+            " AND (coalesce(stated_on, '-infinity'::date), id, issue_id) < "
+            "($%d::date, $%d::bigint, $%d::bigint)",
+            count - 2, count - 1, count);
+  }
+  char limit_text[24];
+  snprintf(limit_text, sizeof limit_text, "%ld", request->limit + 1);
+  values[count++] = limit_text;
+  sql_add(sql, sizeof sql, &used,
+          SHIFTS_ORDER " LIMIT $%d::bigint" SHIFTS_OUTPUT, count);
+  if (used >= sizeof sql) {
+    log_error("shifts SQL too long");
+    return DB_HARD_ERROR;
+  }
+  char name[32];
+  snprintf(name, sizeof name, "shifts_list_%x", mask);
+  struct db_statement statement = {name, sql};
+  enum db_status status;
+  PGresult *result = db_exec(conn, &statement, count, values, &status);
+  if (status != DB_OK) {
+    return status;
+  }
+  int rows = PQntuples(result);
+  int shown = rows > request->limit ? (int)request->limit : rows;
+  *items = json_array();
+  for (int row = 0; *items != NULL && row < shown; row++) {
+    json_t *item =
+        record_from_row(result, row, shift_columns, SHIFT_COLUMN_COUNT);
+    if (item == NULL || json_array_append_new(*items, item) != 0) {
+      json_decref(*items);
+      *items = NULL;
+    }
+  }
+  if (*items != NULL && rows > shown && shown > 0) {
+    int last = shown - 1;
+    int key = (int)SHIFT_COLUMN_COUNT;
+    *next = cursor_encode(PQgetvalue(result, last, key),
+                          PQgetvalue(result, last, key + 1),
+                          PQgetvalue(result, last, key + 2));
+  }
+  PQclear(result);
+  return *items != NULL ? DB_OK : DB_HARD_ERROR;
+}

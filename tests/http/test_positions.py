@@ -1,0 +1,376 @@
+"""GET /positions, /issues/{slug}/positions and /parties/{slug}/positions: the matrix against a model
+computed here from the claims the tests create (roll-ups, depth, by, filters, latest claim, counts,
+order), the summary staying exact after PATCH, DELETE, article deletion, issue moves and concurrent
+writes, and the validation of parameters."""
+
+import threading
+import unittest
+
+from harness import ApiTest, STANCES, q, uid
+
+# Recounts every cell from the claims and compares with the summary table: the rows that differ.
+SUMMARY_DRIFT = """
+WITH fresh AS (
+  SELECT l.top, l.party_id, l.speaker_id, l.issue_id,
+    count(*) FILTER (WHERE l.stance = 'demands') AS demands,
+    count(*) FILTER (WHERE l.stance = 'proposes') AS proposes,
+    count(*) FILTER (WHERE l.stance = 'rejects') AS rejects,
+    count(*) FILTER (WHERE l.stance = 'accepts') AS accepts,
+    count(*) FILTER (WHERE l.stance = 'threatens') AS threatens,
+    count(*) FILTER (WHERE l.stance = 'asserts') AS asserts,
+    count(*) AS claim_count,
+    (array_agg(l.id ORDER BY l.stated_on DESC NULLS LAST, l.id DESC))[1] AS latest_claim_id,
+    (array_agg(l.stated_on ORDER BY l.stated_on DESC NULLS LAST, l.id DESC))[1] AS latest_stated_on
+  FROM (SELECT DISTINCT t.top, c.id, c.party_id, coalesce(c.speaker_id, 0) AS speaker_id, c.stance,
+               c.stated_on, CASE WHEN t.top THEN coalesce(i.parent_id, i.id) ELSE i.id END AS issue_id
+        FROM claims c JOIN claim_issues ci ON ci.claim_id = c.id JOIN issues i ON i.id = ci.issue_id
+        CROSS JOIN (VALUES (false), (true)) AS t (top)) l
+  GROUP BY l.top, l.party_id, l.speaker_id, l.issue_id),
+kept AS (
+  SELECT top, party_id, speaker_id, issue_id, demands::bigint, proposes::bigint, rejects::bigint,
+         accepts::bigint, threatens::bigint, asserts::bigint, claim_count::bigint, latest_claim_id,
+         latest_stated_on
+  FROM position_cells WHERE claim_count > 0)
+SELECT count(*) FROM ((SELECT * FROM fresh EXCEPT SELECT * FROM kept)
+                      UNION ALL (SELECT * FROM kept EXCEPT SELECT * FROM fresh)) d;
+"""
+LINKS_UNFILLED = "SELECT count(*) FROM claim_issues ci JOIN claims c ON c.id = ci.claim_id " \
+                 "WHERE ci.party_id IS DISTINCT FROM c.party_id " \
+                 "OR ci.speaker_id IS DISTINCT FROM coalesce(c.speaker_id, 0)"
+
+
+class World:
+    """The parties, issues and claims a test made, and the matrix they should give."""
+
+    def __init__(self):
+        self.parties = {}  # slug -> {"name", "kind", "affiliation"}
+        self.issues = {}   # slug -> {"name", "parent"}
+        self.claims = {}   # id -> claim record
+
+    def add_party(self, p):
+        self.parties[p["slug"]] = p
+
+    def add_issue(self, i):
+        self.issues[i["slug"]] = i
+
+    def add_claim(self, c):
+        self.claims[c["id"]] = c
+
+    def rolled(self, slug):
+        p = self.parties[slug]
+        return p["affiliation"] if p["kind"] == "person" and p["affiliation"] else slug
+
+    def of_party(self, c, party):
+        for s in (c["party"], c["speaker"]):
+            if s is None:
+                continue
+            p = self.parties[s]
+            if s == party or (p["kind"] == "person" and p["affiliation"] == party):
+                return True
+        return False
+
+    def matrix(self, depth="top", by="party", issue=None, party=None, since=None, until=None, stance=None):
+        top = depth == "top" and (issue is None or self.issues[issue]["parent"] is None)
+        cells = {}
+        for c in self.claims.values():
+            if since and (c["stated_on"] is None or c["stated_on"] < since):
+                continue
+            if until and (c["stated_on"] is None or c["stated_on"] > until):
+                continue
+            if stance and c["stance"] != stance:
+                continue
+            if party and not self.of_party(c, party):
+                continue
+            row = (c["speaker"] or c["party"]) if by == "speaker" else self.rolled(c["party"])
+            columns = set()
+            for i in c["issues"]:
+                parent = self.issues[i]["parent"]
+                if issue and not (i == issue or parent == issue):
+                    continue
+                columns.add((parent or i) if top else i)
+            for col in columns:
+                cells.setdefault((row, col), []).append(c)
+        row_n, col_n = {}, {}
+        for (row, col), claims in cells.items():
+            row_n[row] = row_n.get(row, 0) + len(claims)
+            col_n[col] = col_n.get(col, 0) + len(claims)
+        rows = sorted(row_n, key=lambda s: (-row_n[s], s))
+        cols = sorted(col_n, key=lambda s: (-col_n[s], s))
+        out_cells = []
+        for row in rows:
+            for col in cols:
+                claims = cells.get((row, col))
+                if not claims:
+                    continue
+                latest = max(claims, key=lambda c: (c["stated_on"] is not None, c["stated_on"] or "", c["id"]))
+                out_cells.append({
+                    "party": row, "issue": col, "stance": latest["stance"], "stated_on": latest["stated_on"],
+                    "counts": {s: sum(1 for c in claims if c["stance"] == s) for s in STANCES},
+                    "claim_count": len(claims),
+                    "latest_claim": {"id": latest["id"], "speaker": latest["speaker"], "text": latest["text"],
+                                     "article_id": latest["article_id"], "stated_on": latest["stated_on"]}})
+        return {
+            "parties": [{"slug": s, "name": self.parties[s]["name"], "kind": self.parties[s]["kind"],
+                         "claim_count": row_n[s]} for s in rows],
+            "issues": [{"slug": s, "name": self.issues[s]["name"], "parent": self.issues[s]["parent"],
+                        "claim_count": col_n[s]} for s in cols],
+            "cells": out_cells,
+        }
+
+
+class PositionsTest(ApiTest):
+    def assertSummaryExact(self):
+        self.assertEqual(self.env.psql_value(LINKS_UNFILLED), "0", "every link carries its claim's party and speaker")
+        self.assertEqual(self.env.psql_value(SUMMARY_DRIFT), "0", "the summary cells equal a recount of the claims")
+
+    def positions(self, query="", path="/positions"):
+        return self.ok_get(f"{path}?{query}" if query else path)
+
+    def claim(self, world, party, **fields):
+        c = self.make_claim(party=party, **fields)
+        world.add_claim(c)
+        return c
+
+    def build(self):
+        """Two states (one with two people), a top-level issue with two sub-issues, another top-level
+        issue, and claims on them."""
+        w = World()
+        s = self.make_party(kind="state", name=f"State {uid()}")
+        t = self.make_party(kind="state", name=f"Other {uid()}")
+        a = self.make_party(kind="person", affiliation=s["slug"], name=f"Person {uid()}")
+        b = self.make_party(kind="person", affiliation=s["slug"], name=f"Person {uid()}")
+        for p in (s, t, a, b):
+            w.add_party(p)
+        i1 = self.make_issue(name=f"Top {uid()}")
+        i1a = self.make_issue(parent=i1["slug"])
+        i1b = self.make_issue(parent=i1["slug"])
+        i2 = self.make_issue(name=f"Second {uid()}")
+        for i in (i1, i1a, i1b, i2):
+            w.add_issue(i)
+        self.s, self.t, self.a, self.b = s["slug"], t["slug"], a["slug"], b["slug"]
+        self.i1, self.i1a, self.i1b, self.i2 = i1["slug"], i1a["slug"], i1b["slug"], i2["slug"]
+        self.claim(w, self.s, speaker=self.a, issues=[self.i1a], stance="demands", stated_on="2025-12-01")
+        self.claim(w, self.s, speaker=self.b, issues=[self.i1a, self.i1b], stance="rejects", stated_on="2025-12-03")
+        self.claim(w, self.s, issues=[self.i1], stance="asserts", stated_on="2025-12-02")
+        self.claim(w, self.a, issues=[self.i1b], stance="proposes", stated_on="2025-11-20")  # a person's own claim
+        self.claim(w, self.s, speaker=self.a, issues=[self.i2], stance="threatens")  # undated: oldest
+        self.claim(w, self.s, issues=[self.i2], stance="accepts", stated_on="2025-10-01")
+        self.claim(w, self.t, issues=[self.i1a, self.i2], stance="demands", stated_on="2025-12-03")
+        self.claim(w, self.t, speaker=self.b, issues=[self.i1b], stance="asserts", stated_on="2025-12-03")
+        self.claim(w, self.t, issues=[], stance="demands", stated_on="2025-12-04")  # no issue: no cell
+        return w
+
+
+class PositionsMatrix(PositionsTest):
+    def test_roll_ups_against_the_model(self):
+        w = self.build()
+        cases = [
+            {"issue": self.i1}, {"issue": self.i2}, {"issue": self.i1, "depth": "fine"},
+            {"issue": self.i1a}, {"issue": self.i1a, "depth": "fine"}, {"issue": self.i1, "by": "speaker"},
+            {"party": self.s}, {"party": self.t}, {"party": self.a}, {"party": self.s, "by": "speaker"},
+            {"party": self.s, "depth": "fine"}, {"party": self.s, "depth": "fine", "by": "speaker"},
+            {"party": self.t, "issue": self.i1}, {"party": self.b, "by": "speaker", "depth": "fine"},
+            {"issue": self.i1, "since": "2025-12-02"}, {"issue": self.i1, "until": "2025-12-02"},
+            {"issue": self.i1, "since": "2025-12-02", "until": "2025-12-02"},
+            {"party": self.s, "stance": "demands"}, {"party": self.s, "stance": "rejects", "depth": "fine"},
+            {"issue": self.i2, "since": "0001-01-01"}, {"party": self.s, "by": "speaker", "since": "2025-11-01"},
+        ]
+        for case in cases:
+            with self.subTest(**case):
+                query = "&".join(f"{k}={q(v)}" for k, v in case.items())
+                self.assertEqual(self.positions(query), w.matrix(**case))
+
+    def test_known_values(self):
+        """A few cells spelled out, so that the model itself is checked."""
+        self.build()
+        m = self.positions(f"issue={self.i1}")
+        cells = {(c["party"], c["issue"]): c for c in m["cells"]}
+        # The people of S count under S; the claim on two sub-issues counts once under the top issue.
+        s_cell = cells[(self.s, self.i1)]
+        self.assertEqual(s_cell["claim_count"], 4)
+        self.assertEqual(s_cell["counts"], {"demands": 1, "proposes": 1, "rejects": 1, "accepts": 0,
+                                            "threatens": 0, "asserts": 1})
+        self.assertEqual((s_cell["stance"], s_cell["stated_on"]), ("rejects", "2025-12-03"))
+        self.assertEqual(s_cell["latest_claim"]["speaker"], self.b)
+        # T's two claims of the same day: the higher id is the latest.
+        t_cell = cells[(self.t, self.i1)]
+        self.assertEqual((t_cell["claim_count"], t_cell["stance"]), (2, "asserts"))
+        self.assertEqual([p["slug"] for p in m["parties"]], [self.s, self.t])
+        self.assertEqual([(i["slug"], i["claim_count"]) for i in m["issues"]], [(self.i1, 6)])
+        fine = self.positions(f"issue={self.i1}&depth=fine")
+        counts = {(c["party"], c["issue"]): c["claim_count"] for c in fine["cells"]}
+        self.assertEqual(counts, {(self.s, self.i1a): 2, (self.s, self.i1b): 2, (self.s, self.i1): 1,
+                                  (self.t, self.i1a): 1, (self.t, self.i1b): 1})
+        by_speaker = self.positions(f"issue={self.i1}&by=speaker")
+        counts = {(c["party"], c["issue"]): c["claim_count"] for c in by_speaker["cells"]}
+        self.assertEqual(counts, {(self.a, self.i1): 2, (self.b, self.i1): 2, (self.s, self.i1): 1,
+                                  (self.t, self.i1): 1})
+        # An undated claim is the oldest: S's latest on I2 is the dated one.
+        i2 = {c["party"]: c for c in self.positions(f"issue={self.i2}")["cells"]}
+        self.assertEqual((i2[self.s]["stance"], i2[self.s]["stated_on"]), ("accepts", "2025-10-01"))
+        self.assertEqual(i2[self.s]["claim_count"], 2)
+
+    def test_unfiltered_matrix_holds_these_cells(self):
+        w = self.build()
+        expected = w.matrix()
+        got = self.positions()
+        mine = [c for c in got["cells"] if c["party"] in (self.s, self.t)]
+        self.assertEqual(mine, expected["cells"])
+        slugs = [p["slug"] for p in got["parties"]]
+        counts = [p["claim_count"] for p in got["parties"]]
+        self.assertEqual(counts, sorted(counts, reverse=True), "parties ordered by claim count")
+        self.assertIn(self.s, slugs)
+        self.assertNotIn(self.a, slugs, "people count under their state by default")
+        issue_counts = [i["claim_count"] for i in got["issues"]]
+        self.assertEqual(issue_counts, sorted(issue_counts, reverse=True), "issues ordered by claim count")
+        self.assertNotIn(self.i1a, [i["slug"] for i in got["issues"]], "sub-issues roll up by default")
+        # Every cell's party and issue is listed, and the totals are the sums of the cells.
+        for kind, key in (("parties", "party"), ("issues", "issue")):
+            totals = {}
+            for c in got["cells"]:
+                totals[c[key]] = totals.get(c[key], 0) + c["claim_count"]
+            self.assertEqual({x["slug"]: x["claim_count"] for x in got[kind]}, totals)
+        self.assertEqual(self.positions("since=0001-01-01&depth=fine")["cells"] != [], True)
+
+    def test_path_forms(self):
+        w = self.build()
+        self.assertEqual(self.positions(path=f"/issues/{self.i1}/positions"), w.matrix(issue=self.i1))
+        self.assertEqual(self.positions("depth=fine", path=f"/issues/{self.i1}/positions"),
+                         w.matrix(issue=self.i1, depth="fine"))
+        self.assertEqual(self.positions(path=f"/parties/{self.s}/positions"), w.matrix(party=self.s))
+        self.assertEqual(self.positions(f"by=speaker&issue={self.i2}", path=f"/parties/{self.s}/positions"),
+                         w.matrix(party=self.s, by="speaker", issue=self.i2))
+        self.assertEqual(self.positions(f"stance=demands", path=f"/parties/{self.t}/positions"),
+                         w.matrix(party=self.t, stance="demands"))
+
+    def test_unknown_records(self):
+        empty = {"parties": [], "issues": [], "cells": []}
+        self.assertEqual(self.positions(f"issue=nope-{uid()}"), empty)
+        self.assertEqual(self.positions(f"party=nope-{uid()}"), empty)
+        self.assertProblem(self.get(f"/issues/nope-{uid()}/positions"), 404)
+        self.assertEqual(self.get(f"/issues/nope-{uid()}/positions").body["type"].rsplit("/", 1)[1],
+                         "issue-not-found")
+        self.assertProblem(self.get(f"/parties/nope-{uid()}/positions"), 404)
+        self.assertProblem(self.get("/parties/NOT_A_SLUG/positions"), 404)
+        p = self.make_party()
+        self.assertEqual(self.positions(f"issue=nope-{uid()}", path=f"/parties/{p['slug']}/positions"), empty)
+
+    def test_bad_parameters(self):
+        for query, field in (("depth=deep", "depth"), ("by=person", "by"), ("since=2025-13-01", "since"),
+                             ("until=yesterday", "until"), ("stance=wants", "stance"), ("issue=Bad_Slug", "issue"),
+                             ("limit=5", "limit"), ("depth=top&depth=fine", "depth"), ("party=", "party")):
+            with self.subTest(query=query):
+                self.assertProblem(self.get(f"/positions?{query}"), 400, field=field)
+        self.assertProblem(self.get("/issues/ceasefire/positions?issue=ceasefire"), 400, field="issue")
+        self.assertProblem(self.get("/parties/russia/positions?party=russia"), 400, field="party")
+
+
+class PositionsStayExact(PositionsTest):
+    def test_patch_delete_and_moves(self):
+        w = self.build()
+        claims = sorted(w.claims.values(), key=lambda c: c["id"])
+        # A new stance, a new date, a new speaker, a new party, new issues.
+        changes = [
+            (claims[0], {"stance": "accepts"}),
+            (claims[1], {"stated_on": "2024-01-01"}),
+            (claims[2], {"speaker": self.b}),
+            (claims[3], {"party": self.t}),
+            (claims[5], {"issues": [self.i1a, self.i1b, self.i2]}),
+            (claims[6], {"stated_on": None}),
+        ]
+        for claim, patch in changes:
+            w.add_claim(self.expect(self.patch(f"/claims/{claim['id']}", patch), 200))
+        self.expect(self.delete(f"/claims/{claims[4]['id']}"), 204)
+        del w.claims[claims[4]["id"]]
+        for case in ({"issue": self.i1}, {"issue": self.i2}, {"party": self.s, "by": "speaker"},
+                     {"party": self.t, "depth": "fine"}, {"issue": self.i1, "depth": "fine"}):
+            with self.subTest(after="patch", **case):
+                self.assertEqual(self.positions("&".join(f"{k}={v}" for k, v in case.items())), w.matrix(**case))
+        # A sub-issue moves to the other top-level issue, then becomes top-level itself.
+        moved = self.expect(self.patch(f"/issues/{self.i1b}", {"parent": self.i2}), 200)
+        w.add_issue(moved)
+        for case in ({"issue": self.i1}, {"issue": self.i2}, {"party": self.s}, {"party": self.t}):
+            with self.subTest(after="move", **case):
+                self.assertEqual(self.positions("&".join(f"{k}={v}" for k, v in case.items())), w.matrix(**case))
+        moved = self.expect(self.patch(f"/issues/{self.i1b}", {"parent": None}), 200)
+        w.add_issue(moved)
+        self.assertEqual(self.positions(f"party={self.s}"), w.matrix(party=self.s))
+        self.assertEqual(self.positions(f"issue={self.i1b}"), w.matrix(issue=self.i1b))
+        # Remove everything: the cells go.
+        for claim in list(w.claims.values()):
+            self.expect(self.delete(f"/claims/{claim['id']}"), 204)
+        w.claims.clear()
+        self.assertEqual(self.positions(f"party={self.s}")["cells"], [])
+        self.assertEqual(self.positions(f"issue={self.i1}")["cells"], [])
+        self.assertSummaryExact()
+
+    def test_article_deletion(self):
+        w = self.build()
+        article = self.make_article(f"Article for positions {uid()}.")
+        for stance, date in (("threatens", "2026-01-05"), ("rejects", "2026-01-06")):
+            self.claim(w, self.s, article_id=article, issues=[self.i1b], stance=stance, stated_on=date)
+        m = self.positions(f"issue={self.i1}")
+        self.assertEqual(m, w.matrix(issue=self.i1))
+        self.assertEqual(m["cells"][0]["latest_claim"]["article_id"], article)
+        self.expect(self.delete(f"/articles/{article}"), 204)
+        w.claims = {k: c for k, c in w.claims.items() if c["article_id"] != article}
+        self.assertEqual(self.positions(f"issue={self.i1}"), w.matrix(issue=self.i1))
+        self.assertEqual(self.positions(f"party={self.s}&depth=fine"), w.matrix(party=self.s, depth="fine"))
+        self.assertSummaryExact()
+
+    def test_concurrent_writes(self):
+        """Threads insert, patch and delete claims of the same cells at once; the summary must equal a
+        recount, and the summary's matrix the one counted from the claims."""
+        state = self.make_party(kind="state")
+        people = [self.make_party(kind="person", affiliation=state["slug"]) for _ in range(3)]
+        top = self.make_issue()
+        subs = [self.make_issue(parent=top["slug"]) for _ in range(3)]
+        slugs = [s["slug"] for s in subs] + [top["slug"]]
+        errors = []
+        lock = threading.Lock()
+
+        def worker(n):
+            try:
+                for k in range(12):
+                    issues = [slugs[(n + k) % 4], slugs[(n * 3 + k) % 4]]
+                    body = {"party": state["slug"], "speaker": people[(n + k) % 3]["slug"],
+                            "issues": sorted(set(issues)), "stance": STANCES[(n + k) % 6],
+                            "text": f"concurrent {n} {k}", "stated_on": f"2025-0{1 + k % 9}-1{n % 10}"}
+                    resp = self.post("/claims", body)
+                    if resp.status != 201:
+                        raise AssertionError(f"create: {resp.status} {resp.body!r:.300}")
+                    cid = resp.body["id"]
+                    if k % 4 == 1:
+                        resp = self.patch(f"/claims/{cid}", {"stance": "accepts", "issues": [slugs[k % 4]]})
+                        if resp.status != 200:
+                            raise AssertionError(f"patch: {resp.status} {resp.body!r:.300}")
+                    if k % 5 == 2:
+                        resp = self.delete(f"/claims/{cid}")
+                        if resp.status != 204:
+                            raise AssertionError(f"delete: {resp.status} {resp.body!r:.300}")
+            except Exception as e:  # noqa: BLE001 - reported below
+                with lock:
+                    errors.append(repr(e))
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        self.assertEqual(errors, [])
+        for query in (f"party={state['slug']}", f"party={state['slug']}&depth=fine",
+                      f"party={state['slug']}&by=speaker", f"issue={top['slug']}&depth=fine"):
+            with self.subTest(query=query):
+                summary = self.positions(query)
+                self.assertTrue(summary["cells"])
+                self.assertEqual(summary, self.positions(query + "&since=0001-01-01"),
+                                 "the summary gives what counting the claims gives")
+        total = sum(c["claim_count"] for c in self.positions(f"party={state['slug']}")["cells"])
+        self.assertEqual(total, int(self.env.psql_value(
+            "SELECT count(*) FROM claims c JOIN parties p ON p.id = c.party_id WHERE p.slug = :'s'",
+            s=state["slug"])))
+        self.assertSummaryExact()
+
+
+if __name__ == "__main__":
+    unittest.main()
