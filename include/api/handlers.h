@@ -29,7 +29,8 @@ void articles_read_handler(struct request *request);
 void articles_patch_handler(struct request *request);
 void articles_delete_handler(struct request *request);
 void articles_claims_handler(struct request *request);
-void articles_load_handler(struct request *request); /* articles_load.c */
+void articles_load_handler(struct request *request);      /* articles_load.c */
+void articles_reextract_handler(struct request *request); /* reextract.c */
 
 void positions_handler(struct request *request); /* positions.c */
 void issues_positions_handler(struct request *request);
@@ -53,5 +54,11 @@ extern const struct query_param claims_list_params[];
 extern const size_t claims_list_param_count;
 /* Copies the claims parameters less the one named `without`. */
 size_t claims_params_without(const char *without, struct query_param *out);
+
+/* {"article", "parties", "claims"} of a stored article, as POST /articles
+   answers (articles_load.c); *answer is a new reference. */
+#include "db/pool.h"
+int articles_load_answer(struct db_conn *conn, const char *article_id,
+                         json_t **answer);
 
 #endif

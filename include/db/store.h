@@ -89,4 +89,14 @@ const struct extract_lexicon *
 store_lexicon_get(const struct store_lexicon *handle);
 void store_lexicon_release(struct store_lexicon *handle);
 
+/* Re-extraction of a stored article: `result` is the extraction of its
+   stored text. Creates the parties it names where missing; when the
+   article's extracted claims differ from what `result` would store, they
+   are deleted and the new ones inserted (origin 'extracted'), else nothing
+   changes (*changed false: ids stay). Claims made or edited through the
+   API ('manual') are kept, and a new claim whose span such a claim already
+   covers is left out. */
+int store_reextract(struct db_conn *conn, const char *article_id,
+                    const struct extract_result *result, bool *changed);
+
 #endif

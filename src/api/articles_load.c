@@ -131,9 +131,10 @@ static int parties_of_claims(struct db_conn *conn, const json_t *claims,
   return outcome;
 }
 
-/* {"article", "parties", "claims"} of a stored article. */
-static int load_answer(struct db_conn *conn, const char *article_id,
-                       json_t **answer) {
+/* {"article", "parties", "claims"} of a stored article (also the answer of
+   a re-extraction: api/handlers.h). */
+int articles_load_answer(struct db_conn *conn, const char *article_id,
+                         json_t **answer) {
   json_t *article = NULL;
   json_t *claims = NULL;
   json_t *parties = NULL;
@@ -180,7 +181,7 @@ static int load_body(struct db_conn *conn, void *closure) {
   int outcome = store_article(conn, job->result, job->bytes, job->length,
                               job->overrides, &job->outcome);
   if (outcome == DB_OK) {
-    outcome = load_answer(conn, job->outcome.article_id, &job->answer);
+    outcome = articles_load_answer(conn, job->outcome.article_id, &job->answer);
   }
   return outcome == DB_OK && job->dry_run ? LOAD_ROLLED_BACK : outcome;
 }

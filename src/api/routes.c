@@ -43,6 +43,8 @@ const struct route api_routes[] = {
     PATCH("/articles/{id}", articles_patch_handler),
     DELETE("/articles/{id}", articles_delete_handler),
     READ("/articles/{id}/claims", articles_claims_handler),
+    {"/articles/{id}/reextract", HTTP_POST, articles_reextract_handler,
+     ROUTE_BODY_NONE, ROUTE_WRITE},
 
     READ("/positions", positions_handler),
     READ("/shifts", shifts_handler),

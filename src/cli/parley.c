@@ -1,7 +1,9 @@
-/* parley: the command-line program (migrate, keys, load). */
+/* parley: the command-line program (migrate, keys, load, reextract). */
 #include "common/log.h"
 #include "db/keys.h"
 #include "db/migrate.h"
+#include "db/reextract.h"
+#include "db/store.h"
 #include "extract/load_cli.h"
 
 #include <jansson.h>
@@ -20,6 +22,9 @@ static void usage(FILE *out) {
         "  key list             list keys: name, created, last used, revoked\n"
         "  load [--dry-run] [--json] [--url URL] FILE|DIR|-\n"
         "                       extract claims from articles (and store them)\n"
+        "  reextract --all | ID...\n"
+        "                       run the current pipeline and catalogue again\n"
+        "                       over stored articles (manual claims are kept)\n"
         "\n"
         "The database is DATABASE_URL (a libpq URI or conninfo string).\n",
         out);
@@ -113,6 +118,104 @@ static int command_key(int argc, char **argv) {
   return result;
 }
 
+static const struct db_statement statement_article_ids = {
+    "parley_article_ids", "SELECT id FROM articles ORDER BY id"};
+
+struct reextract_job {
+  const struct extract_lexicon *lexicon;
+  const char *article_id;
+  bool changed;
+  char error[256];
+};
+
+static int reextract_body(struct db_conn *conn, void *closure) {
+  struct reextract_job *job = closure;
+  return reextract_article(conn, job->lexicon, job->article_id, &job->changed,
+                           job->error, sizeof job->error);
+}
+
+/* Re-extracts one article in its own transaction; returns an exit code. */
+static int reextract_one(struct db_conn *conn,
+                         const struct extract_lexicon *lexicon,
+                         const char *id) {
+  struct reextract_job job = {.lexicon = lexicon, .article_id = id};
+  int outcome = db_transaction(conn, reextract_body, &job);
+  if (outcome == DB_OK) {
+    printf("article %s: %s\n", id,
+           job.changed ? "extracted claims replaced" : "unchanged");
+    return EX_OK;
+  }
+  if (outcome == DB_NOT_FOUND) {
+    fprintf(stderr, "parley: no article %s\n", id);
+    return EX_DATAERR;
+  }
+  fprintf(stderr, "parley: article %s: %s\n", id,
+          job.error[0] != '\0' ? job.error : db_last_error(conn)->message);
+  return outcome == DB_HARD_ERROR ? EX_SOFTWARE : EX_TEMPFAIL;
+}
+
+static bool id_is_valid(const char *text) {
+  size_t length = strlen(text);
+  if (length == 0 || length > 18 || text[0] == '0') {
+    return false;
+  }
+  return strspn(text, "0123456789") == length;
+}
+
+static int command_reextract(int argc, char **argv) {
+  bool all = argc == 2 && strcmp(argv[1], "--all") == 0;
+  bool ids_valid = argc >= 2 && !all;
+  for (int i = 1; ids_valid && i < argc; i++) {
+    ids_valid = id_is_valid(argv[i]);
+  }
+  if (!all && !ids_valid) {
+    fputs("usage: parley reextract --all | ID...\n", stderr);
+    return EX_USAGE;
+  }
+  struct db_conn *conn = connect_or_complain();
+  if (conn == NULL) {
+    return EX_UNAVAILABLE;
+  }
+  int result = EX_OK;
+  char error[256];
+  struct extract_lexicon *lexicon = NULL;
+  PGresult *ids = NULL;
+  if (!migrate_is_current(conn)) {
+    fputs("parley: the database schema is not current: run 'parley "
+          "migrate'\n",
+          stderr);
+    result = EX_CONFIG;
+    goto done;
+  }
+  if (store_lexicon_build(conn, &lexicon, error, sizeof error) != DB_OK) {
+    fprintf(stderr, "parley: %s\n", error);
+    result = EX_SOFTWARE;
+    goto done;
+  }
+  if (all) {
+    enum db_status status;
+    ids = db_exec(conn, &statement_article_ids, 0, NULL, &status);
+    if (status != DB_OK) {
+      fprintf(stderr, "parley: %s\n", db_last_error(conn)->message);
+      result = EX_UNAVAILABLE;
+      goto done;
+    }
+  }
+  int count = all ? PQntuples(ids) : argc - 1;
+  for (int i = 0; i < count; i++) {
+    int code =
+        reextract_one(conn, lexicon, all ? PQgetvalue(ids, i, 0) : argv[i + 1]);
+    if (code != EX_OK && result == EX_OK) {
+      result = code;
+    }
+  }
+done:
+  PQclear(ids);
+  extract_lexicon_free(lexicon);
+  db_disconnect(conn);
+  return result;
+}
+
 int main(int argc, char **argv) {
   json_object_seed(0);
   log_set_level(LOG_WARN);
@@ -129,6 +232,9 @@ int main(int argc, char **argv) {
   }
   if (strcmp(argv[1], "load") == 0) {
     return cli_load(argc - 1, argv + 1);
+  }
+  if (strcmp(argv[1], "reextract") == 0) {
+    return command_reextract(argc - 1, argv + 1);
   }
   fprintf(stderr, "parley: unknown command '%s'\n", argv[1]);
   usage(stderr);

@@ -719,3 +719,110 @@ int load_store_article(const char *database_url, const char *path,
              ? EX_DATAERR
              : EX_SOFTWARE;
 }
+
+/* --- re-extraction -------------------------------------------------------
+ */
+
+/* The claims of a fresh extraction less those whose span a person's claim
+   ('manual') of the article already covers: that claim is the person's
+   correction of what the extractor says there. */
+static const struct db_statement statement_reextract_filter = {
+    "store_reextract_filter",
+    "SELECT coalesce(json_agg(r.value), '[]')::text FROM json_array_elements("
+    "$2::json) r WHERE NOT EXISTS (SELECT 1 FROM claims m WHERE m.article_id "
+    "= $1::bigint AND m.origin = 'manual' AND m.start_offset = (r.value ->> "
+    "'start_offset')::integer AND m.end_offset = (r.value ->> "
+    "'end_offset')::integer)"};
+
+/* Whether the stored extracted claims are those the extraction would store
+   (as a multiset of their values and issue links). */
+static const struct db_statement statement_reextract_same = {
+    "store_reextract_same",
+    "WITH fresh AS (SELECT p.id AS party_id, s.id AS speaker_id, r.stance, "
+    "r.quote, r.text, r.start_offset, r.end_offset, r.stated_on, r.cue_word, "
+    "r.cue_start, r.cue_end, r.cameo, r.confidence, ARRAY(SELECT DISTINCT "
+    "i.id FROM json_array_elements_text(r.issues) AS w (slug) JOIN issues i "
+    "ON i.slug = w.slug ORDER BY i.id) AS issues FROM json_to_recordset("
+    "$2::json) AS r (party text, speaker text, stance text, quote boolean, "
+    "text text, start_offset integer, end_offset integer, stated_on date, "
+    "cue_word text, cue_start integer, cue_end integer, cameo text, "
+    "confidence real, issues json) JOIN parties p ON p.slug = r.party LEFT "
+    "JOIN parties s ON s.slug = r.speaker WHERE char_length(r.text) BETWEEN "
+    "1 AND 10000), stored AS (SELECT c.party_id, c.speaker_id, c.stance, "
+    "c.quote, c.text, c.start_offset, c.end_offset, c.stated_on, c.cue_word, "
+    "c.cue_start, c.cue_end, c.cameo, c.confidence, ARRAY(SELECT ci.issue_id "
+    "FROM claim_issues ci WHERE ci.claim_id = c.id ORDER BY ci.issue_id) AS "
+    "issues FROM claims c WHERE c.article_id = $1::bigint AND c.origin = "
+    "'extracted') SELECT NOT EXISTS (SELECT * FROM fresh EXCEPT ALL SELECT * "
+    "FROM stored) AND NOT EXISTS (SELECT * FROM stored EXCEPT ALL SELECT * "
+    "FROM fresh)"};
+
+static const struct db_statement statement_reextract_drop = {
+    "store_reextract_drop",
+    "DELETE FROM claims WHERE article_id = $1::bigint AND origin = "
+    "'extracted'"};
+
+/* Runs a one-value statement and copies its text out (malloc'd). */
+static int reextract_value(struct db_conn *conn,
+                           const struct db_statement *statement,
+                           const char *const *values, char **text) {
+  enum db_status status;
+  *text = NULL;
+  PGresult *result = db_exec(conn, statement, 2, values, &status);
+  if (status != DB_OK) {
+    return status;
+  }
+  if (PQntuples(result) == 1) {
+    *text = strdup(PQgetvalue(result, 0, 0));
+  }
+  PQclear(result);
+  return *text != NULL ? DB_OK : DB_HARD_ERROR;
+}
+
+int store_reextract(struct db_conn *conn, const char *article_id,
+                    const struct extract_result *result, bool *changed) {
+  char *parties = parties_json(result);
+  char *claims = claims_json(result);
+  char *kept = NULL;
+  char *same = NULL;
+  int status = DB_HARD_ERROR;
+  *changed = false;
+  if (parties == NULL || claims == NULL) {
+    log_error("re-extracting an article: out of memory");
+    goto done;
+  }
+  /* New parties first (an existing one stays as it is), so that the
+     comparison sees the claims the insert would keep. */
+  const char *party_values[] = {parties};
+  status = record_execute(conn, &statement_parties, 1, party_values, NULL, 0);
+  if (status < 0) {
+    goto done;
+  }
+  const char *filter_values[] = {article_id, claims};
+  status =
+      reextract_value(conn, &statement_reextract_filter, filter_values, &kept);
+  if (status != DB_OK) {
+    goto done;
+  }
+  const char *claim_values[] = {article_id, kept};
+  status =
+      reextract_value(conn, &statement_reextract_same, claim_values, &same);
+  if (status != DB_OK || strcmp(same, "t") == 0) {
+    goto done; /* the same claims: ids and records stay as they are */
+  }
+  *changed = true;
+  const char *drop_values[] = {article_id};
+  status =
+      record_execute(conn, &statement_reextract_drop, 1, drop_values, NULL, 0);
+  if (status < 0) {
+    goto done;
+  }
+  status = record_execute(conn, &statement_claims, 2, claim_values, NULL, 0);
+  status = status == DB_NOT_FOUND ? DB_OK : status;
+done:
+  free(same);
+  free(kept);
+  free(claims);
+  free(parties);
+  return status;
+}
