@@ -31,11 +31,15 @@ static const struct column claim_columns[] = {
 static const struct list_filter claim_filters[CLAIM_FILTER_COUNT] = {
     [CLAIM_FILTER_PARTY] = {"party", "p.slug = $?"},
     [CLAIM_FILTER_SPEAKER] = {"speaker", "s.slug = $?"},
+    /* The issue and its sub-issues are found by slug and parent (index
+       look-ups), not by joining every issue to its parent and filtering
+       on either slug (a scan of the whole catalogue per list). */
     [CLAIM_FILTER_ISSUE] = {"issue",
-                            "EXISTS (SELECT 1 FROM claim_issues ci JOIN issues "
-                            "i ON i.id = ci.issue_id LEFT JOIN issues ip ON "
-                            "ip.id = i.parent_id WHERE ci.claim_id = c.id AND "
-                            "(i.slug = $? OR ip.slug = $?))"},
+                            "c.id IN (SELECT ci.claim_id FROM claim_issues ci "
+                            "WHERE ci.issue_id IN (SELECT i.id FROM issues i "
+                            "WHERE i.slug = $? UNION ALL SELECT i.id FROM "
+                            "issues i JOIN issues ip ON ip.id = i.parent_id "
+                            "WHERE ip.slug = $?))"},
     [CLAIM_FILTER_STANCE] = {"stance", "c.stance = $?"},
     [CLAIM_FILTER_ARTICLE] = {"article", "c.article_id = $?::bigint"},
     [CLAIM_FILTER_SINCE] = {"since", "c.stated_on >= $?::date"},
