@@ -1,5 +1,6 @@
 /* parleyd: the Parley HTTP service. Reads its configuration from the
- * environment, migrates the database, serves until SIGTERM or SIGINT. */
+ * environment, migrates the database, serves until SIGTERM or SIGINT.
+ * `parleyd --healthcheck` asks a running one for /healthz (containers). */
 #include "api/api.h"
 #include "common/config.h"
 #include "common/log.h"
@@ -7,12 +8,54 @@
 #include "db/pool.h"
 #include "http/daemon.h"
 
+#include <arpa/inet.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sysexits.h>
 #include <unistd.h>
+
+/* GET /healthz on 127.0.0.1:PORT; 0 when it answers 200. Built in so the
+   runtime image needs no curl (and its libraries) for its HEALTHCHECK, and
+   reads the same PORT as the server it checks. */
+static int healthcheck(void) {
+  const char *text = getenv("PORT"); // NOLINT(concurrency-mt-unsafe)
+  long port = text != NULL && text[0] != '\0' ? strtol(text, NULL, 10) : 8080;
+  if (port <= 0 || port > 65535) {
+    fprintf(stderr, "parleyd: PORT must be 1..65535 for --healthcheck\n");
+    return 1;
+  }
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) {
+    return 1;
+  }
+  struct timeval timeout = {.tv_sec = 3};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  struct sockaddr_in address = {.sin_family = AF_INET,
+                                .sin_port = htons((uint16_t)port),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  static const char request[] =
+      "GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n";
+  char answer[64] = {0};
+  bool healthy =
+      connect(fd, (struct sockaddr *)&address, sizeof address) == 0 &&
+      write(fd, request, sizeof request - 1) == (ssize_t)(sizeof request - 1) &&
+      read(fd, answer, sizeof answer - 1) >= 12 &&
+      (strncmp(answer, "HTTP/1.1 200", 12) == 0 ||
+       strncmp(answer, "HTTP/1.0 200", 12) == 0);
+  close(fd);
+  if (!healthy) {
+    fprintf(stderr, "parleyd: no healthy answer on port %ld\n", port);
+  }
+  return healthy ? 0 : 1;
+}
 
 /* The database may come up after us (containers): wait for it a while. */
 static int migrate_at_start(const char *database_url) {
@@ -37,7 +80,15 @@ static int migrate_at_start(const char *database_url) {
   return EX_UNAVAILABLE;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "--healthcheck") == 0) {
+    return healthcheck();
+  }
+  if (argc > 1) {
+    fprintf(stderr, "usage: parleyd [--healthcheck] (configuration from the "
+                    "environment; see README)\n");
+    return EX_USAGE;
+  }
   struct config config;
   char error[512];
   if (config_from_environment(&config, error, sizeof error) != 0) {
