@@ -9,7 +9,7 @@ packages=(
   libmicrohttpd-dev libjansson-dev libcmocka-dev libutf8proc-dev
   libpcre2-dev libicu-dev libssl-dev
   python3 curl ca-certificates
-  podman buildah runc debootstrap
+  podman buildah runc debootstrap pgbouncer
   chromium
 )
 # Node.js for the OpenAPI lint and response checks: Debian's, unless a node

@@ -80,6 +80,24 @@ static int migrate_at_start(const char *database_url) {
   return EX_UNAVAILABLE;
 }
 
+/* Checks a connection string's syntax at start-up, naming the variable,
+   rather than failing on the first connection. */
+static bool database_url_valid(const char *name, const char *url) {
+  if (url == NULL) {
+    return true;
+  }
+  char *message = NULL;
+  PQconninfoOption *options = PQconninfoParse(url, &message);
+  if (options == NULL) {
+    fprintf(stderr, "parleyd: %s is not a valid connection string: %s", name,
+            message != NULL ? message : "out of memory\n");
+    PQfreemem(message);
+    return false;
+  }
+  PQconninfoFree(options);
+  return true;
+}
+
 int main(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[1], "--healthcheck") == 0) {
     return healthcheck();
@@ -96,9 +114,20 @@ int main(int argc, char **argv) {
     config_release(&config);
     return EX_CONFIG;
   }
+  if (!database_url_valid("DATABASE_URL", config.database_url) ||
+      !database_url_valid("DATABASE_READ_URL", config.database_read_url)) {
+    config_release(&config);
+    return EX_CONFIG;
+  }
   log_set_level((enum log_level)config.log_level);
   log_set_json(true);
   json_object_seed(0);
+  db_set_transaction_pooling(config.transaction_pooling);
+  if (config.transaction_pooling) {
+    log_info("transaction pooling: unnamed statements, no startup options "
+             "(PARLEY_STATEMENT_TIMEOUT_MS is not applied: set "
+             "statement_timeout on the role or in the pooler)");
+  }
 
   /* Signals are taken by sigwait below, never by a worker thread. */
   sigset_t signals;
@@ -115,11 +144,23 @@ int main(int argc, char **argv) {
   }
   struct db_pool *pool = db_pool_create(config.database_url, config.pool_size,
                                         config.statement_timeout_ms);
-  if (pool == NULL) {
+  /* The read pool connects lazily, like the primary's: a replica that is
+     down at start-up answers 503 on reads until it is back. */
+  struct db_pool *read_pool =
+      config.database_read_url != NULL
+          ? db_pool_create(config.database_read_url, config.pool_size,
+                           config.statement_timeout_ms)
+          : NULL;
+  if (pool == NULL || (config.database_read_url != NULL && read_pool == NULL)) {
+    db_pool_destroy(pool);
+    db_pool_destroy(read_pool);
     config_release(&config);
     return EX_OSERR;
   }
-  api_init(pool);
+  api_init(pool, read_pool);
+  if (read_pool != NULL) {
+    log_info("reads (GET, HEAD) from DATABASE_READ_URL");
+  }
   struct http_options options = {
       .port = config.port,
       .threads = config.threads,
@@ -133,6 +174,7 @@ int main(int argc, char **argv) {
   if (daemon == NULL) {
     log_error("%s", error);
     db_pool_destroy(pool);
+    db_pool_destroy(read_pool);
     config_release(&config);
     return EX_UNAVAILABLE;
   }
@@ -146,6 +188,7 @@ int main(int argc, char **argv) {
   http_daemon_stop(daemon, config.drain_seconds);
   api_set_daemon(NULL);
   db_pool_destroy(pool);
+  db_pool_destroy(read_pool);
   config_release(&config);
   log_info("stopped");
   return 0;

@@ -10,7 +10,7 @@
 extern const struct route api_routes[];
 
 /* Wires the handlers to their pools and daemon (for readiness). */
-void api_init(struct db_pool *pool);
+void api_init(struct db_pool *pool, struct db_pool *read_pool);
 void api_set_metrics_pools(struct db_pool *primary, struct db_pool *read);
 void api_set_daemon(struct http_daemon *daemon);
 

@@ -44,6 +44,8 @@ struct resource {
 
 /* The shared database pool, set once at start-up. */
 void api_set_pool(struct db_pool *pool);
+/* Reads (GET and HEAD requests) go here when set. */
+void api_set_read_pool(struct db_pool *pool);
 
 /* Runs `body` with a pooled connection: in one transaction when
    `transaction`, else as it is; retries once on a connection found broken.

@@ -7,6 +7,8 @@
 
 struct config {
   char *database_url;            /* DATABASE_URL; owned */
+  char *database_read_url;       /* DATABASE_READ_URL, or NULL; owned */
+  bool transaction_pooling;      /* PARLEY_DB_TRANSACTION_POOLING */
   unsigned port;                 /* PORT, 0..65535 (0 picks a free port) */
   char *cors_origins;            /* PARLEY_CORS_ORIGINS: "*" or a comma list */
   size_t body_limit;             /* PARLEY_BODY_LIMIT bytes */

@@ -36,6 +36,11 @@ struct db_statement {
   const char *sql;
 };
 
+/* Behind a transaction pooler (pgbouncer pool_mode=transaction): statements
+   run unnamed (PQexecParams) and no startup options are sent. Call once
+   before any connection is made. */
+void db_set_transaction_pooling(bool on);
+
 struct db_pool *db_pool_create(const char *database_url, unsigned size,
                                unsigned statement_timeout_ms);
 void db_pool_destroy(struct db_pool *pool);

@@ -12,9 +12,26 @@
 #include <string.h>
 
 static struct db_pool *api_pool;
+static struct db_pool *api_read_pool; /* DATABASE_READ_URL, or NULL */
 
 void api_set_pool(struct db_pool *pool) {
   api_pool = pool;
+}
+
+void api_set_read_pool(struct db_pool *pool) {
+  api_read_pool = pool;
+}
+
+/* GET and HEAD never write, so they may read from a replica that lags a
+   little (their transactions, for one snapshot over several queries, are
+   read-only and run on a hot standby too); every write, and the reads a
+   write makes in its transaction, stay on the primary. */
+static struct db_pool *api_pool_for(const struct request *request) {
+  if (api_read_pool != NULL &&
+      (request->method & (HTTP_GET | HTTP_HEAD)) != 0) {
+    return api_read_pool;
+  }
+  return api_pool;
 }
 
 bool api_id_is_valid(const char *text) {
@@ -69,7 +86,8 @@ void api_answer_failure(struct request *request, struct db_conn *conn,
 
 int api_with_connection(struct request *request, db_transaction_body *body,
                         void *closure, bool transaction) {
-  struct db_conn *conn = db_pool_acquire(api_pool);
+  struct db_pool *pool = api_pool_for(request);
+  struct db_conn *conn = db_pool_acquire(pool);
   if (conn == NULL) {
     response_problem(request, PROBLEM_DATABASE_UNAVAILABLE,
                      "the database cannot be reached; try again shortly");
@@ -83,7 +101,7 @@ int api_with_connection(struct request *request, db_transaction_body *body,
        fresh try; a database that stays away is a 503. */
     if (outcome != DB_UNAVAILABLE ||
         PQstatus(db_conn_pq(conn)) == CONNECTION_OK ||
-        !db_pool_reconnect(api_pool, conn)) {
+        !db_pool_reconnect(pool, conn)) {
       break;
     }
   }
@@ -91,7 +109,7 @@ int api_with_connection(struct request *request, db_transaction_body *body,
     api_answer_failure(request, conn, outcome,
                        (request->method & HTTP_DELETE) != 0);
   }
-  db_pool_release(api_pool, conn);
+  db_pool_release(pool, conn);
   return outcome;
 }
 

@@ -46,6 +46,15 @@ int config_from_environment(struct config *config, char *error,
       strdup(url != NULL ? url : CONFIG_DEFAULT_DATABASE_URL);
   const char *origins = environment_value("PARLEY_CORS_ORIGINS");
   config->cors_origins = strdup(origins != NULL ? origins : "*");
+  /* Reads that may lag (a streaming replica); unset means the primary. */
+  const char *read_url = environment_value("DATABASE_READ_URL");
+  if (read_url != NULL) {
+    config->database_read_url = strdup(read_url);
+    if (config->database_read_url == NULL) {
+      snprintf(error, error_size, "out of memory");
+      return -1;
+    }
+  }
   if (config->database_url == NULL || config->cors_origins == NULL) {
     snprintf(error, error_size, "out of memory");
     return -1;
@@ -84,6 +93,11 @@ int config_from_environment(struct config *config, char *error,
     return -1;
   }
   config->drain_seconds = (unsigned)value;
+  if (parse_unsigned("PARLEY_DB_TRANSACTION_POOLING", 0, 1, 0, &value, error,
+                     error_size) != 0) {
+    return -1;
+  }
+  config->transaction_pooling = value == 1;
   const char *level = environment_value("PARLEY_LOG_LEVEL");
   config->log_level = level != NULL ? log_level_parse(level) : LOG_INFO;
   if (config->log_level < 0) {
@@ -97,7 +111,9 @@ int config_from_environment(struct config *config, char *error,
 
 void config_release(struct config *config) {
   free(config->database_url);
+  free(config->database_read_url);
   free(config->cors_origins);
   config->database_url = NULL;
+  config->database_read_url = NULL;
   config->cors_origins = NULL;
 }

@@ -5,6 +5,7 @@
 #include "common/metrics.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,15 @@
 /* Names of the statements prepared on one connection: an open-addressing
    set of strings, emptied when the connection is re-established. */
 #define PREPARED_SLOTS 512
+
+/* Set once at start-up: behind a transaction pooler (pgbouncer in
+   transaction mode) consecutive transactions may run on different server
+   connections, so named statements and startup options cannot be relied on. */
+static atomic_bool db_transaction_pooling;
+
+void db_set_transaction_pooling(bool on) {
+  atomic_store(&db_transaction_pooling, on);
+}
 
 struct db_conn {
   PGconn *pq;
@@ -74,6 +84,14 @@ static PGconn *connect_to(const char *database_url,
       "options",         "dbname",           NULL};
   const char *values[] = {"3",     "parleyd",    "1", "30",
                           options, database_url, NULL};
+  if (atomic_load(&db_transaction_pooling)) {
+    /* pgbouncer refuses the "options" startup parameter; the statement
+       timeout is then the role's or the pooler's (see README). */
+    keywords[4] = "dbname";
+    values[4] = database_url;
+    keywords[5] = NULL;
+    values[5] = NULL;
+  }
   PGconn *pq = PQconnectdbParams(keywords, values, 1);
   if (pq != NULL && PQstatus(pq) == CONNECTION_OK) {
     PQsetNoticeReceiver(pq, notice_to_log, NULL);
@@ -286,9 +304,34 @@ static enum db_status status_from_result(struct db_conn *conn,
   return DB_HARD_ERROR;
 }
 
+/* The unnamed statement, parsed for this call only: what a transaction
+   pooler can carry between any client and server connection. */
+static PGresult *exec_unnamed(struct db_conn *conn,
+                              const struct db_statement *statement, int count,
+                              const char *const *values,
+                              enum db_status *status) {
+  PGresult *result = PQexecParams(conn->pq, statement->sql, count, NULL, values,
+                                  NULL, NULL, 0);
+  ExecStatusType kind =
+      result != NULL ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  if (kind == PGRES_COMMAND_OK || kind == PGRES_TUPLES_OK) {
+    *status = DB_OK;
+    return result;
+  }
+  *status = status_from_result(conn, result);
+  if (*status == DB_HARD_ERROR && strncmp(conn->error.sqlstate, "42", 2) == 0) {
+    log_error("running %s: %s", statement->name, conn->error.message);
+  }
+  PQclear(result);
+  return NULL;
+}
+
 PGresult *db_exec(struct db_conn *conn, const struct db_statement *statement,
                   int count, const char *const *values,
                   enum db_status *status) {
+  if (atomic_load(&db_transaction_pooling)) {
+    return exec_unnamed(conn, statement, count, values, status);
+  }
   unsigned slot = prepared_slot(conn, statement->name);
   if (conn->prepared[slot] == NULL) {
     if (conn->prepared_count + 1 >= PREPARED_SLOTS / 2) {
