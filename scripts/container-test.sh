@@ -116,7 +116,9 @@ if [[ "$status" != 201 || "$claims" -lt 1 ]]; then
   exit 1
 fi
 note "POST /articles 201 with $claims claims"
-curl -sf "$api/metrics" | grep -q '^parley_articles_loaded_total 1$' ||
+# Read the whole body first: grep -q exiting early would fail curl (pipefail).
+metrics=$(curl -sf "$api/metrics")
+grep -q '^parley_articles_loaded_total 1$' <<<"$metrics" ||
   { note "FAIL: /metrics does not count the article"; exit 1; }
 
 # 6. The image's HEALTHCHECK command, run by podman.
