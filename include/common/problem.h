@@ -11,6 +11,7 @@
   XX(INVALID_QUERY, 400, "invalid-query", "Invalid query parameter")           \
   XX(INVALID_CURSOR, 400, "invalid-cursor", "Invalid cursor")                  \
   XX(UNAUTHORIZED, 401, "unauthorized", "Missing or invalid API key")          \
+  XX(FORBIDDEN, 403, "forbidden", "Forbidden")                                 \
   XX(NOT_FOUND, 404, "not-found", "Not found")                                 \
   XX(PARTY_NOT_FOUND, 404, "party-not-found", "Party not found")               \
   XX(ISSUE_NOT_FOUND, 404, "issue-not-found", "Issue not found")               \

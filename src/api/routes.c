@@ -3,6 +3,7 @@
 #include "api/handlers.h"
 #include "api/resource.h"
 #include "db/keys.h"
+#include "http/response.h"
 
 #define READ(path, handler)                                                    \
   { path, HTTP_GET, handler, ROUTE_BODY_NONE, 0 }
@@ -70,16 +71,23 @@ void api_init(struct db_pool *pool, struct db_pool *read_pool) {
 struct authorize_job {
   const char *key;
   long long key_id;
+  enum key_scope scope;
 };
 
 static int authorize_body(struct db_conn *conn, void *closure) {
   struct authorize_job *job = closure;
-  return keys_verify(conn, job->key, &job->key_id);
+  return keys_verify(conn, job->key, &job->key_id, &job->scope);
 }
 
 int api_authorize(struct request *request, const char *key) {
-  struct authorize_job job = {key, 0};
+  struct authorize_job job = {key, 0, KEY_SCOPE_READ};
   int outcome = api_with_connection(request, authorize_body, &job, false);
+  /* The daemon asks only for writes, so a valid read key is refused here. */
+  if (outcome == DB_OK && job.scope != KEY_SCOPE_WRITE) {
+    response_problem(request, PROBLEM_FORBIDDEN,
+                     "forbidden: the key's scope does not allow writes");
+    return -2;
+  }
   if (outcome == DB_OK) {
     request->key_id = job.key_id;
     return 0;

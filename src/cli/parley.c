@@ -17,9 +17,12 @@ static void usage(FILE *out) {
         "\n"
         "commands:\n"
         "  migrate              apply the database migrations\n"
-        "  key create NAME      create an API key and print it (once)\n"
+        "  key create NAME [--scope write|read]\n"
+        "                       create an API key and print it (once);\n"
+        "                       read keys are refused every write\n"
         "  key revoke NAME      revoke the key called NAME\n"
-        "  key list             list keys: name, created, last used, revoked\n"
+        "  key list             list keys: name, scope, created, last used,\n"
+        "                       revoked\n"
         "  load [--dry-run] [--json] [--url URL] FILE|DIR|-\n"
         "                       extract claims from articles (and store them)\n"
         "  reextract --all | ID...\n"
@@ -62,9 +65,36 @@ static int command_migrate(void) {
   return EX_OK;
 }
 
+#define KEY_USAGE                                                              \
+  "usage: parley key create NAME [--scope write|read] | revoke NAME | list\n"
+
 static int command_key(int argc, char **argv) {
-  if (argc < 2 || (strcmp(argv[1], "list") != 0 && argc != 3)) {
-    fputs("usage: parley key create NAME | revoke NAME | list\n", stderr);
+  /* create takes NAME and an optional --scope, in either order. */
+  int scope = KEY_SCOPE_WRITE;
+  const char *name = argc >= 3 ? argv[2] : NULL;
+  if (argc >= 2 && strcmp(argv[1], "create") == 0) {
+    name = NULL;
+    for (int i = 2; i < argc; i++) {
+      if (strcmp(argv[i], "--scope") == 0 && i + 1 < argc) {
+        scope = keys_scope_parse(argv[++i]);
+      } else if (strncmp(argv[i], "--scope=", 8) == 0) {
+        scope = keys_scope_parse(argv[i] + 8);
+      } else if (name == NULL && argv[i][0] != '-') {
+        name = argv[i];
+      } else {
+        name = NULL;
+        break;
+      }
+    }
+    if (scope < 0) {
+      fputs("parley: --scope is 'write' or 'read'\n", stderr);
+      return EX_USAGE;
+    }
+  } else if (argc >= 2 && strcmp(argv[1], "list") != 0 && argc != 3) {
+    name = NULL;
+  }
+  if (argc < 2 || (strcmp(argv[1], "list") != 0 && name == NULL)) {
+    fputs(KEY_USAGE, stderr);
     return EX_USAGE;
   }
   struct db_conn *conn = connect_or_complain();
@@ -74,13 +104,14 @@ static int command_key(int argc, char **argv) {
   int result = EX_OK;
   if (strcmp(argv[1], "create") == 0) {
     char key[KEY_TEXT_SIZE];
-    int status = keys_create(conn, argv[2], key);
+    int status = keys_create(conn, name, (enum key_scope)scope, key);
     if (status == DB_OK) {
       printf("%s\n", key);
-      fprintf(stderr, "key '%s' created; it is shown only this once\n",
-              argv[2]);
+      fprintf(stderr,
+              "key '%s' (scope %s) created; it is shown only this once\n", name,
+              scope == KEY_SCOPE_WRITE ? "write" : "read");
     } else {
-      fprintf(stderr, "parley: cannot create key '%s': %s\n", argv[2],
+      fprintf(stderr, "parley: cannot create key '%s': %s\n", name,
               strcmp(db_last_error(conn)->sqlstate, "23505") == 0
                   ? "a key with this name exists"
                   : db_last_error(conn)->message);
@@ -101,17 +132,17 @@ static int command_key(int argc, char **argv) {
       fprintf(stderr, "parley: %s\n", db_last_error(conn)->message);
       result = EX_UNAVAILABLE;
     } else {
-      printf("%-24s %-20s %-20s %s\n", "NAME", "CREATED", "LAST USED",
-             "REVOKED");
+      printf("%-24s %-6s %-20s %-20s %s\n", "NAME", "SCOPE", "CREATED",
+             "LAST USED", "REVOKED");
       for (int i = 0; i < PQntuples(rows); i++) {
-        printf("%-24s %-20s %-20s %s\n", PQgetvalue(rows, i, 0),
+        printf("%-24s %-6s %-20s %-20s %s\n", PQgetvalue(rows, i, 0),
                PQgetvalue(rows, i, 1), PQgetvalue(rows, i, 2),
-               PQgetvalue(rows, i, 3));
+               PQgetvalue(rows, i, 3), PQgetvalue(rows, i, 4));
       }
     }
     PQclear(rows);
   } else {
-    fputs("usage: parley key create NAME | revoke NAME | list\n", stderr);
+    fputs(KEY_USAGE, stderr);
     result = EX_USAGE;
   }
   db_disconnect(conn);

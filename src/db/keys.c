@@ -11,13 +11,13 @@
 #define KEY_SECRET_BYTES 32
 
 static const struct db_statement statement_insert = {
-    "keys_insert", "INSERT INTO api_keys (name, prefix, secret_hash) "
-                   "VALUES ($1, $2, decode($3, 'hex'))"};
+    "keys_insert", "INSERT INTO api_keys (name, prefix, secret_hash, scope) "
+                   "VALUES ($1, $2, decode($3, 'hex'), $4)"};
 static const struct db_statement statement_revoke = {
     "keys_revoke", "UPDATE api_keys SET revoked_at = now() "
                    "WHERE name = $1 AND revoked_at IS NULL"};
 static const struct db_statement statement_find = {
-    "keys_find", "SELECT id, encode(secret_hash, 'hex') FROM api_keys "
+    "keys_find", "SELECT id, encode(secret_hash, 'hex'), scope FROM api_keys "
                  "WHERE prefix = $1 AND revoked_at IS NULL"};
 /* Touching last_used_at at most once a minute keeps writes cheap. */
 static const struct db_statement statement_touch = {
@@ -25,7 +25,7 @@ static const struct db_statement statement_touch = {
     "UPDATE api_keys SET last_used_at = now() WHERE id = $1 "
     "AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')"};
 static const struct db_statement statement_list = {
-    "keys_list", "SELECT name, to_char(created_at AT TIME ZONE 'UTC', "
+    "keys_list", "SELECT name, scope, to_char(created_at AT TIME ZONE 'UTC', "
                  "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
                  "coalesce(to_char(last_used_at AT TIME ZONE 'UTC', "
                  "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '-'), "
@@ -33,7 +33,18 @@ static const struct db_statement statement_list = {
                  "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '-') "
                  "FROM api_keys ORDER BY name"};
 
-int keys_create(struct db_conn *conn, const char *name,
+static const char *const key_scope_names[] = {"read", "write"};
+
+int keys_scope_parse(const char *text) {
+  for (int scope = KEY_SCOPE_READ; scope <= KEY_SCOPE_WRITE; scope++) {
+    if (strcmp(text, key_scope_names[scope]) == 0) {
+      return scope;
+    }
+  }
+  return -1;
+}
+
+int keys_create(struct db_conn *conn, const char *name, enum key_scope scope,
                 char key[KEY_TEXT_SIZE]) {
   unsigned char prefix_bytes[KEY_PREFIX_BYTES];
   unsigned char secret[KEY_SECRET_BYTES];
@@ -49,9 +60,9 @@ int keys_create(struct db_conn *conn, const char *name,
   base64url_encode(secret, sizeof secret, secret_text);
   sha256_digest(secret_text, strlen(secret_text), digest);
   hex_encode(digest, sizeof digest, digest_hex);
-  const char *values[] = {name, prefix, digest_hex};
+  const char *values[] = {name, prefix, digest_hex, key_scope_names[scope]};
   enum db_status status;
-  PGresult *result = db_exec(conn, &statement_insert, 3, values, &status);
+  PGresult *result = db_exec(conn, &statement_insert, 4, values, &status);
   PQclear(result);
   if (status != DB_OK) {
     return status;
@@ -72,7 +83,8 @@ int keys_revoke(struct db_conn *conn, const char *name) {
   return changed > 0 ? DB_OK : DB_NOT_FOUND;
 }
 
-int keys_verify(struct db_conn *conn, const char *key, long long *key_id) {
+int keys_verify(struct db_conn *conn, const char *key, long long *key_id,
+                enum key_scope *scope) {
   /* parley_ + 12 hex + _ + 43 base64url */
   const size_t prefix_length = 2 * KEY_PREFIX_BYTES;
   if (strncmp(key, "parley_", 7) != 0 || strlen(key) < 7 + prefix_length + 2 ||
@@ -99,6 +111,9 @@ int keys_verify(struct db_conn *conn, const char *key, long long *key_id) {
       equal_constant_time(PQgetvalue(result, 0, 1), digest_hex,
                           2 * SHA256_BYTES)) {
     *key_id = strtoll(PQgetvalue(result, 0, 0), NULL, 10);
+    /* Anything but 'write' (the column's CHECK allows only the two) reads. */
+    *scope = strcmp(PQgetvalue(result, 0, 2), "write") == 0 ? KEY_SCOPE_WRITE
+                                                            : KEY_SCOPE_READ;
     outcome = DB_OK;
   }
   PQclear(result);
