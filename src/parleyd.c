@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 /* GET /healthz on 127.0.0.1:PORT; 0 when it answers 200. Built in so the
@@ -74,7 +75,8 @@ static int migrate_at_start(const char *database_url) {
     if (attempt == 1 || attempt % 10 == 0) {
       log_warn("waiting for the database: %s", error);
     }
-    sleep(1);
+    struct timespec second = {.tv_sec = 1};
+    nanosleep(&second, NULL);
   }
   log_error("the database did not become reachable: %s", error);
   return EX_UNAVAILABLE;

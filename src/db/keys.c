@@ -78,7 +78,7 @@ int keys_revoke(struct db_conn *conn, const char *name) {
   if (status != DB_OK) {
     return status;
   }
-  int changed = atoi(PQcmdTuples(result));
+  long changed = strtol(PQcmdTuples(result), NULL, 10);
   PQclear(result);
   return changed > 0 ? DB_OK : DB_NOT_FOUND;
 }

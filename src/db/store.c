@@ -259,7 +259,7 @@ static int article_find_or_insert(struct db_conn *conn,
   *rank = -1;
   if (PQntuples(result) == 1) {
     snprintf(id, id_size, "%s", PQgetvalue(result, 0, 0));
-    *rank = atoi(PQgetvalue(result, 0, 1));
+    *rank = (int)strtol(PQgetvalue(result, 0, 1), NULL, 10);
   }
   PQclear(result);
   return DB_OK;

@@ -55,8 +55,6 @@ double confidence_score(const struct confidence_features *f) {
     attribution = 0.94;
     break;
   case CLAIM_SPEAKER_PARTY:
-    attribution = 0.9;
-    break;
   case CLAIM_SPEAKER_PRONOUN:
     attribution = 0.9;
     break;

@@ -34,9 +34,20 @@ int dates_weekday(int year, int month, int day) {
   return (int)(weekday < 0 ? weekday + 7 : weekday);
 }
 
+/* Reads YYYY-MM-DD, digits only (strtol on fixed fields). */
 static int parse_iso(const char *date, int *year, int *month, int *day) {
-  return date != NULL && strlen(date) == 10 &&
-         sscanf(date, "%4d-%2d-%2d", year, month, day) == 3;
+  if (date == NULL || strlen(date) != 10 || date[4] != '-' || date[7] != '-') {
+    return 0;
+  }
+  for (int i = 0; i < 10; i++) {
+    if (i != 4 && i != 7 && (date[i] < '0' || date[i] > '9')) {
+      return 0;
+    }
+  }
+  *year = (int)strtol(date, NULL, 10);
+  *month = (int)strtol(date + 5, NULL, 10);
+  *day = (int)strtol(date + 8, NULL, 10);
+  return 1;
 }
 
 static void format(long days, char out[11]) {
@@ -91,7 +102,8 @@ void dates_stated_on(const struct extract_lexicon *lexicon, const char *text,
     }
     if (kind == LEXICON_CALENDAR_MONTH && preceded_by_on && i + 1 < last &&
         (tokens->items[i + 1].flags & TOKEN_DIGIT)) {
-      int day_of_month = atoi(text + tokens->items[i + 1].start);
+      int day_of_month =
+          (int)strtol(text + tokens->items[i + 1].start, NULL, 10);
       if (day_of_month < 1 || day_of_month > 31 || !have_date) {
         continue;
       }

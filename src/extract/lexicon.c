@@ -356,7 +356,7 @@ static int tsv_next(struct tsv_reader *reader, size_t min_fields, char *error,
     if (length == 0 || line[0] == '#') {
       continue;
     }
-    if (length + 1 > reader->buffer_size) {
+    if (reader->buffer == NULL || length + 1 > reader->buffer_size) {
       char *buffer = realloc(reader->buffer, length + 1);
       if (buffer == NULL) {
         set_error(error, error_size, "out of memory");
@@ -441,7 +441,7 @@ struct builder {
 };
 
 static int find_party(const struct builder *b, const char *name) {
-  for (size_t i = 0; i < b->lexicon->party_count; i++) {
+  for (size_t i = 0; b->parties != NULL && i < b->lexicon->party_count; i++) {
     if (strcmp(b->parties[i].name, name) == 0) {
       return (int)i;
     }
@@ -960,9 +960,17 @@ static int load_calendar(struct builder *b) {
                 reader.line, reader.fields[1]);
       goto cleanup;
     }
-    int value = atoi(reader.fields[2]);
+    char *value_end = NULL;
+    long value = strtol(reader.fields[2], &value_end, 10);
+    if (value_end == reader.fields[2] || *value_end != '\0' || value < -49 ||
+        value > 49) {
+      set_error(b->error, b->error_size,
+                "calendar.tsv:%zu: value %s is not an integer from -49 to 49",
+                reader.line, reader.fields[2]);
+      goto cleanup;
+    }
     if (map_put(&lexicon->calendar, &lexicon->arena, reader.fields[0],
-                kind * 100 + value + 50, NULL) < 0) {
+                kind * 100 + (int)value + 50, NULL) < 0) {
       goto cleanup;
     }
   }

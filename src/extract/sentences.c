@@ -110,7 +110,7 @@ int sentences_split(const struct extract_lexicon *lexicon,
   for (size_t p = 0; p < doc->paragraph_count; p++) {
     size_t start = doc->paragraphs[p].start, end = doc->paragraphs[p].end;
     size_t need = end - start + 1; /* UTF-16 never has more units than bytes */
-    if (need > unit_capacity) {
+    if (units == NULL || unit_offset == NULL || need > unit_capacity) {
       UChar *more_units = realloc(units, need * sizeof(*units));
       if (more_units == NULL) {
         goto cleanup;

@@ -54,7 +54,8 @@ int text_validate(const char *bytes, size_t length, char *error,
 /* Copies bytes without a leading BOM, with CRLF, CR and U+2028/9 as LF, and
    records for every output byte the input offset it came from. */
 static int normalise(struct text_doc *doc, const char *bytes, size_t length) {
-  doc->text = malloc(length + 1);
+  /* Zeroed, so that no byte past what is copied is ever indeterminate. */
+  doc->text = calloc(length + 1, 1);
   doc->input_offset = malloc((length + 1) * sizeof(*doc->input_offset));
   if (doc->text == NULL || doc->input_offset == NULL) {
     return -1;

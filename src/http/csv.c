@@ -11,7 +11,7 @@ static void csv_append(struct csv_buffer *buffer, const char *bytes,
   if (buffer->failed) {
     return;
   }
-  if (buffer->length + length + 1 > buffer->capacity) {
+  if (buffer->data == NULL || buffer->length + length + 1 > buffer->capacity) {
     size_t capacity = buffer->capacity > 0 ? buffer->capacity : 4096;
     while (buffer->length + length + 1 > capacity) {
       capacity *= 2;

@@ -26,7 +26,7 @@ bool request_date_is_valid(const char *text) {
       return false;
     }
   }
-  int year = atoi(text);
+  int year = (int)strtol(text, NULL, 10);
   int month = (text[5] - '0') * 10 + (text[6] - '0');
   int day = (text[8] - '0') * 10 + (text[9] - '0');
   if (year < 1 || month < 1 || month > 12 || day < 1 ||
