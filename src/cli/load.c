@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,8 @@ struct load_tally {
   size_t loaded;
   size_t unchanged;
   size_t failed;
-  int worst; /* the exit code to return */
+  int worst;        /* the exit code to return */
+  bool unavailable; /* the database went away: the run stops */
 };
 
 static void usage(FILE *out) {
@@ -155,6 +157,9 @@ static void load_bytes(const struct extract_lexicon *lexicon,
     } else {
       fprintf(stderr, "parley load: %s: %s\n", path, error);
       note_failure(tally, stored);
+      /* Without a database every further file would fail the same way;
+         each article is one transaction, so stopping loses nothing. */
+      tally->unavailable = stored == EX_UNAVAILABLE;
     }
   }
   extract_result_free(result);
@@ -202,7 +207,13 @@ static void load_directory(const struct extract_lexicon *lexicon,
     return;
   }
   options->lines = 1;
+  int done = 0;
   for (int i = 0; i < count; i++) {
+    if (tally->unavailable) {
+      free(entries[i]);
+      continue;
+    }
+    done = i + 1;
     size_t length = strlen(path) + strlen(entries[i]->d_name) + 2;
     char *file = malloc(length);
     if (file == NULL) {
@@ -219,6 +230,13 @@ static void load_directory(const struct extract_lexicon *lexicon,
   }
   if (options->progress && count > 0) {
     fputc('\n', stderr);
+  }
+  if (tally->unavailable) {
+    fprintf(stderr,
+            "parley load: the database is unavailable: stopped after %d of %d "
+            "files; run the same command again to finish (what was stored is "
+            "kept and found by its hash)\n",
+            done, count);
   }
   free(entries);
 }
