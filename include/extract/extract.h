@@ -72,6 +72,32 @@ int extract_lexicon_set_issues(struct extract_lexicon *lexicon,
                                size_t issue_count, char *error,
                                size_t error_size);
 
+/* One party as stored in the database (users add and edit them through the
+   parties API). */
+struct extract_party_definition {
+  const char *name;
+  const char *kind; /* "state", "organization", "person" or "group" */
+  const char *const *aliases;
+  size_t alias_count;
+  const char *affiliation; /* a person's party, by name; or NULL */
+  const char *role;        /* a person's role, or NULL */
+};
+
+/* Adds parties to the lexicon's gazetteer: states, organisations and groups
+   are matched by name and aliases like the embedded ones (an alias of up to
+   five capitals and no lower case, "NATO", only in capitals); persons become
+   known people with their affiliation (a party of the lexicon or of this
+   list, by normalised name) and role. A party whose normalised name the
+   lexicon has already only gains the aliases it lacks: embedded data is
+   never replaced, and an embedded alias or surname keeps its party. Names
+   and aliases that are no usable phrase (blank, over 12 words) are skipped.
+   Not thread-safe: call it before sharing the lexicon. Returns 0, or -1
+   with a message: for an invalid definition (NULL name, unknown kind) before
+   anything changed; when out of memory the lexicon must be freed. */
+int extract_lexicon_add_parties(struct extract_lexicon *lexicon,
+                                const struct extract_party_definition *parties,
+                                size_t count, char *error, size_t error_size);
+
 struct extract_article {
   char *title;     /* NULL when the article has none */
   char *published; /* YYYY-MM-DD or NULL */

@@ -436,6 +436,9 @@ struct builder {
   size_t party_capacity;
   struct lexicon_alias *aliases;
   size_t alias_capacity;
+  /* Aliases below this index are embedded: added parties never make one of
+     their surnames ambiguous. */
+  size_t frozen_aliases;
   char *error;
   size_t error_size;
 };
@@ -474,6 +477,7 @@ static int add_alias(struct builder *b, int party, const char *text,
   if (put == 0) {
     /* A surname shared by two office holders names neither. */
     if (type == LEXICON_ALIAS_SURNAME && existing >= 0 &&
+        (size_t)existing >= b->frozen_aliases &&
         b->aliases[existing].type == LEXICON_ALIAS_SURNAME &&
         b->aliases[existing].party != party) {
       b->aliases[existing].party = -1;
@@ -1065,6 +1069,194 @@ static int load_boilerplate(struct builder *b) {
   result = row < 0 ? -1 : 0;
 cleanup:
   tsv_close(&reader);
+  return result;
+}
+
+/* ---- parties from the database --------------------------------------------
+ */
+
+static int party_kind_of(const char *kind, enum lexicon_party_kind *out) {
+  static const struct {
+    const char *name;
+    enum lexicon_party_kind kind;
+  } kinds[] = {{"state", LEXICON_STATE},
+               {"organization", LEXICON_ORGANIZATION},
+               {"group", LEXICON_GROUP},
+               {"person", LEXICON_PERSON}};
+  for (size_t i = 0; kind != NULL && i < sizeof(kinds) / sizeof(kinds[0]);
+       i++) {
+    if (strcmp(kind, kinds[i].name) == 0) {
+      *out = kinds[i].kind;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+/* An alias of up to five capitals and no lower case ("NATO", "U.S.") is an
+   acronym: matched ignoring case it would make parties of common words
+   ("us", "who"). */
+static enum lexicon_alias_type alias_type_of(const char *alias) {
+  size_t capitals = 0;
+  for (const unsigned char *p = (const unsigned char *)alias; *p != '\0'; p++) {
+    if (islower(*p) || *p >= 0x80) {
+      return LEXICON_ALIAS_NAME;
+    }
+    capitals += isupper(*p) != 0;
+  }
+  return capitals >= 1 && capitals <= 5 ? LEXICON_ALIAS_ACRONYM
+                                        : LEXICON_ALIAS_NAME;
+}
+
+/* The phrase key of text in key[KEY_SIZE]; 0 when it is no usable phrase. */
+static int usable_key(const char *text, char *key) {
+  int tokens = tokens_phrase_key(text, strlen(text), key, KEY_SIZE);
+  return tokens > 0 && tokens <= LEXICON_MAX_PHRASE_TOKENS;
+}
+
+/* A definition's name and aliases (and a person's surnames) for party. */
+static int add_definition_aliases(struct builder *b, int party,
+                                  const struct extract_party_definition *d,
+                                  int person) {
+  if (add_alias(b, party, d->name, LEXICON_ALIAS_NAME) != 0 ||
+      (person && add_surname(b, party, d->name) != 0)) {
+    return -1;
+  }
+  for (size_t i = 0; i < d->alias_count; i++) {
+    char key[KEY_SIZE];
+    const char *alias = d->aliases[i];
+    if (alias == NULL || !usable_key(alias, key)) {
+      continue;
+    }
+    enum lexicon_alias_type type =
+        person ? LEXICON_ALIAS_NAME : alias_type_of(alias);
+    if (add_alias(b, party, alias, type) != 0 ||
+        (person && add_surname(b, party, alias) != 0)) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+int extract_lexicon_add_parties(struct extract_lexicon *lexicon,
+                                const struct extract_party_definition *parties,
+                                size_t count, char *error, size_t error_size) {
+  char scratch_error[1];
+  if (error == NULL || error_size == 0) {
+    error = scratch_error;
+    error_size = sizeof(scratch_error);
+  }
+  error[0] = '\0';
+  /* Every definition is checked before the lexicon changes. */
+  for (size_t i = 0; i < count; i++) {
+    enum lexicon_party_kind kind;
+    if (parties[i].name == NULL) {
+      set_error(error, error_size, "party %zu has no name", i);
+      return -1;
+    }
+    if (party_kind_of(parties[i].kind, &kind) != 0) {
+      set_error(error, error_size, "party %.60s: unknown kind %.20s",
+                parties[i].name, parties[i].kind ? parties[i].kind : "(null)");
+      return -1;
+    }
+    if (parties[i].aliases == NULL && parties[i].alias_count > 0) {
+      set_error(error, error_size, "party %.60s: aliases missing",
+                parties[i].name);
+      return -1;
+    }
+  }
+  /* The builder works on heap copies of the tables; they move to the arena
+     at the end (the old copies stay in the arena until it is freed). */
+  struct builder b = {.lexicon = lexicon,
+                      .frozen_aliases = lexicon->alias_count,
+                      .error = error,
+                      .error_size = error_size};
+  struct arena scratch;
+  arena_init(&scratch, 4096);
+  struct lexicon_map names;
+  memset(&names, 0, sizeof(names));
+  int result = -1;
+  b.party_capacity = lexicon->party_count + 1;
+  b.alias_capacity = lexicon->alias_count + 1;
+  b.parties = malloc(b.party_capacity * sizeof(*b.parties));
+  b.aliases = malloc(b.alias_capacity * sizeof(*b.aliases));
+  if (b.parties == NULL || b.aliases == NULL) {
+    goto cleanup;
+  }
+  if (lexicon->party_count > 0) {
+    memcpy(b.parties, lexicon->parties,
+           lexicon->party_count * sizeof(*b.parties));
+  }
+  if (lexicon->alias_count > 0) {
+    memcpy(b.aliases, lexicon->aliases,
+           lexicon->alias_count * sizeof(*b.aliases));
+  }
+  /* Parties by normalised name: the first of a name (embedded first) wins. */
+  for (size_t i = 0; i < lexicon->party_count; i++) {
+    char key[KEY_SIZE];
+    if (usable_key(b.parties[i].name, key) &&
+        map_put(&names, &scratch, key, (int)i, NULL) < 0) {
+      goto cleanup;
+    }
+  }
+  /* Bodies first, so that people find their affiliation in the same list. */
+  for (int people = 0; people < 2; people++) {
+    for (size_t i = 0; i < count; i++) {
+      const struct extract_party_definition *d = &parties[i];
+      enum lexicon_party_kind kind = LEXICON_STATE;
+      (void)party_kind_of(d->kind, &kind);
+      char key[KEY_SIZE];
+      if ((kind == LEXICON_PERSON) != people || !usable_key(d->name, key)) {
+        continue;
+      }
+      int party = lexicon_map_get(&names, key, strlen(key));
+      if (party < 0) {
+        party = add_party(&b, d->name, kind);
+        if (party < 0 || map_put(&names, &scratch, key, party, NULL) < 0) {
+          goto cleanup;
+        }
+        if (people) {
+          char affiliation[KEY_SIZE];
+          struct lexicon_party *person = &b.parties[party];
+          if (d->affiliation != NULL &&
+              usable_key(d->affiliation, affiliation)) {
+            person->affiliation =
+                lexicon_map_get(&names, affiliation, strlen(affiliation));
+          }
+          if (d->role != NULL && d->role[0] != '\0') {
+            person->role = arena_strdup(&lexicon->arena, d->role);
+            if (person->role == NULL) {
+              goto cleanup;
+            }
+            person->role_class = role_class_of(lexicon, d->role);
+          }
+        }
+      }
+      if (add_definition_aliases(&b, party, d, people) != 0) {
+        goto cleanup;
+      }
+    }
+  }
+  struct lexicon_party *moved_parties = to_arena(
+      &lexicon->arena, b.parties, lexicon->party_count, sizeof(*b.parties));
+  b.parties = NULL;
+  struct lexicon_alias *moved_aliases = to_arena(
+      &lexicon->arena, b.aliases, lexicon->alias_count, sizeof(*b.aliases));
+  b.aliases = NULL;
+  if (moved_parties == NULL || moved_aliases == NULL) {
+    goto cleanup;
+  }
+  lexicon->parties = moved_parties;
+  lexicon->aliases = moved_aliases;
+  result = 0;
+cleanup:
+  if (result != 0 && error[0] == '\0') {
+    set_error(error, error_size, "out of memory while adding parties");
+  }
+  free(b.parties);
+  free(b.aliases);
+  map_free(&names);
+  arena_free(&scratch);
   return result;
 }
 
