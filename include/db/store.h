@@ -67,7 +67,8 @@ int store_issue_catalogue(struct db_conn *conn,
                           struct store_catalogue *catalogue);
 void store_catalogue_release(struct store_catalogue *catalogue);
 
-/* Builds the embedded lexicon with the database's issue catalogue. The
+/* Builds the embedded lexicon with the database's issue catalogue and its
+   parties added to the gazetteer (extract_lexicon_add_parties). The
    caller owns the result (extract_lexicon_free). Returns DB_OK, a failure
    of the database, or DB_HARD_ERROR with a message in `error` when the
    lexicon cannot be built. */
@@ -75,9 +76,10 @@ int store_lexicon_build(struct db_conn *conn, struct extract_lexicon **lexicon,
                         char *error, size_t error_size);
 
 /* A lexicon shared by the threads of a server, rebuilt when the database's
-   catalogue changes (a keyword added with PATCH /issues/{slug} is used by
-   the next load). A handle keeps its lexicon alive until released, also
-   after a newer one has replaced it. */
+   catalogue or parties change (a keyword added with PATCH /issues/{slug},
+   a party created with POST /parties, are used by the next load). A handle
+   keeps its lexicon alive until released, also after a newer one has replaced
+   it. */
 struct store_lexicon;
 
 /* Gives the current shared lexicon (checking the catalogue's version on

@@ -106,11 +106,22 @@ static const struct db_statement statement_evidence = {
     "SELECT id, cue_word, cue_start, cue_end, cameo, confidence FROM claims "
     "WHERE article_id = $1::bigint"};
 
-/* Changes with every create, update or delete of an issue. */
+/* Changes with every create, update or delete of an issue or a party (the
+   lexicon holds both). */
 static const struct db_statement statement_catalogue_version = {
     "store_catalogue_version",
-    "SELECT count(*) || ' ' || coalesce(max(updated_at)::text, '') FROM "
-    "issues"};
+    "SELECT (SELECT count(*) || ' ' || coalesce(max(updated_at)::text, '') "
+    "FROM issues) || ' ' || (SELECT count(*) || ' ' || "
+    "coalesce(max(updated_at)::text, '') FROM parties)"};
+
+/* One row per alias (a party without aliases has one, alias NULL), a party's
+   rows together. */
+static const struct db_statement statement_lexicon_parties = {
+    "store_lexicon_parties",
+    "SELECT p.slug, p.name, p.kind, a.name, p.role, k.alias FROM parties p "
+    "LEFT JOIN parties a ON a.id = p.affiliation_id LEFT JOIN LATERAL "
+    "unnest(p.aliases) WITH ORDINALITY AS k (alias, position) ON true ORDER "
+    "BY p.id, k.position"};
 
 /* One row per keyword; parents before their children, as in the embedded
    catalogue, since a keyword listed twice belongs to the first issue. */
@@ -470,9 +481,70 @@ void store_catalogue_release(struct store_catalogue *catalogue) {
   memset(catalogue, 0, sizeof *catalogue);
 }
 
+/* The database's parties as the extractor takes them. The strings live in
+   `storage` (the query's result); release with party_list_release. */
+struct party_list {
+  struct extract_party_definition *parties;
+  size_t count;
+  const char **aliases;
+  void *storage;
+};
+
+static void party_list_release(struct party_list *list) {
+  free(list->parties);
+  free(list->aliases);
+  PQclear(list->storage);
+  memset(list, 0, sizeof *list);
+}
+
+static const char *value_or_null(const PGresult *result, int row, int column) {
+  return PQgetisnull(result, row, column) ? NULL
+                                          : PQgetvalue(result, row, column);
+}
+
+static int party_list_read(struct db_conn *conn, struct party_list *list) {
+  memset(list, 0, sizeof *list);
+  enum db_status status;
+  PGresult *result =
+      db_exec(conn, &statement_lexicon_parties, 0, NULL, &status);
+  if (status != DB_OK) {
+    return status;
+  }
+  size_t rows = (size_t)PQntuples(result);
+  list->storage = result;
+  list->parties = calloc(rows + 1, sizeof *list->parties);
+  list->aliases = calloc(rows + 1, sizeof *list->aliases);
+  if (list->parties == NULL || list->aliases == NULL) {
+    party_list_release(list);
+    return DB_HARD_ERROR;
+  }
+  const char *slug = NULL;
+  size_t alias_count = 0;
+  for (int row = 0; row < (int)rows; row++) {
+    struct extract_party_definition *party =
+        list->count > 0 ? &list->parties[list->count - 1] : NULL;
+    if (party == NULL || strcmp(slug, PQgetvalue(result, row, 0)) != 0) {
+      slug = PQgetvalue(result, row, 0);
+      party = &list->parties[list->count++];
+      party->name = PQgetvalue(result, row, 1);
+      party->kind = PQgetvalue(result, row, 2);
+      party->affiliation = value_or_null(result, row, 3);
+      party->role = value_or_null(result, row, 4);
+      party->aliases = &list->aliases[alias_count];
+    }
+    const char *alias = value_or_null(result, row, 5);
+    if (alias != NULL) {
+      list->aliases[alias_count++] = alias;
+      party->alias_count++;
+    }
+  }
+  return DB_OK;
+}
+
 int store_lexicon_build(struct db_conn *conn, struct extract_lexicon **lexicon,
                         char *error, size_t error_size) {
   struct store_catalogue catalogue;
+  struct party_list parties;
   *lexicon = NULL;
   int status = store_issue_catalogue(conn, &catalogue);
   if (status != DB_OK) {
@@ -480,25 +552,36 @@ int store_lexicon_build(struct db_conn *conn, struct extract_lexicon **lexicon,
              db_last_error(conn)->message);
     return status;
   }
+  status = party_list_read(conn, &parties);
+  if (status != DB_OK) {
+    snprintf(error, error_size, "reading the parties: %s",
+             db_last_error(conn)->message);
+    store_catalogue_release(&catalogue);
+    return status;
+  }
   struct extract_lexicon *built =
       extract_lexicon_load_embedded(error, error_size);
   if (built == NULL ||
       extract_lexicon_set_issues(built, catalogue.issues, catalogue.count,
-                                 error, error_size) != 0) {
+                                 error, error_size) != 0 ||
+      extract_lexicon_add_parties(built, parties.parties, parties.count, error,
+                                  error_size) != 0) {
+    status = DB_HARD_ERROR;
     extract_lexicon_free(built);
-    store_catalogue_release(&catalogue);
-    return DB_HARD_ERROR;
+    built = NULL;
   }
+  /* The lexicon copied what it keeps: the query results can go. */
   store_catalogue_release(&catalogue);
+  party_list_release(&parties);
   *lexicon = built;
-  return DB_OK;
+  return status;
 }
 
 /* --- the shared lexicon -------------------------------------------------- */
 
 struct store_lexicon {
   struct extract_lexicon *lexicon;
-  char version[96];
+  char version[160];
   unsigned references; /* the cache's own while current, and each handle */
 };
 
@@ -541,7 +624,7 @@ static struct store_lexicon *lexicon_take_locked(const char *version) {
 
 int store_lexicon_acquire(struct db_conn *conn, struct store_lexicon **handle,
                           char *error, size_t error_size) {
-  char version[96];
+  char version[160];
   *handle = NULL;
   /* The version is read before the catalogue: a lexicon is never labelled
      newer than what it holds, at worst rebuilt once more. */
@@ -581,7 +664,7 @@ int store_lexicon_acquire(struct db_conn *conn, struct store_lexicon **handle,
     fresh->references = 2;
     lexicon_current = fresh;
     *handle = fresh;
-    log_info("issue catalogue loaded (version %s)", version);
+    log_info("lexicon loaded (issues and parties version %s)", version);
   }
   pthread_mutex_unlock(&lexicon_lock);
   lexicon_entry_free(unused);
