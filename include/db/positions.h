@@ -9,6 +9,7 @@
 #include "db/pool.h"
 
 #include <jansson.h>
+
 #include <stdbool.h>
 
 /* What the matrix covers. Ids are the records' decimal ids (found with
@@ -34,7 +35,7 @@ int positions_find_party(struct db_conn *conn, const char *slug, char *id,
                          size_t id_size);
 
 /* {"parties": [...], "issues": [...], "cells": [...]} as docs/DESIGN.md
-   describes it. */
+   describes it. Runs inside a transaction (it turns JIT off for it). */
 int positions_matrix(struct db_conn *conn, const struct positions_query *query,
                      json_t **matrix);
 

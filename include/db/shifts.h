@@ -25,7 +25,8 @@ struct shifts_request {
    shifts_list gave out. */
 int shifts_cursor_decode(const char *cursor, struct shifts_request *request);
 
-/* One page: *items gets the shifts, *next a cursor (malloc'd) or NULL. */
+/* One page: *items gets the shifts, *next a cursor (malloc'd) or NULL.
+   Runs inside a transaction (it turns JIT off for it). */
 int shifts_list(struct db_conn *conn, const struct shifts_request *request,
                 json_t **items, char **next);
 

@@ -145,7 +145,7 @@ static void positions_answer(struct request *request, enum position_path path) {
                      request->path_params[0]);
     return;
   }
-  int outcome = api_with_connection(request, position_body, &job, false);
+  int outcome = api_with_connection(request, position_body, &job, true);
   if (outcome == DB_NOT_FOUND) {
     response_problem(request, not_found, "no %s '%.80s'",
                      path == PATH_ISSUE ? "issue" : "party",

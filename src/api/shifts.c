@@ -69,7 +69,7 @@ void shifts_handler(struct request *request) {
                      "the cursor is not one this list gave out");
     return;
   }
-  int outcome = api_with_connection(request, shift_body, &job, false);
+  int outcome = api_with_connection(request, shift_body, &job, true);
   if (outcome == SHIFTS_BAD_CURSOR) {
     response_problem(request, PROBLEM_INVALID_CURSOR,
                      "the cursor's position is not valid");

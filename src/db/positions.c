@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct db_statement statement_find_issue = {
@@ -104,41 +105,169 @@ int positions_find_party(struct db_conn *conn, const char *slug, char *id,
       "latest_stated_on", "latest_claim_id") "))[1] AS latest_id FROM keyed "  \
                                              "GROUP BY row_id, issue_id), "
 /* Rows and columns are ordered by their claim counts (the sum of their
-   cells'), then by slug; the cells row by row in that order. */
+   cells'), then by slug; the cells row by row in that order. The latest
+   claim is looked up by id for each cell (OFFSET 0 keeps it a look-up: as
+   a join it is planned as a scan of every claim). The JSON is made in C:
+   json_build_object per cell costs more than the whole query. */
 #define TAIL_OUTPUT                                                            \
-  "row_totals AS (SELECT x.row_id, sum(x.claim_count) AS n, p.slug FROM "      \
-  "cells x JOIN parties p ON p.id = x.row_id GROUP BY x.row_id, p.slug), "     \
-  "column_totals AS (SELECT x.issue_id, sum(x.claim_count) AS n, i.slug FROM " \
-  "cells x JOIN issues i ON i.id = x.issue_id GROUP BY x.issue_id, i.slug) "   \
-  "SELECT json_build_object('parties', (SELECT coalesce(json_agg("             \
-  "json_build_object('slug', p.slug, 'name', p.name, 'kind', p.kind, "         \
-  "'claim_count', r.n) ORDER BY r.n DESC, r.slug), '[]') FROM row_totals r "   \
-  "JOIN parties p ON p.id = r.row_id), 'issues', (SELECT coalesce(json_agg("   \
-  "json_build_object('slug', i.slug, 'name', i.name, 'parent', ip.slug, "      \
-  "'claim_count', t.n) ORDER BY t.n DESC, t.slug), '[]') FROM column_totals "  \
-  "t JOIN issues i ON i.id = t.issue_id LEFT JOIN issues ip ON ip.id = "       \
-  "i.parent_id), 'cells', (SELECT coalesce(json_agg(json_build_object("        \
-  "'party', r.slug, 'issue', t.slug, 'stance', l.stance, "                     \
-  "'stated_on', " RECORD_DATE(                                                 \
-      "l.stated_on") ", 'counts', json_build_object('demands', "               \
-                     "x.demands, 'proposes', x.proposes, 'rejects', "          \
-                     "x.rejects, 'accepts', "                                  \
-                     "x.accepts, 'threatens', x.threatens, 'asserts', "        \
-                     "x.asserts), "                                            \
-                     "'claim_count', x.claim_count, 'latest_claim', "          \
-                     "json_build_object('id', "                                \
-                     "l.id, 'speaker', ls.slug, 'text', l.text, "              \
-                     "'article_id', l.article_id, "                            \
-                     "'stated_on', " RECORD_DATE(                              \
-                         "l.stated_on") ")) ORDER BY r.n DESC, r.slug, t.n "   \
-                                        "DESC, t.slug), '[]') "                \
-                                        "FROM cells x JOIN row_totals r ON "   \
-                                        "r.row_id = x.row_id "                 \
-                                        "JOIN column_totals t ON t.issue_id "  \
-                                        "= x.issue_id JOIN "                   \
-                                        "claims l ON l.id = x.latest_id LEFT " \
-                                        "JOIN parties ls ON "                  \
-                                        "ls.id = l.speaker_id))::text"
+  "ranked AS (SELECT x.*, sum(x.claim_count) OVER (PARTITION BY x.row_id) AS " \
+  "row_n, sum(x.claim_count) OVER (PARTITION BY x.issue_id) AS column_n FROM " \
+  "cells x) SELECT p.slug, p.name, p.kind, x.row_n, i.slug, i.name, ip.slug, " \
+  "x.column_n, l.stance, " RECORD_DATE(                                        \
+      "l.stated_on") ", x.demands, "                                           \
+                     "x.proposes, x.rejects, x.accepts, x.threatens, "         \
+                     "x.asserts, x.claim_count, "                              \
+                     "l.id, ls.slug, l.text, l.article_id FROM ranked x JOIN " \
+                     "parties p ON p.id = "                                    \
+                     "x.row_id JOIN issues i ON i.id = x.issue_id LEFT JOIN "  \
+                     "issues ip ON ip.id = "                                   \
+                     "i.parent_id CROSS JOIN LATERAL (SELECT c.id, c.stance, " \
+                     "c.stated_on, "                                           \
+                     "c.speaker_id, c.text, c.article_id FROM claims c WHERE " \
+                     "c.id = "                                                 \
+                     "x.latest_id OFFSET 0) l LEFT JOIN parties ls ON ls.id "  \
+                     "= l.speaker_id "                                         \
+                     "ORDER BY x.row_n DESC, p.slug, x.column_n DESC, i.slug"
+
+/* The columns of a result row. */
+enum matrix_column {
+  M_PARTY,
+  M_PARTY_NAME,
+  M_PARTY_KIND,
+  M_PARTY_COUNT,
+  M_ISSUE,
+  M_ISSUE_NAME,
+  M_ISSUE_PARENT,
+  M_ISSUE_COUNT,
+  M_STANCE,
+  M_STATED_ON,
+  M_COUNTS, /* six: demands .. asserts */
+  M_CLAIM_COUNT = M_COUNTS + 6,
+  M_LATEST_ID,
+  M_LATEST_SPEAKER,
+  M_LATEST_TEXT,
+  M_LATEST_ARTICLE,
+};
+
+/* --- rendering ------------------------------------------------------------ */
+
+static json_t *text_or_null(const PGresult *result, int row, int column) {
+  return PQgetisnull(result, row, column)
+             ? json_null()
+             : json_stringn(PQgetvalue(result, row, column),
+                            (size_t)PQgetlength(result, row, column));
+}
+
+static json_t *integer_of(const PGresult *result, int row, int column) {
+  return PQgetisnull(result, row, column)
+             ? json_null()
+             : json_integer(strtoll(PQgetvalue(result, row, column), NULL, 10));
+}
+
+static json_t *cell_of(const PGresult *result, int row) {
+  static const char *const stances[] = {"demands", "proposes",  "rejects",
+                                        "accepts", "threatens", "asserts"};
+  json_t *counts = json_object();
+  for (int i = 0; counts != NULL && i < 6; i++) {
+    if (json_object_set_new(counts, stances[i],
+                            integer_of(result, row, M_COUNTS + i)) != 0) {
+      json_decref(counts);
+      counts = NULL;
+    }
+  }
+  if (counts == NULL) {
+    return NULL;
+  }
+  return json_pack(
+      "{s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o, s:o}}", "party",
+      text_or_null(result, row, M_PARTY), "issue",
+      text_or_null(result, row, M_ISSUE), "stance",
+      text_or_null(result, row, M_STANCE), "stated_on",
+      text_or_null(result, row, M_STATED_ON), "counts", counts, "claim_count",
+      integer_of(result, row, M_CLAIM_COUNT), "latest_claim", "id",
+      integer_of(result, row, M_LATEST_ID), "speaker",
+      text_or_null(result, row, M_LATEST_SPEAKER), "text",
+      text_or_null(result, row, M_LATEST_TEXT), "article_id",
+      integer_of(result, row, M_LATEST_ARTICLE), "stated_on",
+      text_or_null(result, row, M_STATED_ON));
+}
+
+/* An issue of the matrix's columns: claim count descending, then slug. */
+struct matrix_issue {
+  int row; /* a result row naming the issue */
+  long long count;
+  const char *slug;
+};
+
+static int issue_order(const void *a, const void *b) {
+  const struct matrix_issue *x = a;
+  const struct matrix_issue *y = b;
+  if (x->count != y->count) {
+    return x->count > y->count ? -1 : 1;
+  }
+  return strcmp(x->slug, y->slug);
+}
+
+static json_t *party_of(const PGresult *result, int row) {
+  return json_pack("{s:o, s:o, s:o, s:o}", "slug",
+                   text_or_null(result, row, M_PARTY), "name",
+                   text_or_null(result, row, M_PARTY_NAME), "kind",
+                   text_or_null(result, row, M_PARTY_KIND), "claim_count",
+                   integer_of(result, row, M_PARTY_COUNT));
+}
+
+static json_t *issue_of(const PGresult *result, int row) {
+  return json_pack("{s:o, s:o, s:o, s:o}", "slug",
+                   text_or_null(result, row, M_ISSUE), "name",
+                   text_or_null(result, row, M_ISSUE_NAME), "parent",
+                   text_or_null(result, row, M_ISSUE_PARENT), "claim_count",
+                   integer_of(result, row, M_ISSUE_COUNT));
+}
+
+/* The rows come in the order the cells go out, so parties appear in their
+   order; issues are gathered and sorted. NULL when out of memory. */
+static json_t *matrix_render(const PGresult *result) {
+  int rows = PQntuples(result);
+  json_t *parties = json_array();
+  json_t *issues = json_array();
+  json_t *cells = json_array();
+  json_t *seen = json_object();
+  struct matrix_issue *columns = calloc((size_t)rows + 1, sizeof *columns);
+  size_t column_count = 0;
+  bool ok = parties != NULL && issues != NULL && cells != NULL &&
+            seen != NULL && columns != NULL;
+  for (int row = 0; ok && row < rows; row++) {
+    const char *party = PQgetvalue(result, row, M_PARTY);
+    if (row == 0 || strcmp(party, PQgetvalue(result, row - 1, M_PARTY)) != 0) {
+      ok = json_array_append_new(parties, party_of(result, row)) == 0;
+    }
+    const char *issue = PQgetvalue(result, row, M_ISSUE);
+    if (ok && json_object_get(seen, issue) == NULL) {
+      ok = json_object_set_new(seen, issue, json_true()) == 0;
+      columns[column_count++] = (struct matrix_issue){
+          row, strtoll(PQgetvalue(result, row, M_ISSUE_COUNT), NULL, 10),
+          issue};
+    }
+    ok = ok && json_array_append_new(cells, cell_of(result, row)) == 0;
+  }
+  if (ok) {
+    qsort(columns, column_count, sizeof *columns, issue_order);
+  }
+  for (size_t i = 0; ok && i < column_count; i++) {
+    ok = json_array_append_new(issues, issue_of(result, columns[i].row)) == 0;
+  }
+  free(columns);
+  json_decref(seen);
+  json_t *matrix = NULL;
+  if (ok) {
+    matrix = json_pack("{s:O, s:O, s:O}", "parties", parties, "issues", issues,
+                       "cells", cells);
+  }
+  json_decref(parties);
+  json_decref(issues);
+  json_decref(cells);
+  return matrix;
+}
 
 #define POSITIONS_MAX_VALUES 5
 
@@ -267,6 +396,13 @@ int positions_matrix(struct db_conn *conn, const struct positions_query *query,
     log_error("positions SQL too long");
     return DB_HARD_ERROR;
   }
+  /* The planner's cost of the roll-up is far above what it takes (it does
+     not know that a row or column total is one row per key), which would
+     make PostgreSQL JIT-compile it for over a second per request. */
+  int jit = db_exec_simple(conn, "SET LOCAL jit = off");
+  if (jit != DB_OK) {
+    return jit;
+  }
   char name[48];
   snprintf(name, sizeof name, "positions_%x", variant);
   struct db_statement statement = {name, builder.sql};
@@ -276,12 +412,7 @@ int positions_matrix(struct db_conn *conn, const struct positions_query *query,
   if (status != DB_OK) {
     return status;
   }
-  int outcome = DB_HARD_ERROR;
-  if (PQntuples(result) == 1) {
-    *matrix = json_loadb(PQgetvalue(result, 0, 0),
-                         (size_t)PQgetlength(result, 0, 0), 0, NULL);
-    outcome = *matrix != NULL ? DB_OK : DB_HARD_ERROR;
-  }
+  *matrix = matrix_render(result);
   PQclear(result);
-  return outcome;
+  return *matrix != NULL ? DB_OK : DB_HARD_ERROR;
 }
