@@ -1209,7 +1209,10 @@ int extract_lexicon_add_parties(struct extract_lexicon *lexicon,
       if ((kind == LEXICON_PERSON) != people || !usable_key(d->name, key)) {
         continue;
       }
-      int party = lexicon_map_get(&names, key, strlen(key));
+      /* An empty map has no table to probe (count checked for the
+         analyzer, which cannot follow map_find_slot's capacity test). */
+      int party =
+          names.count > 0 ? lexicon_map_get(&names, key, strlen(key)) : -1;
       if (party < 0) {
         party = add_party(&b, d->name, kind);
         if (party < 0 || map_put(&names, &scratch, key, party, NULL) < 0) {
