@@ -357,6 +357,15 @@ static enum MHD_Result request_begin(struct http_daemon *daemon,
 static enum MHD_Result request_append(struct http_daemon *daemon,
                                       struct request *request, const char *data,
                                       size_t size) {
+  /* MHD's timeout is for idle connections, so a body dripped a byte at a
+     time would hold a connection for ever: the whole body must arrive
+     within the connection timeout (MHD_NO closes the connection). */
+  if (http_now_us() - request->started_us >
+      (long long)daemon->options.connection_timeout_s * 1000000LL) {
+    log_warn("request %s: body still arriving after %u s; connection closed",
+             request->id, daemon->options.connection_timeout_s);
+    return MHD_NO;
+  }
   if (request->has_early_problem &&
       request->early_problem == PROBLEM_BODY_TOO_LARGE) {
     /* MHD cannot answer in the middle of a body, so the rest is read and

@@ -2,11 +2,18 @@
 that libmicrohttpd itself refuses, its own 414/431 or a closed connection), the server stays up,
 and the database is unchanged."""
 
+import http.client
 import json
+import os
 import re
+import resource
+import socket
+import threading
+import time
 import unittest
+import urllib.parse
 
-from harness import ApiTest, parse_raw_response, problem_errors, slug, uid
+from harness import ApiTest, Response, parse_raw_response, problem_errors, q, slug, uid, word
 
 # Statuses libmicrohttpd answers by itself (not through the service's handler) for requests it
 # cannot hold in its per-connection memory.
@@ -338,6 +345,311 @@ class HostileRequests(HostileTest):
         resp = self.request("GET", "/parties", raw=json.dumps({"x": 1}).encode())
         self.assertIn(resp.status, (200, 400, 413, 415))
         self.assertNotEqual(resp.status, 500)
+
+
+class HostileConnections(HostileTest):
+    """Clients that cost the server by holding connections: slow-drip bodies, idle connections past
+    the connection limit, path tricks."""
+
+    def test_slow_drip_body_is_cut_off(self):
+        server = self.env.start_server(name="drip", extra_env={"PARLEY_CONNECTION_TIMEOUT": "2"})
+        try:
+            head = (f"POST /parties HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {self.env.key}\r\n"
+                    f"Content-Type: application/json\r\nContent-Length: 4000\r\n\r\n").encode()
+            socks = [server.raw_socket(timeout=5) for _ in range(20)]
+            closed_after = {}
+            started = time.monotonic()
+            try:
+                for s in socks:
+                    s.sendall(head + b'{"name": "drip", ')
+                    s.setblocking(False)
+                # A byte every 0.3 s: never idle long enough for an idle timeout.
+                while len(closed_after) < len(socks) and time.monotonic() - started < 12:
+                    for n, s in enumerate(socks):
+                        if n in closed_after:
+                            continue
+                        try:
+                            if s.recv(4096) == b"":
+                                closed_after[n] = time.monotonic() - started
+                                continue
+                        except BlockingIOError:
+                            pass
+                        except OSError:
+                            closed_after[n] = time.monotonic() - started
+                            continue
+                        try:
+                            s.send(b" ")
+                        except OSError:
+                            closed_after[n] = time.monotonic() - started
+                    # Other clients are served meanwhile.
+                    t0 = time.monotonic()
+                    self.assertEqual(server.request("GET", "/healthz", timeout=5).status, 200)
+                    self.assertEqual(server.request("GET", "/parties?limit=1", timeout=5).status, 200)
+                    self.assertLess(time.monotonic() - t0, 2, "served while the drips go on")
+                    time.sleep(0.3)
+            finally:
+                for s in socks:
+                    s.close()
+            self.assertEqual(len(closed_after), len(socks), "every dripping connection was closed")
+            self.assertLess(max(closed_after.values()), 6, "within the 2 s connection timeout (and a margin)")
+            self.assertGreater(min(closed_after.values()), 1.5, "not before the timeout")
+            self.assertTrue(server.healthy())
+        finally:
+            server.stop()
+        self.assertIn("body still arriving", server.log_text(), "the cut-off is logged")
+
+    def test_headers_just_over_the_connection_memory(self):
+        # 64 KiB per connection holds the request line and headers: 70 KB of them is refused.
+        headers = [b"X-Pad-%d: %s" % (i, b"p" * 1000) for i in range(70)]
+        resp = self.raw(b"GET /parties HTTP/1.1", headers)
+        if resp is not None:
+            self.assertIn(resp.status, (400, 413, 431), resp.body)
+        # Many small headers under the limit are fine.
+        resp = self.raw(b"GET /parties?limit=1 HTTP/1.1", [b"X-Small-%d: s" % i for i in range(100)])
+        self.assertEqual(resp.status, 200)
+
+    def raw(self, request_line, headers=(), body=b""):
+        data = request_line + b"\r\nHost: test\r\nConnection: close\r\n"
+        for h in headers:
+            data += h + b"\r\n"
+        data += b"\r\n" + body
+        return self.server.raw_exchange(data, method=request_line.split(b" ")[0].decode(),
+                                        path=request_line.split(b" ")[1].decode("latin-1")[:2000])
+
+    def test_idle_connections_past_the_limit(self):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard < 2300:
+            self.skipTest(f"the file descriptor limit ({hard}) is under 2,300")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
+        server = self.env.start_server(name="conns")
+        socks = []
+        try:
+            for _ in range(2000):
+                socks.append(socket.create_connection(("127.0.0.1", server.port), timeout=5))
+            time.sleep(1)
+            held = sum(1 for fd in os.listdir(f"/proc/{server.proc.pid}/fd")
+                       if os.readlink(f"/proc/{server.proc.pid}/fd/{fd}").startswith("socket:"))
+            # 1024 client connections, the listening socket, the pool's database sockets.
+            self.assertLessEqual(held, 1024 + 40, "the connection limit bounds what the server holds")
+            self.assertTrue(server.alive())
+        finally:
+            for s in socks:
+                s.close()
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        try:
+            deadline = time.monotonic() + 15
+            while not server.healthy() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            self.assertEqual(server.request("GET", "/healthz", timeout=5).status, 200, "a fresh connection after")
+            self.assertEqual(server.request("GET", "/parties?limit=1", timeout=5).status, 200)
+        finally:
+            self.assertEqual(server.stop(), 0, server.log_tail())
+
+    def test_dot_segments_and_encoded_slashes(self):
+        paths = ["/parties/../keys", "/parties/..%2Fkeys", "/parties%2F..%2Fkeys", "/parties/%2e%2e/keys",
+                 "/parties/%2E%2E%2Fkeys", "/parties/a%2Fb", "/parties/a%2fb/claims", "/claims/1%2F..%2F2",
+                 "/./parties", "/parties/./", "/static/../../etc/passwd", "/static/..%2F..%2Fetc%2Fpasswd",
+                 "/static/%2e%2e%2fopenapi.yaml", "/static/..%5C..%5Cetc%5Cpasswd", "//parties", "/keys",
+                 "/api_keys", "/parties/%00/../keys"]
+        for path in paths:
+            with self.subTest(path=path):
+                resp = self.raw(b"GET " + path.encode() + b" HTTP/1.1")
+                self.check(resp, (400, 404), what=path)
+                self.assertNotIn(b"root:", json.dumps(resp.body).encode(), "no file outside the service")
+                # Writes where openapi.yaml has the method for the path as written (libmicrohttpd
+                # decodes %2F before routing, so /parties/..%2Fkeys is routed as /parties/../keys:
+                # 404 where the response check, reading the raw path, would expect a 405).
+                methods = [b"PATCH", b"DELETE"] if re.match(r"^/(parties|claims)/[^/]+$", path) else []
+                methods += [b"POST"] if "%2" not in path.lower() and not path.startswith("/static/") else []
+                for method in methods:
+                    resp = self.raw(method + b" " + path.encode() + b" HTTP/1.1",
+                                    [b"Authorization: Bearer " + self.env.key.encode(),
+                                     b"Content-Type: application/json", b"Content-Length: 2"], b"{}")
+                    self.check(resp, (400, 404, 405), what=f"{method.decode()} {path}")
+
+
+def unrecorded_get(server, path):
+    """GET of a web page or file: not part of openapi.yaml, so not recorded for the response check."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        body = resp.read()
+        return Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, body)
+    finally:
+        conn.close()
+
+
+class SecurityHeaders(ApiTest):
+    """Every response the service makes carries X-Content-Type-Options: nosniff and no Server header;
+    the web pages carry a restrictive Content-Security-Policy."""
+
+    def assertHeaders(self, resp, what):
+        self.assertEqual(resp.headers.get("x-content-type-options"), "nosniff", what)
+        self.assertNotIn("server", resp.headers, f"{what}: no Server header (libmicrohttpd sends none)")
+
+    def test_every_kind_of_response(self):
+        out = self.env.cli("key", "create", f"hdr-{uid()}", "--scope", "read")
+        read_key = next(t for t in out.stdout.split() if t.startswith("parley_"))
+        p = self.make_party()
+        c = self.make_claim(party=p["slug"], issues=["ceasefire"])
+        a = self.make_article()
+        etag = self.get(f"/parties/{p['slug']}").headers["etag"]
+        big = self.server.raw_exchange(b"POST /parties HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer "
+                                       + self.env.key.encode() + b"\r\nContent-Type: application/json\r\n"
+                                       b"Content-Length: 99999999\r\nConnection: close\r\n\r\n{}",
+                                       method="POST", path="/parties")
+        responses = {
+            "GET list": self.get("/parties"), "GET record": self.get(f"/parties/{p['slug']}"),
+            "HEAD": self.request("HEAD", f"/claims/{c['id']}"), "GET csv": self.get(
+                "/claims?limit=2", headers={"Accept": "text/csv"}),
+            "304": self.get(f"/parties/{p['slug']}", headers={"If-None-Match": etag}),
+            "positions": self.get("/positions"), "shifts": self.get("/shifts"),
+            "article claims": self.get(f"/articles/{a}/claims"), "metrics": self.get("/metrics"),
+            "readyz": self.get("/readyz"), "openapi": self.get("/openapi.yaml"),
+            "page /": unrecorded_get(self.server, "/"), "page /load": unrecorded_get(self.server, "/load"),
+            "page /docs": unrecorded_get(self.server, "/docs"),
+            "static file": unrecorded_get(self.server, "/static/parley.css"),
+            "static 404": self.get("/static/nope.js"),
+            "201": self.post("/parties", {"name": "H", "kind": "state", "slug": slug("hd")}),
+            "200 patch": self.patch(f"/claims/{c['id']}", {"stance": "asserts"}),
+            "204": self.delete(f"/parties/{self.make_party()['slug']}"),
+            "400": self.post("/parties", raw=b"{"), "401": self.post("/parties", {"name": "x"}, key=False),
+            "403": self.post("/parties", {"name": "x"}, key=read_key), "404": self.get("/nope"),
+            "405": self.request("PUT", "/parties", body={}), "409": self.post("/issues", {"slug": "donbas",
+                                                                                         "name": "x"}),
+            "412": self.patch(f"/parties/{p['slug']}", {"role": "r"}, headers={"If-Match": '"0"'}),
+            "413": big,
+            "415": self.post("/parties", raw=b"{}", headers={"Content-Type": "text/plain"}),
+            "422": self.post("/parties", {"name": "x", "kind": "nation", "slug": slug("hd")}),
+            "OPTIONS": self.request("OPTIONS", "/parties"),
+            "preflight": self.request("OPTIONS", "/claims", headers={"Origin": "https://a.example",
+                                                                      "Access-Control-Request-Method": "POST"}),
+        }
+        statuses = {what: r.status for what, r in responses.items()}
+        for code in (200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 412, 413, 415, 422):
+            self.assertIn(code, statuses.values(), statuses)
+        for what, resp in responses.items():
+            with self.subTest(what=what, status=resp.status):
+                self.assertHeaders(resp, what)
+
+    def test_libmicrohttpd_own_refusals_carry_no_server_version(self):
+        # Requests too big for a connection's memory are refused by libmicrohttpd itself (a fixed
+        # body, nothing of the request reflected in it): no Server header there either.
+        for data in (b"GET /parties HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n",
+                     b"GET /" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: t\r\n\r\n"):
+            resp = self.server.raw_exchange(data)
+            if resp is not None:
+                self.assertIn(resp.status, (400, 414, 431))
+                self.assertNotIn("server", resp.headers)
+
+    def test_web_pages_carry_a_restrictive_csp(self):
+        for path in ("/", "/load", "/docs"):
+            with self.subTest(path=path):
+                resp = unrecorded_get(self.server, path)
+                self.assertEqual(resp.status, 200)
+                policy = resp.headers.get("content-security-policy", "")
+                directives = {d.strip().split(" ")[0]: d.strip().split(" ")[1:] for d in policy.split(";") if d.strip()}
+                self.assertEqual(directives.get("default-src"), ["'self'"], policy)
+                self.assertEqual(directives.get("script-src"), ["'self'"], "no inline or remote scripts")
+                self.assertEqual(directives.get("object-src"), ["'none'"], policy)
+                self.assertEqual(directives.get("frame-ancestors"), ["'none'"], policy)
+                self.assertEqual(directives.get("base-uri"), ["'none'"], policy)
+                self.assertFalse(any("http" in v or v == "*" for vs in directives.values() for v in vs),
+                                 f"nothing loaded from elsewhere: {policy}")
+                self.assertEqual(resp.headers.get("x-frame-options"), "DENY")
+
+
+# Strings SQL (or a LIKE pattern, or a shell) would treat as code.
+SQL_META = ["Robert'); DROP TABLE parties;--", "' OR '1'='1", "\" OR 1=1 --", "50% off_sale",
+            "back\\slash\\'", "$1 $$ $body$", "/* comment */ x", "a;b;c", "x\u2019; SELECT pg_sleep(5);--",
+            "%", "_", "\\", "'", "E'\\x00'", "::text", "1; TRUNCATE claims CASCADE"]
+
+
+class SqlMetacharacters(ApiTest):
+    """SQL metacharacters in every string field are stored and returned verbatim, in every filter
+    they match literally or nothing, and the database is as it was once the records are deleted."""
+
+    def setUp(self):
+        self.before = self.env.counts()
+
+    def test_string_fields_verbatim(self):
+        created = []
+        try:
+            for n, meta in enumerate(SQL_META):
+                with self.subTest(meta=meta):
+                    party = self.make_party(name=f"{meta} {uid()}", aliases=[meta, f"a {meta}"], role=meta,
+                                            kind="state")
+                    created.append(("parties", party["slug"]))
+                    got = self.ok_get(f"/parties/{party['slug']}")
+                    self.assertEqual((got["name"].rsplit(" ", 1)[0], got["aliases"], got["role"]),
+                                     (meta, [meta, f"a {meta}"], meta))
+                    issue = self.make_issue(name=f"{meta} {uid()}", description=meta, keywords=[meta])
+                    created.append(("issues", issue["slug"]))
+                    got = self.ok_get(f"/issues/{issue['slug']}")
+                    self.assertEqual((got["description"], got["keywords"]), (meta, [meta]))
+                    claim = self.make_claim(party=party["slug"], text=meta, issues=[issue["slug"]])
+                    created.append(("claims", claim["id"]))
+                    self.assertEqual(self.ok_get(f"/claims/{claim['id']}")["text"], meta)
+                    patched = self.expect(self.patch(f"/parties/{party['slug']}", {"role": meta + "!"}), 200)
+                    self.assertEqual(patched["role"], meta + "!")
+            article = self.make_article(text=f"Meta article {uid()}.")
+            created.append(("articles", article))
+            for meta in SQL_META:
+                with self.subTest(article_field=meta):
+                    body = {"title": meta, "url": f"https://example.org/{q(meta)}", "authors": [meta],
+                            "dateline": meta}
+                    got = self.expect(self.patch(f"/articles/{article}", body), 200)
+                    self.assertEqual({k: got[k] for k in body}, body)
+        finally:
+            for kind, key in reversed(created):
+                self.assertIn(self.delete(f"/{kind}/{key}").status, (204, 404))
+        self.assertEqual(self.env.counts(), self.before, "the database is as it was")
+
+    def test_filters_match_literally(self):
+        marker = word()
+        party = self.make_party(name=f"{marker} 50% off_sale", aliases=["it's"])
+        claim = self.make_claim(party=party["slug"], text=f"{marker} said 100% of it; DROP TABLE claims")
+        try:
+            for meta in SQL_META + [f"{marker} 50%", "50% off_", "it's"]:
+                with self.subTest(q=meta):
+                    for path in ("/parties", "/issues", "/claims", "/articles"):
+                        resp = self.get(f"{path}?q={q(meta)}&limit=200")
+                        self.assertIn(resp.status, (200, 400), f"{path} q={meta!r}: {resp.body!r:.200}")
+                        if resp.status == 400:
+                            problem_errors(self, resp)
+                            continue
+                        if path == "/parties":
+                            for item in resp.body["items"]:
+                                names = [item["name"]] + item["aliases"]
+                                self.assertTrue(any(meta.lower() in x.lower() for x in names),
+                                                f"q={meta!r} matched {item['name']!r} literally")
+            self.assertEqual([p["slug"] for p in self.ok_get(f"/parties?q={q('50% off_')}")["items"]],
+                             [party["slug"]])
+            self.assertEqual(self.ok_get(f"/parties?q={q('%')}&limit=200")["items"],
+                             [p for p in self.ok_get(f"/parties?q={q('%')}&limit=200")["items"]
+                              if "%" in p["name"] + "".join(p["aliases"])], "% is not a wildcard")
+            for param in ("party", "speaker", "issue", "affiliation", "parent", "stance", "kind", "sort", "since",
+                          "cursor", "article"):
+                for meta in SQL_META[:6]:
+                    with self.subTest(param=param, value=meta):
+                        path = {"affiliation": "/parties", "kind": "/parties", "parent": "/issues"}.get(param, "/claims")
+                        resp = self.get(f"{path}?{param}={q(meta)}")
+                        if resp.status == 200:
+                            self.assertEqual(resp.body["items"], [], f"{param}={meta!r} matches nothing")
+                        else:
+                            self.assertEqual(resp.status, 400, resp.body)
+                            problem_errors(self, resp)
+            for meta in SQL_META[:6]:
+                resp = self.get(f"/positions?party={q(meta)}")
+                self.assertIn(resp.status, (200, 400, 404))
+        finally:
+            self.delete(f"/claims/{claim['id']}")
+            self.delete(f"/parties/{party['slug']}")
+        self.assertEqual(self.env.counts(), self.before, "the database is as it was")
+        self.assertEqual(self.env.psql_value("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
+                                             "AND tablename IN ('parties', 'issues', 'claims', 'articles', "
+                                             "'claim_issues', 'api_keys')"), "6", "every table is there")
 
 
 if __name__ == "__main__":
