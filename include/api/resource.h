@@ -42,6 +42,13 @@ struct resource {
                            const char *own_key, json_t *errors);
 };
 
+/* The four record resources (src/api/parties.c, issues.c, claims.c,
+   articles.c); their specs are also what the request fuzzer checks. */
+extern const struct resource party_resource;
+extern const struct resource issue_resource;
+extern const struct resource claim_resource;
+extern const struct resource article_resource;
+
 /* The shared database pool, set once at start-up. */
 void api_set_pool(struct db_pool *pool);
 /* Reads (GET and HEAD requests) go here when set. */

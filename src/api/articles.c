@@ -34,7 +34,7 @@ static const struct query_param article_list_params[] = {
     {"q", QUERY_TEXT, 0, 0, 200, NULL},
 };
 
-static const struct resource article_resource = {
+const struct resource article_resource = {
     .name = "article",
     .path = "/articles",
     .key = KEY_ID,

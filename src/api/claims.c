@@ -127,7 +127,7 @@ static bool claim_references_valid(struct db_conn *conn, const json_t *body,
   return valid;
 }
 
-static const struct resource claim_resource = {
+const struct resource claim_resource = {
     .name = "claim",
     .path = "/claims",
     .key = KEY_ID,

@@ -58,7 +58,7 @@ static bool issue_references_valid(struct db_conn *conn, const json_t *body,
   return true;
 }
 
-static const struct resource issue_resource = {
+const struct resource issue_resource = {
     .name = "issue",
     .path = "/issues",
     .key = KEY_SLUG,

@@ -66,7 +66,7 @@ static bool party_references_valid(struct db_conn *conn, const json_t *body,
   return true;
 }
 
-static const struct resource party_resource = {
+const struct resource party_resource = {
     .name = "party",
     .path = "/parties",
     .key = KEY_SLUG,
