@@ -165,12 +165,21 @@ static void load_bytes(const struct extract_lexicon *lexicon,
   extract_result_free(result);
 }
 
+/* Names the file and the system's reason (strerror_r: thread-safe). */
+static void complain_errno(const char *path, int code) {
+  char reason[128];
+  if (strerror_r(code, reason, sizeof reason) != 0) {
+    snprintf(reason, sizeof reason, "error %d", code);
+  }
+  fprintf(stderr, "parley load: %s: %s\n", path, reason);
+}
+
 static void load_file(const struct extract_lexicon *lexicon,
                       const struct load_options *options, const char *path,
                       struct load_tally *tally) {
   FILE *stream = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
   if (stream == NULL) {
-    fprintf(stderr, "parley load: %s: %s\n", path, strerror(errno));
+    complain_errno(path, errno);
     note_failure(tally, EX_NOINPUT);
     return;
   }
@@ -181,7 +190,7 @@ static void load_file(const struct extract_lexicon *lexicon,
     fclose(stream);
   }
   if (error != 0) {
-    fprintf(stderr, "parley load: %s: %s\n", path, strerror(error));
+    complain_errno(path, error);
     note_failure(tally, EX_IOERR);
     return;
   }
@@ -202,7 +211,7 @@ static void load_directory(const struct extract_lexicon *lexicon,
   struct dirent **entries = NULL;
   int count = scandir(path, &entries, is_txt, alphasort);
   if (count < 0) {
-    fprintf(stderr, "parley load: %s: %s\n", path, strerror(errno));
+    complain_errno(path, errno);
     note_failure(tally, EX_NOINPUT);
     return;
   }
@@ -252,6 +261,8 @@ int cli_load(int argc, char **argv) {
   optind = 1;
   opterr = 0;
   int option;
+  /* Options are parsed once, before anything else runs. */
+  // NOLINTNEXTLINE(concurrency-mt-unsafe)
   while ((option = getopt_long(argc, argv, "+hnju:", long_options, NULL)) !=
          -1) {
     switch (option) {
