@@ -107,27 +107,22 @@ int positions_find_party(struct db_conn *conn, const char *slug, char *id,
 /* Rows and columns are ordered by their claim counts (the sum of their
    cells'), then by slug; the cells row by row in that order. The latest
    claim is looked up by id for each cell (OFFSET 0 keeps it a look-up: as
-   a join it is planned as a scan of every claim). The JSON is made in C:
+   a join it is planned as a scan of every claim; the speaker's slug too, or
+   it becomes a scan of the parties per cell). The JSON is made in C:
    json_build_object per cell costs more than the whole query. */
 #define TAIL_OUTPUT                                                            \
   "ranked AS (SELECT x.*, sum(x.claim_count) OVER (PARTITION BY x.row_id) AS " \
   "row_n, sum(x.claim_count) OVER (PARTITION BY x.issue_id) AS column_n FROM " \
   "cells x) SELECT p.slug, p.name, p.kind, x.row_n, i.slug, i.name, ip.slug, " \
-  "x.column_n, l.stance, " RECORD_DATE(                                        \
-      "l.stated_on") ", x.demands, "                                           \
-                     "x.proposes, x.rejects, x.accepts, x.threatens, "         \
-                     "x.asserts, x.claim_count, "                              \
-                     "l.id, ls.slug, l.text, l.article_id FROM ranked x JOIN " \
-                     "parties p ON p.id = "                                    \
-                     "x.row_id JOIN issues i ON i.id = x.issue_id LEFT JOIN "  \
-                     "issues ip ON ip.id = "                                   \
-                     "i.parent_id CROSS JOIN LATERAL (SELECT c.id, c.stance, " \
-                     "c.stated_on, "                                           \
-                     "c.speaker_id, c.text, c.article_id FROM claims c WHERE " \
-                     "c.id = "                                                 \
-                     "x.latest_id OFFSET 0) l LEFT JOIN parties ls ON ls.id "  \
-                     "= l.speaker_id "                                         \
-                     "ORDER BY x.row_n DESC, p.slug, x.column_n DESC, i.slug"
+  "x.column_n, l.stance, " RECORD_DATE("l.stated_on") ", x.demands, "          \
+  "x.proposes, x.rejects, x.accepts, x.threatens, x.asserts, x.claim_count, "  \
+  "l.id, l.speaker_slug, l.text, l.article_id FROM ranked x "                  \
+  "JOIN parties p ON p.id = x.row_id JOIN issues i ON i.id = x.issue_id "      \
+  "LEFT JOIN issues ip ON ip.id = i.parent_id CROSS JOIN LATERAL (SELECT "     \
+  "c.id, c.stance, c.stated_on, (SELECT s.slug FROM parties s WHERE s.id = "   \
+  "c.speaker_id) AS speaker_slug, c.text, c.article_id FROM claims c WHERE "   \
+  "c.id = x.latest_id OFFSET 0) l "                                            \
+  "ORDER BY x.row_n DESC, p.slug, x.column_n DESC, i.slug"
 
 /* The columns of a result row. */
 enum matrix_column {
