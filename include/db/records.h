@@ -10,6 +10,7 @@
 #include "db/pool.h"
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -99,6 +100,15 @@ int list_cursor_decode(const struct list_spec *spec, const char *cursor,
 /* Runs the list; *items gets the page, *next a cursor (malloc'd) or NULL. */
 int list_run(struct db_conn *conn, const struct list_spec *spec,
              const struct list_request *request, json_t **items, char **next);
+
+/* Appends formatted text to SQL being assembled in a fixed buffer of `size`
+   bytes; once it is full, *used stays past the end, so one check of
+   `*used >= size` after the last append catches any overflow. Only fixed
+   fragments and numbers go in: values are always parameters. */
+void sql_append(char *sql, size_t size, size_t *used, const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
+void sql_vappend(char *sql, size_t size, size_t *used, const char *format,
+                 va_list args) __attribute__((format(printf, 4, 0)));
 
 /* Index of a sort by name, or -1. */
 int list_sort_find(const struct list_spec *spec, const char *name);

@@ -114,15 +114,22 @@ int positions_find_party(struct db_conn *conn, const char *slug, char *id,
   "ranked AS (SELECT x.*, sum(x.claim_count) OVER (PARTITION BY x.row_id) AS " \
   "row_n, sum(x.claim_count) OVER (PARTITION BY x.issue_id) AS column_n FROM " \
   "cells x) SELECT p.slug, p.name, p.kind, x.row_n, i.slug, i.name, ip.slug, " \
-  "x.column_n, l.stance, " RECORD_DATE("l.stated_on") ", x.demands, "          \
-  "x.proposes, x.rejects, x.accepts, x.threatens, x.asserts, x.claim_count, "  \
-  "l.id, l.speaker_slug, l.text, l.article_id FROM ranked x "                  \
-  "JOIN parties p ON p.id = x.row_id JOIN issues i ON i.id = x.issue_id "      \
-  "LEFT JOIN issues ip ON ip.id = i.parent_id CROSS JOIN LATERAL (SELECT "     \
-  "c.id, c.stance, c.stated_on, (SELECT s.slug FROM parties s WHERE s.id = "   \
-  "c.speaker_id) AS speaker_slug, c.text, c.article_id FROM claims c WHERE "   \
-  "c.id = x.latest_id OFFSET 0) l "                                            \
-  "ORDER BY x.row_n DESC, p.slug, x.column_n DESC, i.slug"
+  "x.column_n, l.stance, " RECORD_DATE(                                        \
+      "l.stated_on") ", x.demands, "                                           \
+                     "x.proposes, x.rejects, x.accepts, x.threatens, "         \
+                     "x.asserts, x.claim_count, "                              \
+                     "l.id, l.speaker_slug, l.text, l.article_id FROM ranked " \
+                     "x "                                                      \
+                     "JOIN parties p ON p.id = x.row_id JOIN issues i ON "     \
+                     "i.id = x.issue_id "                                      \
+                     "LEFT JOIN issues ip ON ip.id = i.parent_id CROSS JOIN "  \
+                     "LATERAL (SELECT "                                        \
+                     "c.id, c.stance, c.stated_on, (SELECT s.slug FROM "       \
+                     "parties s WHERE s.id = "                                 \
+                     "c.speaker_id) AS speaker_slug, c.text, c.article_id "    \
+                     "FROM claims c WHERE "                                    \
+                     "c.id = x.latest_id OFFSET 0) l "                         \
+                     "ORDER BY x.row_n DESC, p.slug, x.column_n DESC, i.slug"
 
 /* The columns of a result row. */
 enum matrix_column {
@@ -276,16 +283,10 @@ struct sql_builder {
 static void sql_add(struct sql_builder *builder, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 static void sql_add(struct sql_builder *builder, const char *format, ...) {
-  if (builder->used >= sizeof builder->sql) {
-    return;
-  }
   va_list args;
   va_start(args, format);
-  int written = vsnprintf(builder->sql + builder->used,
-                          sizeof builder->sql - builder->used, format, args);
+  sql_vappend(builder->sql, sizeof builder->sql, &builder->used, format, args);
   va_end(args);
-  builder->used =
-      written < 0 ? sizeof builder->sql : builder->used + (size_t)written;
 }
 
 /* Adds a parameter; returns its number. */

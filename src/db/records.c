@@ -143,20 +143,20 @@ int list_cursor_decode(const struct list_spec *spec, const char *cursor,
   return outcome;
 }
 
-/* Appends to a fixed buffer; once full, `used` stays past the end so that
-   the caller's single check catches it. */
-static void sql_append(char *sql, size_t size, size_t *used, const char *format,
-                       ...) __attribute__((format(printf, 4, 5)));
-static void sql_append(char *sql, size_t size, size_t *used, const char *format,
-                       ...) {
+void sql_vappend(char *sql, size_t size, size_t *used, const char *format,
+                 va_list args) {
   if (*used >= size) {
     return;
   }
+  int written = vsnprintf(sql + *used, size - *used, format, args);
+  *used = written < 0 ? size : *used + (size_t)written;
+}
+
+void sql_append(char *sql, size_t size, size_t *used, const char *format, ...) {
   va_list args;
   va_start(args, format);
-  int written = vsnprintf(sql + *used, size - *used, format, args);
+  sql_vappend(sql, size, used, format, args);
   va_end(args);
-  *used = written < 0 ? size : *used + (size_t)written;
 }
 
 /* Appends a filter condition with each "$?" replaced by $<number>. */

@@ -6,7 +6,6 @@
 #include "common/log.h"
 #include "db/records.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,22 +121,6 @@ int shifts_cursor_decode(const char *cursor, struct shifts_request *request) {
   return outcome;
 }
 
-/* Appends to a fixed buffer; once full, `used` stays past the end so that
-   the caller's single check catches it. */
-static void sql_add(char *sql, size_t size, size_t *used, const char *format,
-                    ...) __attribute__((format(printf, 4, 5)));
-static void sql_add(char *sql, size_t size, size_t *used, const char *format,
-                    ...) {
-  if (*used >= size) {
-    return;
-  }
-  va_list args;
-  va_start(args, format);
-  int written = vsnprintf(sql + *used, size - *used, format, args);
-  va_end(args);
-  *used = written < 0 ? size : *used + (size_t)written;
-}
-
 int shifts_list(struct db_conn *conn, const struct shifts_request *request,
                 json_t **items, char **next) {
   char sql[4096];
@@ -147,38 +130,38 @@ int shifts_list(struct db_conn *conn, const struct shifts_request *request,
   unsigned mask = 0;
   *items = NULL;
   *next = NULL;
-  sql_add(sql, sizeof sql, &used, SHIFTS_PAIRS);
+  sql_append(sql, sizeof sql, &used, SHIFTS_PAIRS);
   if (request->party != NULL) {
     mask |= 1;
     values[count++] = request->party;
-    sql_add(sql, sizeof sql, &used, SHIFTS_PARTY, count);
+    sql_append(sql, sizeof sql, &used, SHIFTS_PARTY, count);
   }
   if (request->issue != NULL) {
     mask |= 2;
     values[count++] = request->issue;
-    sql_add(sql, sizeof sql, &used, SHIFTS_ISSUE, count, count);
+    sql_append(sql, sizeof sql, &used, SHIFTS_ISSUE, count, count);
   }
-  sql_add(sql, sizeof sql, &used, SHIFTS_WINDOW);
+  sql_append(sql, sizeof sql, &used, SHIFTS_WINDOW);
   if (request->since != NULL) {
     mask |= 4;
     values[count++] = request->since;
-    sql_add(sql, sizeof sql, &used, " AND stated_on >= $%d::date", count);
+    sql_append(sql, sizeof sql, &used, " AND stated_on >= $%d::date", count);
   }
   if (request->has_cursor) {
     mask |= 8;
     values[count++] = request->cursor_date;
     values[count++] = request->cursor_id;
     values[count++] = request->cursor_issue;
-    sql_add(sql, sizeof sql, &used,
-            " AND (coalesce(stated_on, '-infinity'::date), id, issue_id) < "
-            "($%d::date, $%d::bigint, $%d::bigint)",
-            count - 2, count - 1, count);
+    sql_append(sql, sizeof sql, &used,
+               " AND (coalesce(stated_on, '-infinity'::date), id, issue_id) < "
+               "($%d::date, $%d::bigint, $%d::bigint)",
+               count - 2, count - 1, count);
   }
   char limit_text[24];
   snprintf(limit_text, sizeof limit_text, "%ld", request->limit + 1);
   values[count++] = limit_text;
-  sql_add(sql, sizeof sql, &used,
-          SHIFTS_ORDER " LIMIT $%d::bigint" SHIFTS_OUTPUT, count);
+  sql_append(sql, sizeof sql, &used,
+             SHIFTS_ORDER " LIMIT $%d::bigint" SHIFTS_OUTPUT, count);
   if (used >= sizeof sql) {
     log_error("shifts SQL too long");
     return DB_HARD_ERROR;
