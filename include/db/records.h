@@ -92,6 +92,13 @@ struct list_request {
   long long cursor_id;
 };
 
+/* The opaque cursors of every list: base64url of a compact JSON array.
+   cursor_from_json steals `array` and returns a malloc'd cursor (NULL when
+   out of memory); cursor_to_json returns a new reference, or NULL when the
+   text is not a cursor at all (too long, not base64url, not JSON). */
+char *cursor_from_json(json_t *array);
+json_t *cursor_to_json(const char *cursor);
+
 /* Decodes an opaque cursor for `request->sort`; -1 when it is malformed or
    was made for another sort. */
 int list_cursor_decode(const struct list_spec *spec, const char *cursor,

@@ -94,11 +94,7 @@ int list_sort_find(const struct list_spec *spec, const char *name) {
   return -1;
 }
 
-/* A cursor is base64url of the JSON array [sort, key, id]. */
-static char *cursor_encode(const struct list_spec *spec, size_t sort,
-                           const char *key, long long id) {
-  json_t *array =
-      json_pack("[s, s, I]", spec->sorts[sort].name, key, (json_int_t)id);
+char *cursor_from_json(json_t *array) {
   char *text = array != NULL ? json_dumps(array, JSON_COMPACT) : NULL;
   json_decref(array);
   if (text == NULL) {
@@ -113,19 +109,30 @@ static char *cursor_encode(const struct list_spec *spec, size_t sort,
   return cursor;
 }
 
-int list_cursor_decode(const struct list_spec *spec, const char *cursor,
-                       struct list_request *request) {
+json_t *cursor_to_json(const char *cursor) {
   unsigned char decoded[512];
   size_t length = strlen(cursor);
   if (length > 600) {
-    return -1;
+    return NULL;
   }
   long size = base64url_decode(cursor, length, decoded, sizeof decoded);
   if (size <= 0) {
-    return -1;
+    return NULL;
   }
-  json_t *array = json_loadb((const char *)decoded, (size_t)size,
-                             JSON_REJECT_DUPLICATES, NULL);
+  return json_loadb((const char *)decoded, (size_t)size, JSON_REJECT_DUPLICATES,
+                    NULL);
+}
+
+/* A list cursor is the JSON array [sort, key, id]. */
+static char *cursor_encode(const struct list_spec *spec, size_t sort,
+                           const char *key, long long id) {
+  return cursor_from_json(
+      json_pack("[s, s, I]", spec->sorts[sort].name, key, (json_int_t)id));
+}
+
+int list_cursor_decode(const struct list_spec *spec, const char *cursor,
+                       struct list_request *request) {
+  json_t *array = cursor_to_json(cursor);
   const char *sort = NULL;
   const char *key = NULL;
   json_int_t id = 0;

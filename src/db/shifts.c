@@ -2,7 +2,6 @@
  * issue. */
 #include "db/shifts.h"
 
-#include "common/encoding.h"
 #include "common/log.h"
 #include "db/records.h"
 
@@ -51,24 +50,12 @@ static const struct column shift_columns[] = {
 };
 #define SHIFT_COLUMN_COUNT (sizeof shift_columns / sizeof shift_columns[0])
 
-/* A cursor is base64url of the JSON array ["shifts", date, id, issue]. */
+/* A shifts cursor is the JSON array ["shifts", date, id, issue]. */
 static char *cursor_encode(const char *date, const char *id,
                            const char *issue) {
-  json_t *array = json_pack("[s, s, I, I]", "shifts", date,
-                            (json_int_t)strtoll(id, NULL, 10),
-                            (json_int_t)strtoll(issue, NULL, 10));
-  char *text = array != NULL ? json_dumps(array, JSON_COMPACT) : NULL;
-  json_decref(array);
-  if (text == NULL) {
-    return NULL;
-  }
-  size_t length = strlen(text);
-  char *cursor = malloc(base64url_encoded_size(length));
-  if (cursor != NULL) {
-    base64url_encode((const unsigned char *)text, length, cursor);
-  }
-  free(text);
-  return cursor;
+  return cursor_from_json(json_pack("[s, s, I, I]", "shifts", date,
+                                    (json_int_t)strtoll(id, NULL, 10),
+                                    (json_int_t)strtoll(issue, NULL, 10)));
 }
 
 /* A date as the cursor may hold it: YYYY-MM-DD or -infinity. */
@@ -89,17 +76,7 @@ static bool cursor_date_valid(const char *date) {
 }
 
 int shifts_cursor_decode(const char *cursor, struct shifts_request *request) {
-  unsigned char decoded[256];
-  size_t length = strlen(cursor);
-  if (length > 300) {
-    return -1;
-  }
-  long size = base64url_decode(cursor, length, decoded, sizeof decoded);
-  if (size <= 0) {
-    return -1;
-  }
-  json_t *array = json_loadb((const char *)decoded, (size_t)size,
-                             JSON_REJECT_DUPLICATES, NULL);
+  json_t *array = cursor_to_json(cursor);
   const char *kind = NULL;
   const char *date = NULL;
   json_int_t id = 0;
