@@ -427,6 +427,20 @@ static void *to_arena(struct arena *arena, void *items, size_t count,
   return copy;
 }
 
+/* Ends the loading of a growable table: on success it moves into the arena,
+   on failure it is freed; either way *items no longer points to the heap.
+   Returns the loader's result, or -1 when the move ran out of memory. */
+static int table_finish(struct arena *arena, void **items, size_t count,
+                        size_t size, int result) {
+  if (result != 0) {
+    free(*items);
+    *items = NULL;
+    return result;
+  }
+  *items = to_arena(arena, *items, count, size);
+  return *items != NULL ? 0 : -1;
+}
+
 /* ---- loaders -------------------------------------------------------------
  */
 
@@ -714,17 +728,8 @@ static int load_roles(struct builder *b) {
   result = row < 0 ? -1 : 0;
 cleanup:
   tsv_close(&reader);
-  if (result == 0) {
-    lexicon->roles = to_arena(&lexicon->arena, lexicon->roles,
-                              lexicon->role_count, sizeof(*lexicon->roles));
-    if (lexicon->roles == NULL) {
-      result = -1;
-    }
-  } else {
-    free(lexicon->roles);
-    lexicon->roles = NULL;
-  }
-  return result;
+  return table_finish(&lexicon->arena, (void **)&lexicon->roles,
+                      lexicon->role_count, sizeof(*lexicon->roles), result);
 }
 
 static int load_cues(struct builder *b) {
@@ -782,17 +787,8 @@ static int load_cues(struct builder *b) {
   result = row < 0 ? -1 : 0;
 cleanup:
   tsv_close(&reader);
-  if (result == 0) {
-    lexicon->cues = to_arena(&lexicon->arena, lexicon->cues, lexicon->cue_count,
-                             sizeof(*lexicon->cues));
-    if (lexicon->cues == NULL) {
-      result = -1;
-    }
-  } else {
-    free(lexicon->cues);
-    lexicon->cues = NULL;
-  }
-  return result;
+  return table_finish(&lexicon->arena, (void **)&lexicon->cues,
+                      lexicon->cue_count, sizeof(*lexicon->cues), result);
 }
 
 static int load_stance(struct builder *b) {
