@@ -3,10 +3,13 @@
 # on generated articles: parley load DIR into a fresh database of the cluster
 # DATABASE_URL names, then the same DIR again (every article unchanged).
 #   DATABASE_URL=... bench/load_speed.sh [ARTICLES] [BUILD_DIR]
+# LOAD_JOBS=N sets parley load --jobs (default: the loader's own, the CPUs
+# online up to 4).
 # The articles come from the generator of bench/extract_speed.sh.
 set -eu
 articles=${1:-10000}
 build=${2:-build}
+jobs=${LOAD_JOBS:-$(n=$(nproc); [ "$n" -gt 4 ] && n=4; echo "$n")}
 here=$(cd "$(dirname "$0")/.." && pwd)
 : "${DATABASE_URL:?DATABASE_URL must name a running cluster (scripts/pgcluster.sh start DIR)}"
 work=$(mktemp -d)
@@ -34,7 +37,7 @@ PY
 DATABASE_URL=$url "$here/$build/parley" migrate > /dev/null
 run() {
   start=$(date +%s.%N)
-  DATABASE_URL=$url "$here/$build/parley" load "$work" 2> "$work/summary" || true
+  DATABASE_URL=$url "$here/$build/parley" load --jobs "$jobs" "$work" 2> "$work/summary" || true
   end=$(date +%s.%N)
   python3 - "$1" "$start" "$end" "$articles" "$(tail -n 1 "$work/summary")" <<'PY'
 import sys
@@ -42,6 +45,7 @@ label, s, e, n, summary = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), i
 print(f"{label}: {n} articles in {e - s:.2f} s: {n / (e - s):.0f} articles/s ({summary})")
 PY
 }
+echo "parley load --jobs $jobs"
 run "first load"
 counts=$(psql -X -A -t -d "$url" -c "SELECT (SELECT count(*) FROM articles) || ' articles, ' || (SELECT count(*) FROM claims) || ' claims, ' || (SELECT count(*) FROM claim_issues) || ' issue links, ' || (SELECT count(*) FROM parties) || ' parties'")
 echo "stored: $counts"

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,15 +17,24 @@
 
 #include "extract/extract.h"
 
+/* Articles stored at a time by default: the database does most of the
+   work of a load, and one connection leaves it idle while the loader
+   extracts the next article and during each round trip. */
+#define LOAD_DEFAULT_JOBS_MAX 4
+#define LOAD_JOBS_MAX 64
+
 struct load_options {
   int dry_run;
   int json;
   const char *url;
+  long jobs; /* articles stored at a time (a directory, not --dry-run) */
   int lines; /* several articles: one JSON object per line */
   int progress;
 };
 
+/* What the run did; the workers of a directory share it. */
 struct load_tally {
+  pthread_mutex_t lock; /* guards the members below and the progress line */
   size_t loaded;
   size_t unchanged;
   size_t failed;
@@ -33,7 +43,8 @@ struct load_tally {
 };
 
 static void usage(FILE *out) {
-  fputs("usage: parley load [--dry-run] [--json] [--url URL] FILE|DIR|-\n"
+  fputs("usage: parley load [--dry-run] [--json] [--url URL] [--jobs N] "
+        "FILE|DIR|-\n"
         "\n"
         "Extracts parties and claims from news articles (UTF-8 text): one\n"
         "FILE, every .txt file of DIR, or standard input (-).\n"
@@ -42,6 +53,9 @@ static void usage(FILE *out) {
         "  --json      print the extraction as JSON (one object per article;\n"
         "              one per line for a directory)\n"
         "  --url URL   the database (default: $DATABASE_URL)\n"
+        "  --jobs N    store N articles of DIR at a time, each on its own\n"
+        "              connection (default: the number of CPUs, at most 4);\n"
+        "              a dry run takes one at a time to keep the files' order\n"
         "  --help      show this help\n"
         "\n"
         "Exit status: 0 when every article loaded, 65 (EX_DATAERR) when an\n"
@@ -50,11 +64,24 @@ static void usage(FILE *out) {
         out);
 }
 
-static void note_failure(struct load_tally *tally, int code) {
-  tally->failed++;
-  if (tally->worst == EX_OK || code == EX_SOFTWARE) {
-    tally->worst = code;
+/* Counts one article: EX_OK (loaded), LOAD_UNCHANGED, or the sysexits.h
+   code of its failure. */
+static void tally_count(struct load_tally *tally, int code) {
+  pthread_mutex_lock(&tally->lock);
+  if (code == EX_OK) {
+    tally->loaded++;
+  } else if (code == LOAD_UNCHANGED) {
+    tally->unchanged++;
+  } else {
+    tally->failed++;
+    if (tally->worst == EX_OK || code == EX_SOFTWARE) {
+      tally->worst = code;
+    }
+    /* Without a database every further file would fail the same way;
+       each article is one transaction, so stopping loses nothing. */
+    tally->unavailable = tally->unavailable || code == EX_UNAVAILABLE;
   }
+  pthread_mutex_unlock(&tally->lock);
 }
 
 /* Reads a whole stream; returns 0, or an errno value. */
@@ -112,7 +139,8 @@ static void print_summary(const char *path,
 }
 
 static void load_bytes(const struct extract_lexicon *lexicon,
-                       const struct load_options *options, const char *path,
+                       const struct load_options *options,
+                       struct load_session *session, const char *path,
                        const char *bytes, size_t length,
                        struct load_tally *tally) {
   char error[256];
@@ -121,10 +149,10 @@ static void load_bytes(const struct extract_lexicon *lexicon,
       extract_article(lexicon, bytes, length, &result, error, sizeof(error));
   if (status != EXTRACT_OK) {
     fprintf(stderr, "parley load: %s: %s\n", path, error);
-    note_failure(tally, status == EXTRACT_ERROR_MEMORY ||
-                                status == EXTRACT_ERROR_INTERNAL
-                            ? EX_SOFTWARE
-                            : EX_DATAERR);
+    tally_count(tally, status == EXTRACT_ERROR_MEMORY ||
+                               status == EXTRACT_ERROR_INTERNAL
+                           ? EX_SOFTWARE
+                           : EX_DATAERR);
     return;
   }
   if (options->dry_run) {
@@ -135,32 +163,25 @@ static void load_bytes(const struct extract_lexicon *lexicon,
                         : NULL;
       if (text == NULL) {
         fprintf(stderr, "parley load: %s: out of memory\n", path);
-        note_failure(tally, EX_SOFTWARE);
+        tally_count(tally, EX_SOFTWARE);
       } else {
         fputs(text, stdout);
         fputc('\n', stdout);
-        tally->loaded++;
+        tally_count(tally, EX_OK);
       }
       free(text);
       json_decref(json);
     } else {
       print_summary(path, result);
-      tally->loaded++;
+      tally_count(tally, EX_OK);
     }
   } else {
-    int stored = load_store_article(options->url, path, result, bytes, length,
-                                    error, sizeof(error));
-    if (stored == 0) {
-      tally->loaded++;
-    } else if (stored == LOAD_UNCHANGED) {
-      tally->unchanged++;
-    } else {
+    int stored = load_store_article(session, result, bytes, length, error,
+                                    sizeof(error));
+    if (stored != EX_OK && stored != LOAD_UNCHANGED) {
       fprintf(stderr, "parley load: %s: %s\n", path, error);
-      note_failure(tally, stored);
-      /* Without a database every further file would fail the same way;
-         each article is one transaction, so stopping loses nothing. */
-      tally->unavailable = stored == EX_UNAVAILABLE;
     }
+    tally_count(tally, stored);
   }
   extract_result_free(result);
 }
@@ -175,12 +196,13 @@ static void complain_errno(const char *path, int code) {
 }
 
 static void load_file(const struct extract_lexicon *lexicon,
-                      const struct load_options *options, const char *path,
+                      const struct load_options *options,
+                      struct load_session *session, const char *path,
                       struct load_tally *tally) {
   FILE *stream = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
   if (stream == NULL) {
     complain_errno(path, errno);
-    note_failure(tally, EX_NOINPUT);
+    tally_count(tally, EX_NOINPUT);
     return;
   }
   char *bytes = NULL;
@@ -191,11 +213,11 @@ static void load_file(const struct extract_lexicon *lexicon,
   }
   if (error != 0) {
     complain_errno(path, error);
-    note_failure(tally, EX_IOERR);
+    tally_count(tally, EX_IOERR);
     return;
   }
-  load_bytes(lexicon, options, strcmp(path, "-") == 0 ? "(stdin)" : path, bytes,
-             length, tally);
+  load_bytes(lexicon, options, session,
+             strcmp(path, "-") == 0 ? "(stdin)" : path, bytes, length, tally);
   free(bytes);
 }
 
@@ -205,39 +227,97 @@ static int is_txt(const struct dirent *entry) {
          entry->d_name[0] != '.';
 }
 
+/* The files of a directory, taken in turn by the workers. */
+struct load_queue {
+  const struct extract_lexicon *lexicon;
+  const struct load_options *options;
+  const char *directory;
+  struct dirent **entries;
+  int count;
+  int next; /* the next entry to take; guarded by tally->lock */
+  struct load_tally *tally;
+};
+
+struct load_worker {
+  struct load_queue *queue;
+  struct load_session *session; /* its own connection; NULL in a dry run */
+  pthread_t thread;
+};
+
+/* Takes the next file; -1 when there is none or the run stopped. */
+static int queue_take(struct load_queue *queue) {
+  struct load_tally *tally = queue->tally;
+  pthread_mutex_lock(&tally->lock);
+  int index = -1;
+  if (!tally->unavailable && queue->next < queue->count) {
+    index = queue->next++;
+    if (queue->options->progress) {
+      fprintf(stderr, "\r[%d/%d] %s\033[K", index + 1, queue->count,
+              queue->entries[index]->d_name);
+    }
+  }
+  pthread_mutex_unlock(&tally->lock);
+  return index;
+}
+
+static void *load_worker_run(void *closure) {
+  struct load_worker *worker = closure;
+  struct load_queue *queue = worker->queue;
+  int index;
+  while ((index = queue_take(queue)) >= 0) {
+    const char *name = queue->entries[index]->d_name;
+    size_t length = strlen(queue->directory) + strlen(name) + 2;
+    char *file = malloc(length);
+    if (file == NULL) {
+      tally_count(queue->tally, EX_SOFTWARE);
+      continue;
+    }
+    snprintf(file, length, "%s/%s", queue->directory, name);
+    load_file(queue->lexicon, queue->options, worker->session, file,
+              queue->tally);
+    free(file);
+  }
+  return NULL;
+}
+
+/* Loads every .txt file of the directory with options->jobs workers: the
+   calling thread with `session`, the others each with a session of their
+   own. */
 static void load_directory(const struct extract_lexicon *lexicon,
-                           struct load_options *options, const char *path,
+                           struct load_options *options,
+                           struct load_session *session, const char *path,
                            struct load_tally *tally) {
-  struct dirent **entries = NULL;
-  int count = scandir(path, &entries, is_txt, alphasort);
-  if (count < 0) {
+  struct load_queue queue = {lexicon, options, path, NULL, 0, 0, tally};
+  queue.count = scandir(path, &queue.entries, is_txt, alphasort);
+  if (queue.count < 0) {
     complain_errno(path, errno);
-    note_failure(tally, EX_NOINPUT);
+    tally_count(tally, EX_NOINPUT);
     return;
   }
   options->lines = 1;
-  int done = 0;
-  for (int i = 0; i < count; i++) {
-    if (tally->unavailable) {
-      free(entries[i]);
-      continue;
-    }
-    done = i + 1;
-    size_t length = strlen(path) + strlen(entries[i]->d_name) + 2;
-    char *file = malloc(length);
-    if (file == NULL) {
-      note_failure(tally, EX_SOFTWARE);
-    } else {
-      snprintf(file, length, "%s/%s", path, entries[i]->d_name);
-      if (options->progress) {
-        fprintf(stderr, "\r[%d/%d] %s\033[K", i + 1, count, entries[i]->d_name);
-      }
-      load_file(lexicon, options, file, tally);
-      free(file);
-    }
-    free(entries[i]);
+  long jobs = options->dry_run ? 1 : options->jobs;
+  if (jobs > queue.count) {
+    jobs = queue.count > 0 ? queue.count : 1;
   }
-  if (options->progress && count > 0) {
+  struct load_worker workers[LOAD_JOBS_MAX];
+  workers[0] = (struct load_worker){&queue, session, 0};
+  long started = 1;
+  for (; started < jobs; started++) {
+    struct load_worker *worker = &workers[started];
+    *worker = (struct load_worker){&queue, load_session_new(options->url), 0};
+    if (worker->session == NULL ||
+        pthread_create(&worker->thread, NULL, load_worker_run, worker) != 0) {
+      /* Fewer workers, same result. */
+      load_session_free(worker->session);
+      break;
+    }
+  }
+  load_worker_run(&workers[0]);
+  for (long i = 1; i < started; i++) {
+    pthread_join(workers[i].thread, NULL);
+    load_session_free(workers[i].session);
+  }
+  if (options->progress && queue.count > 0) {
     fputc('\n', stderr);
   }
   if (tally->unavailable) {
@@ -245,17 +325,42 @@ static void load_directory(const struct extract_lexicon *lexicon,
             "parley load: the database is unavailable: stopped after %d of %d "
             "files; run the same command again to finish (what was stored is "
             "kept and found by its hash)\n",
-            done, count);
+            queue.next, queue.count);
   }
-  free(entries);
+  for (int i = 0; i < queue.count; i++) {
+    free(queue.entries[i]);
+  }
+  free(queue.entries);
+}
+
+/* The default --jobs: the CPUs online, at most LOAD_DEFAULT_JOBS_MAX. */
+static long default_jobs(void) {
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  if (cpus < 1) {
+    return 1;
+  }
+  return cpus < LOAD_DEFAULT_JOBS_MAX ? cpus : LOAD_DEFAULT_JOBS_MAX;
+}
+
+/* Reads --jobs: a whole number from 1 to LOAD_JOBS_MAX; 0 when it is not. */
+static long jobs_parse(const char *text) {
+  char *end = NULL;
+  errno = 0;
+  long jobs = strtol(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || jobs < 1 ||
+      jobs > LOAD_JOBS_MAX) {
+    return 0;
+  }
+  return jobs;
 }
 
 int cli_load(int argc, char **argv) {
-  struct load_options options = {0};
+  struct load_options options = {.jobs = default_jobs()};
   static const struct option long_options[] = {
       {"dry-run", no_argument, NULL, 'n'},
       {"json", no_argument, NULL, 'j'},
       {"url", required_argument, NULL, 'u'},
+      {"jobs", required_argument, NULL, 'J'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   optind = 1;
@@ -263,7 +368,7 @@ int cli_load(int argc, char **argv) {
   int option;
   /* Options are parsed once, before anything else runs. */
   // NOLINTNEXTLINE(concurrency-mt-unsafe)
-  while ((option = getopt_long(argc, argv, "+hnju:", long_options, NULL)) !=
+  while ((option = getopt_long(argc, argv, "+hnju:J:", long_options, NULL)) !=
          -1) {
     switch (option) {
     case 'n':
@@ -274,6 +379,16 @@ int cli_load(int argc, char **argv) {
       break;
     case 'u':
       options.url = optarg;
+      break;
+    case 'J':
+      options.jobs = jobs_parse(optarg);
+      if (options.jobs == 0) {
+        fprintf(stderr,
+                "parley load: --jobs takes a whole number from 1 to %d, not "
+                "'%s'\n",
+                LOAD_JOBS_MAX, optarg);
+        return EX_USAGE;
+      }
       break;
     case 'h':
       usage(stdout);
@@ -300,28 +415,38 @@ int cli_load(int argc, char **argv) {
     }
   }
   char error[512];
+  int code = EX_OK;
   struct extract_lexicon *lexicon = NULL;
+  struct load_session *session = NULL;
+  struct load_tally tally = {.worst = EX_OK};
+  pthread_mutex_init(&tally.lock, NULL);
   if (options.dry_run) {
     lexicon = extract_lexicon_load_embedded(error, sizeof(error));
   } else {
+    session = load_session_new(options.url);
+    if (session == NULL) {
+      fprintf(stderr, "parley load: out of memory\n");
+      code = EX_SOFTWARE;
+      goto cleanup;
+    }
     /* A load extracts with the database's issue catalogue, which users
        extend through the API; a dry run needs no database. */
-    int code = load_store_lexicon(options.url, &lexicon, error, sizeof(error));
+    code = load_store_lexicon(session, &lexicon, error, sizeof(error));
     if (code != EX_OK) {
       fprintf(stderr, "parley load: %s\n", error);
-      return code;
+      goto cleanup;
     }
   }
   if (lexicon == NULL) {
     fprintf(stderr, "parley load: lexicons: %s\n", error);
-    return EX_SOFTWARE;
+    code = EX_SOFTWARE;
+    goto cleanup;
   }
-  struct load_tally tally = {.worst = EX_OK};
   struct stat info;
   if (strcmp(path, "-") != 0 && stat(path, &info) == 0 &&
       S_ISDIR(info.st_mode)) {
     options.progress = isatty(STDERR_FILENO);
-    load_directory(lexicon, &options, path, &tally);
+    load_directory(lexicon, &options, session, path, &tally);
     if (options.dry_run) {
       fprintf(stderr, "extracted %zu, failed %zu\n", tally.loaded,
               tally.failed);
@@ -330,15 +455,16 @@ int cli_load(int argc, char **argv) {
               tally.unchanged, tally.failed);
     }
   } else {
-    load_file(lexicon, &options, path, &tally);
+    load_file(lexicon, &options, session, path, &tally);
     if (!options.dry_run) {
       fprintf(stderr, "loaded %zu, unchanged %zu, failed %zu\n", tally.loaded,
               tally.unchanged, tally.failed);
     }
   }
+  code = fflush(stdout) != 0 ? EX_IOERR : tally.worst;
+cleanup:
   extract_lexicon_free(lexicon);
-  if (fflush(stdout) != 0) {
-    return EX_IOERR;
-  }
-  return tally.worst;
+  load_session_free(session);
+  pthread_mutex_destroy(&tally.lock);
+  return code;
 }

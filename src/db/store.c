@@ -79,7 +79,8 @@ static const struct db_statement statement_parties = {
     "ORDER BY i.slug ON CONFLICT (slug) DO NOTHING"};
 
 /* All claims of an article and their issue links in one statement: the
-   ids are drawn first so that the links can name them. Claims whose party
+   ids are drawn first so that the links can name them, and the links carry
+   their claim's party and speaker (migration 007). Claims whose party
    is unknown or whose text breaks the claims' rules are left out. */
 static const struct db_statement statement_claims = {
     "store_claims",
@@ -97,7 +98,8 @@ static const struct db_statement statement_claims = {
     "SYSTEM VALUE SELECT id, $1::bigint, party_id, speaker_id, stance, quote, "
     "text, start_offset, end_offset, stated_on, 'extracted', cue_word, "
     "cue_start, cue_end, cameo, confidence FROM input ORDER BY n) INSERT INTO "
-    "claim_issues (claim_id, issue_id) SELECT DISTINCT input.id, i.id FROM "
+    "claim_issues (claim_id, issue_id, party_id, speaker_id) SELECT DISTINCT "
+    "input.id, i.id, input.party_id, coalesce(input.speaker_id, 0) FROM "
     "input CROSS JOIN LATERAL json_array_elements_text(input.issues) AS w "
     "(slug) JOIN issues i ON i.slug = w.slug"};
 
@@ -691,44 +693,68 @@ void store_lexicon_release(struct store_lexicon *handle) {
 /* --- parley load -----------------------------------------------------------
  */
 
-/* The command-line loader's connection: opened on first use and kept for
-   every article of the run (the CLI is single-threaded). */
-static struct db_conn *load_conn;
+/* A connection of the command-line loader: opened on first use and kept for
+   every article its worker stores (one session per thread). */
+struct load_session {
+  char *database_url;
+  struct db_conn *conn;
+};
 
-static void load_disconnect(void) {
-  db_disconnect(load_conn);
-  load_conn = NULL;
+struct load_session *load_session_new(const char *database_url) {
+  struct load_session *session = calloc(1, sizeof *session);
+  if (session == NULL) {
+    return NULL;
+  }
+  if (database_url != NULL) {
+    session->database_url = strdup(database_url);
+    if (session->database_url == NULL) {
+      free(session);
+      return NULL;
+    }
+  }
+  return session;
+}
+
+static void load_disconnect(struct load_session *session) {
+  db_disconnect(session->conn);
+  session->conn = NULL;
+}
+
+void load_session_free(struct load_session *session) {
+  if (session == NULL) {
+    return;
+  }
+  load_disconnect(session);
+  free(session->database_url);
+  free(session);
 }
 
 /* Connects (again, after a lost connection) and checks the schema. Returns
    0 or a sysexits.h code with a message. */
-static int load_connect(const char *database_url, char *error,
+static int load_connect(struct load_session *session, char *error,
                         size_t error_size) {
-  static bool registered;
-  if (load_conn != NULL && PQstatus(db_conn_pq(load_conn)) == CONNECTION_OK) {
+  if (session->conn != NULL &&
+      PQstatus(db_conn_pq(session->conn)) == CONNECTION_OK) {
     return EX_OK;
   }
-  load_disconnect();
-  if (database_url == NULL || database_url[0] == '\0') {
+  load_disconnect(session);
+  if (session->database_url == NULL || session->database_url[0] == '\0') {
     snprintf(error, error_size, "no database: give --url or set DATABASE_URL");
     return EX_USAGE;
   }
-  load_conn = db_connect(database_url, error, error_size);
-  if (load_conn == NULL) {
+  session->conn = db_connect(session->database_url, error, error_size);
+  if (session->conn == NULL) {
     return EX_UNAVAILABLE;
-  }
-  if (!registered) {
-    registered = atexit(load_disconnect) == 0;
   }
   /* A bulk load does not wait for each commit to reach the disk: a crash
      loses at most the last moments of the run, never consistency, and
      loading again is idempotent (articles are found by their hash). */
-  if (db_exec_simple(load_conn, "SET synchronous_commit = off") != DB_OK) {
+  if (db_exec_simple(session->conn, "SET synchronous_commit = off") != DB_OK) {
     log_warn("cannot turn synchronous_commit off: %s",
-             db_last_error(load_conn)->message);
+             db_last_error(session->conn)->message);
   }
-  if (!migrate_is_current(load_conn)) {
-    load_disconnect();
+  if (!migrate_is_current(session->conn)) {
+    load_disconnect(session);
     snprintf(error, error_size,
              "the database schema is not current: run 'parley migrate'");
     return EX_CONFIG;
@@ -736,15 +762,15 @@ static int load_connect(const char *database_url, char *error,
   return EX_OK;
 }
 
-int load_store_lexicon(const char *database_url,
+int load_store_lexicon(struct load_session *session,
                        struct extract_lexicon **lexicon, char *error,
                        size_t error_size) {
   *lexicon = NULL;
-  int code = load_connect(database_url, error, error_size);
+  int code = load_connect(session, error, error_size);
   if (code != EX_OK) {
     return code;
   }
-  int status = store_lexicon_build(load_conn, lexicon, error, error_size);
+  int status = store_lexicon_build(session->conn, lexicon, error, error_size);
   if (status == DB_OK) {
     return EX_OK;
   }
@@ -764,29 +790,28 @@ static int load_body(struct db_conn *conn, void *closure) {
                        &job->outcome);
 }
 
-int load_store_article(const char *database_url, const char *path,
+int load_store_article(struct load_session *session,
                        const struct extract_result *result, const char *bytes,
                        size_t length, char *error, size_t error_size) {
-  (void)path;
   struct load_job job = {result, bytes, length, {0}};
   int outcome = DB_UNAVAILABLE;
   /* A connection lost between two articles (a server restart) gets one
      fresh try. */
   for (int attempt = 0; attempt < 2 && outcome == DB_UNAVAILABLE; attempt++) {
-    int code = load_connect(database_url, error, error_size);
+    int code = load_connect(session, error, error_size);
     if (code != EX_OK) {
       return code;
     }
-    outcome = db_transaction(load_conn, load_body, &job);
+    outcome = db_transaction(session->conn, load_body, &job);
     if (outcome == DB_UNAVAILABLE &&
-        PQstatus(db_conn_pq(load_conn)) == CONNECTION_OK) {
+        PQstatus(db_conn_pq(session->conn)) == CONNECTION_OK) {
       break; /* a timeout, not a lost connection */
     }
   }
   if (outcome == DB_OK) {
     return job.outcome.unchanged ? LOAD_UNCHANGED : EX_OK;
   }
-  const struct db_error *failure = db_last_error(load_conn);
+  const struct db_error *failure = db_last_error(session->conn);
   snprintf(error, error_size, "storing failed: %s%s%s", failure->message,
            failure->sqlstate[0] ? " (SQLSTATE " : "",
            failure->sqlstate[0] ? failure->sqlstate : "");

@@ -8,6 +8,7 @@ import tempfile
 import unittest
 
 from harness import ROOT, ApiTest, STANCES, uid, word
+from test_positions import LINKS_UNFILLED, SUMMARY_DRIFT
 
 SEED = os.path.join(ROOT, "sql", "sample", "seed-2025-12-29-talks.txt")
 LOAD_KEYS = {"article", "parties", "claims"}
@@ -298,6 +299,37 @@ class LoadCli(LoadTest):
             self.assertEqual(self.env.counts(), before)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+    def test_parallel_directory_load(self):
+        """--jobs 4 stores every file once (a file twice in the directory: once), and the
+        positions summary written by four concurrent transactions equals a recount."""
+        work = tempfile.mkdtemp(prefix="parley-load-")
+        try:
+            raws = [article_text(date=f"2025-11-{day:02d}").encode() for day in range(1, 13)]
+            for n, raw in enumerate(raws):
+                with open(os.path.join(work, f"{n:02d}.txt"), "wb") as f:
+                    f.write(raw)
+            with open(os.path.join(work, "99-copy.txt"), "wb") as f:
+                f.write(raws[0])
+            out = self.env.cli("load", "--jobs", "4", work)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertIn("loaded 12, unchanged 1, failed 0", out.stderr)
+            for raw in raws:
+                sha = hashlib.sha256(raw).hexdigest()
+                self.assertEqual(self.env.psql_value("SELECT count(*) FROM articles WHERE sha256 = :'s'", s=sha),
+                                 "1")
+            self.assertEqual(self.env.psql_value(SUMMARY_DRIFT), "0", "the summary equals a recount")
+            self.assertEqual(self.env.psql_value(LINKS_UNFILLED), "0", "every link carries its claim's party")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def test_jobs_must_be_a_whole_number(self):
+        before = self.env.counts()
+        for bad in ("0", "-2", "two", "65", ""):
+            out = self.env.cli("load", "--jobs", bad, SEED)
+            self.assertEqual(out.returncode, 64, f"--jobs {bad!r}: {out.stderr}")
+            self.assertIn("--jobs", out.stderr)
+        self.assertEqual(self.env.counts(), before)
 
     def test_cli_and_http_agree(self):
         work = tempfile.mkdtemp(prefix="parley-load-")
