@@ -107,29 +107,36 @@ int positions_find_party(struct db_conn *conn, const char *slug, char *id,
 /* Rows and columns are ordered by their claim counts (the sum of their
    cells'), then by slug; the cells row by row in that order. The latest
    claim is looked up by id for each cell (OFFSET 0 keeps it a look-up: as
-   a join it is planned as a scan of every claim; the speaker's slug too, or
-   it becomes a scan of the parties per cell). The JSON is made in C:
-   json_build_object per cell costs more than the whole query. */
+   a join it is planned as a scan of every claim), and the lookups are
+   materialised so that the speakers' slugs are then one hash join (inside
+   the look-up they were a scan of the parties per cell). The JSON is made
+   in C: json_build_object per cell costs more than the whole query. */
 #define TAIL_OUTPUT                                                            \
   "ranked AS (SELECT x.*, sum(x.claim_count) OVER (PARTITION BY x.row_id) AS " \
   "row_n, sum(x.claim_count) OVER (PARTITION BY x.issue_id) AS column_n FROM " \
-  "cells x) SELECT p.slug, p.name, p.kind, x.row_n, i.slug, i.name, ip.slug, " \
-  "x.column_n, l.stance, " RECORD_DATE(                                        \
-      "l.stated_on") ", x.demands, "                                           \
-                     "x.proposes, x.rejects, x.accepts, x.threatens, "         \
-                     "x.asserts, x.claim_count, "                              \
-                     "l.id, l.speaker_slug, l.text, l.article_id FROM ranked " \
-                     "x "                                                      \
-                     "JOIN parties p ON p.id = x.row_id JOIN issues i ON "     \
-                     "i.id = x.issue_id "                                      \
-                     "LEFT JOIN issues ip ON ip.id = i.parent_id CROSS JOIN "  \
-                     "LATERAL (SELECT "                                        \
-                     "c.id, c.stance, c.stated_on, (SELECT s.slug FROM "       \
-                     "parties s WHERE s.id = "                                 \
-                     "c.speaker_id) AS speaker_slug, c.text, c.article_id "    \
-                     "FROM claims c WHERE "                                    \
-                     "c.id = x.latest_id OFFSET 0) l "                         \
-                     "ORDER BY x.row_n DESC, p.slug, x.column_n DESC, i.slug"
+  "cells x), latest AS MATERIALIZED (SELECT x.*, l.stance, l.stated_on, "      \
+  "l.speaker_id, l.text, l.article_id FROM ranked x CROSS JOIN LATERAL "       \
+  "(SELECT c.stance, c.stated_on, c.speaker_id, c.text, c.article_id FROM "    \
+  "claims c WHERE c.id = x.latest_id OFFSET 0) l) SELECT p.slug, p.name, "     \
+  "p.kind, x.row_n, i.slug, i.name, ip.slug, x.column_n, "                     \
+  "x.stance, " RECORD_DATE(                                                    \
+      "x.stated_on") ", x.demands, x.proposes, "                               \
+                     "x.rejects, x.accepts, x.threatens, x.asserts, "          \
+                     "x.claim_count, x.latest_id, "                            \
+                     "s.slug, x.text, x.article_id FROM latest x JOIN "        \
+                     "parties p ON p.id = "                                    \
+                     "x.row_id JOIN issues i ON i.id = x.issue_id LEFT JOIN "  \
+                     "issues ip ON ip.id "                                     \
+                     "= i.parent_id LEFT JOIN parties s ON s.id = "            \
+                     "x.speaker_id ORDER BY "                                  \
+                     "x.row_n DESC, p.slug, x.column_n DESC, i.slug"
+
+/* The default matrix (top-level issues, people under their party, no party
+   filter) reads the rolled-up rows (migration 008) as its cells. */
+#define ROWS_BASE                                                              \
+  "WITH cells AS (SELECT row_id, issue_id, demands, proposes, rejects, "       \
+  "accepts, threatens, asserts, claim_count, latest_claim_id AS latest_id "    \
+  "FROM position_rows r WHERE r.claim_count > 0"
 
 /* The columns of a result row. */
 enum matrix_column {
@@ -320,6 +327,7 @@ enum positions_variant {
   VARIANT_SINCE = 1 << 6,
   VARIANT_UNTIL = 1 << 7,
   VARIANT_STANCE = 1 << 8,
+  VARIANT_ROWS = 1 << 9,
 };
 
 int positions_matrix(struct db_conn *conn, const struct positions_query *query,
@@ -332,9 +340,19 @@ int positions_matrix(struct db_conn *conn, const struct positions_query *query,
   bool top = !query->fine && (query->issue_id == NULL || query->issue_is_top);
   bool scan =
       query->since != NULL || query->until != NULL || query->stance != NULL;
+  bool rows = !scan && top && !query->by_speaker && query->party_id == NULL;
   variant |= (scan ? VARIANT_SCAN : 0) | (top ? VARIANT_TOP : 0) |
-             (query->by_speaker ? VARIANT_BY_SPEAKER : 0);
-  if (!scan) {
+             (query->by_speaker ? VARIANT_BY_SPEAKER : 0) |
+             (rows ? VARIANT_ROWS : 0);
+  if (rows) {
+    sql_add(&builder, ROWS_BASE);
+    if (query->issue_id != NULL) {
+      variant |= VARIANT_ISSUE;
+      sql_add(&builder, " AND r.issue_id = $%d::bigint",
+              sql_value(&builder, query->issue_id));
+    }
+    sql_add(&builder, "), " TAIL_OUTPUT);
+  } else if (!scan) {
     sql_add(&builder, SUMMARY_BASE "%s", top ? "true" : "false");
     if (query->issue_id != NULL) {
       int n = sql_value(&builder, query->issue_id);
@@ -386,8 +404,10 @@ int positions_matrix(struct db_conn *conn, const struct positions_query *query,
     }
     sql_add(&builder, SCAN_BASE);
   }
-  sql_add(&builder, TAIL_KEYED "%s" TAIL_CELLS TAIL_OUTPUT,
-          query->by_speaker ? ROW_BY_SPEAKER : ROW_BY_PARTY);
+  if (!rows) {
+    sql_add(&builder, TAIL_KEYED "%s" TAIL_CELLS TAIL_OUTPUT,
+            query->by_speaker ? ROW_BY_SPEAKER : ROW_BY_PARTY);
+  }
   if (builder.used >= sizeof builder.sql) {
     log_error("positions SQL too long");
     return DB_HARD_ERROR;

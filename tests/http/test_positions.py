@@ -8,7 +8,8 @@ import unittest
 
 from harness import ApiTest, STANCES, q, uid
 
-# Recounts every cell from the claims and compares with the summary table: the rows that differ.
+# Recounts every cell from the claims, and every rolled-up row (people under their party, top-level
+# issues) from those, and compares with the summary tables: the rows that differ.
 SUMMARY_DRIFT = """
 WITH fresh AS (
   SELECT l.top, l.party_id, l.speaker_id, l.issue_id,
@@ -30,9 +31,23 @@ kept AS (
   SELECT top, party_id, speaker_id, issue_id, demands::bigint, proposes::bigint, rejects::bigint,
          accepts::bigint, threatens::bigint, asserts::bigint, claim_count::bigint, latest_claim_id,
          latest_stated_on
-  FROM position_cells WHERE claim_count > 0)
-SELECT count(*) FROM ((SELECT * FROM fresh EXCEPT SELECT * FROM kept)
-                      UNION ALL (SELECT * FROM kept EXCEPT SELECT * FROM fresh)) d;
+  FROM position_cells WHERE claim_count > 0),
+fresh_rows AS (
+  SELECT CASE WHEN p.kind = 'person' AND p.affiliation_id IS NOT NULL THEN p.affiliation_id ELSE p.id END
+           AS row_id, f.issue_id,
+    sum(f.demands)::bigint, sum(f.proposes)::bigint, sum(f.rejects)::bigint, sum(f.accepts)::bigint,
+    sum(f.threatens)::bigint, sum(f.asserts)::bigint, sum(f.claim_count)::bigint,
+    (array_agg(f.latest_claim_id ORDER BY f.latest_stated_on DESC NULLS LAST, f.latest_claim_id DESC))[1],
+    (array_agg(f.latest_stated_on ORDER BY f.latest_stated_on DESC NULLS LAST, f.latest_claim_id DESC))[1]
+  FROM fresh f JOIN parties p ON p.id = f.party_id WHERE f.top GROUP BY 1, 2),
+kept_rows AS (
+  SELECT row_id, issue_id, demands::bigint, proposes::bigint, rejects::bigint, accepts::bigint,
+         threatens::bigint, asserts::bigint, claim_count::bigint, latest_claim_id, latest_stated_on
+  FROM position_rows WHERE claim_count > 0)
+SELECT (SELECT count(*) FROM ((SELECT * FROM fresh EXCEPT SELECT * FROM kept)
+                              UNION ALL (SELECT * FROM kept EXCEPT SELECT * FROM fresh)) d)
+     + (SELECT count(*) FROM ((SELECT * FROM fresh_rows EXCEPT SELECT * FROM kept_rows)
+                              UNION ALL (SELECT * FROM kept_rows EXCEPT SELECT * FROM fresh_rows)) d);
 """
 LINKS_UNFILLED = "SELECT count(*) FROM claim_issues ci JOIN claims c ON c.id = ci.claim_id " \
                  "WHERE ci.party_id IS DISTINCT FROM c.party_id " \
@@ -121,7 +136,8 @@ class World:
 class PositionsTest(ApiTest):
     def assertSummaryExact(self):
         self.assertEqual(self.env.psql_value(LINKS_UNFILLED), "0", "every link carries its claim's party and speaker")
-        self.assertEqual(self.env.psql_value(SUMMARY_DRIFT), "0", "the summary cells equal a recount of the claims")
+        self.assertEqual(self.env.psql_value(SUMMARY_DRIFT), "0",
+                         "the summary cells and rows equal a recount of the claims")
 
     def positions(self, query="", path="/positions"):
         return self.ok_get(f"{path}?{query}" if query else path)
@@ -303,6 +319,21 @@ class PositionsStayExact(PositionsTest):
         self.assertEqual(self.positions(f"party={self.s}")["cells"], [])
         self.assertEqual(self.positions(f"issue={self.i1}")["cells"], [])
         self.assertSummaryExact()
+
+    def test_affiliation_changes(self):
+        """A person who changes party (or loses it, or stops being a person) takes their claims to
+        the other row of the rolled-up matrix, and back."""
+        w = self.build()
+        steps = [(self.a, {"affiliation": self.t}), (self.b, {"affiliation": None}),
+                 (self.a, {"kind": "organization", "affiliation": None}),
+                 (self.a, {"kind": "person", "affiliation": self.s}), (self.b, {"affiliation": self.s})]
+        for slug, patch in steps:
+            w.add_party(self.expect(self.patch(f"/parties/{slug}", patch), 200))
+            for case in ({"issue": self.i1}, {"issue": self.i2}, {"party": self.s}, {"party": self.t}):
+                with self.subTest(changed=slug, patch=patch, **case):
+                    query = "&".join(f"{k}={q(v)}" for k, v in case.items())
+                    self.assertEqual(self.positions(query), w.matrix(**case))
+            self.assertSummaryExact()
 
     def test_article_deletion(self):
         w = self.build()
