@@ -81,6 +81,15 @@ struct list_spec {
   size_t filter_count;
   const struct list_sort *sorts;
   size_t sort_count;
+  /* Optional: when filter `lead_filter` is given, the list is read by
+     `lead` instead, a spec with the same columns, filters, sorts and
+     cursors whose rows are drawn through that filter's own index (the
+     claims of an issue from the issue's links). */
+  const struct list_spec *lead;
+  size_t lead_filter;
+  /* Set in such a lead spec: its `from` holds the lead filter's "$?", and
+     its condition in `filters` is not used. */
+  bool from_takes_lead_filter;
 };
 
 struct list_request {

@@ -6,11 +6,16 @@
   "(SELECT coalesce(json_agg(i.slug ORDER BY i.slug), '[]')::text "            \
   "FROM claim_issues ci JOIN issues i ON i.id = ci.issue_id "                  \
   "WHERE ci.claim_id = c.id)"
-#define CLAIM_COLUMNS                                                          \
-  "SELECT c.id, c.article_id, p.slug, s.slug, " CLAIM_ISSUE_SLUGS ", "         \
-  "c.stance, c.quote, c.text, c.start_offset, c.end_offset, " RECORD_DATE(     \
-      "c.stated_on") ", c.origin, " RECORD_TIMESTAMP("c.created_at") ","       \
-                                                                     " " RECORD_TIMESTAMP("c.updated_at")
+#define CLAIM_COLUMNS                                                                      \
+  "SELECT c.id, c.article_id, p.slug, s.slug, " CLAIM_ISSUE_SLUGS ", "                     \
+  "c.stance, c.quote, c.text, c.start_offset, c.end_offset, " RECORD_DATE(                 \
+      "c.stated_on") ", c.origin, " RECORD_TIMESTAMP("c.created_at") ","                   \
+                                                                     " " RECORD_TIMESTAMP( \
+                                                                         "c."              \
+                                                                         "upd"             \
+                                                                         "ate"             \
+                                                                         "d_"              \
+                                                                         "at")
 #define CLAIM_FROM                                                             \
   " FROM claims c JOIN parties p ON p.id = c.party_id "                        \
   "LEFT JOIN parties s ON s.id = c.speaker_id"
@@ -56,6 +61,42 @@ static const struct list_sort claim_sorts[] = {
     {"stated_on", "coalesce(c.stated_on, '-infinity'::date)", "date", false},
 };
 
+/* The claims of an issue (and its sub-issues) come from their links, which
+   carry the claim's created_at (migration 009): the links are read from
+   their index and sorted, each claim once, newest first; the claims are
+   then joined in that order, so that a page fetches its own claims only
+   (the ORDER BY keeps the planner from joining every claim first). */
+#define CLAIM_ISSUE_FROM                                                       \
+  " FROM (SELECT DISTINCT l.created_at, l.claim_id FROM claim_issues l "       \
+  "WHERE l.issue_id IN (SELECT i.id FROM issues i WHERE i.slug = $? UNION "    \
+  "ALL SELECT i.id FROM issues i JOIN issues ip ON ip.id = i.parent_id "       \
+  "WHERE ip.slug = $?) ORDER BY l.created_at DESC, l.claim_id DESC) ci JOIN "  \
+  "claims c ON c.id = ci.claim_id JOIN parties p ON p.id = c.party_id LEFT "   \
+  "JOIN parties s ON s.id = c.speaker_id"
+
+/* The same keys as claim_sorts, so that cursors pass between both specs. */
+static const struct list_sort claim_issue_sorts[] = {
+    {"-created_at", "ci.created_at", "timestamptz", true},
+    {"created_at", "ci.created_at", "timestamptz", false},
+    {"-stated_on", "coalesce(c.stated_on, '-infinity'::date)", "date", true},
+    {"stated_on", "coalesce(c.stated_on, '-infinity'::date)", "date", false},
+};
+
+static const struct list_spec claims_issue_list_spec = {
+    .resource = "claims_issue",
+    .select = CLAIM_COLUMNS,
+    .from = CLAIM_ISSUE_FROM,
+    .id = "ci.claim_id",
+    .columns = claim_columns,
+    .column_count = CLAIM_COLUMN_COUNT,
+    .filters = claim_filters,
+    .filter_count = CLAIM_FILTER_COUNT,
+    .sorts = claim_issue_sorts,
+    .sort_count = sizeof claim_issue_sorts / sizeof claim_issue_sorts[0],
+    .lead_filter = CLAIM_FILTER_ISSUE,
+    .from_takes_lead_filter = true,
+};
+
 const struct list_spec claims_list_spec = {
     .resource = "claims",
     .select = CLAIM_COLUMNS,
@@ -67,6 +108,8 @@ const struct list_spec claims_list_spec = {
     .filter_count = CLAIM_FILTER_COUNT,
     .sorts = claim_sorts,
     .sort_count = sizeof claim_sorts / sizeof claim_sorts[0],
+    .lead = &claims_issue_list_spec,
+    .lead_filter = CLAIM_FILTER_ISSUE,
 };
 
 static const struct db_statement statement_fetch = {"claims_fetch", CLAIM_SELECT

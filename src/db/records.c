@@ -181,6 +181,9 @@ static void sql_append_condition(char *sql, size_t size, size_t *used,
 
 int list_run(struct db_conn *conn, const struct list_spec *spec,
              const struct list_request *request, json_t **items, char **next) {
+  if (spec->lead != NULL && request->filter_values[spec->lead_filter] != NULL) {
+    spec = spec->lead;
+  }
   const struct list_sort *sort = &spec->sorts[request->sort];
   char sql[4096];
   char name[64];
@@ -190,11 +193,18 @@ int list_run(struct db_conn *conn, const struct list_spec *spec,
   /* The key of each row rides along as one more column, after the
      record's own, so that the last row can make the next cursor. */
   size_t used = 0;
-  sql_append(sql, sizeof sql, &used, "%s, (%s)::text%s", spec->select,
-             sort->key, spec->from);
+  sql_append(sql, sizeof sql, &used, "%s, (%s)::text", spec->select, sort->key);
+  if (spec->from_takes_lead_filter) {
+    mask |= 1u << spec->lead_filter;
+    values[count++] = request->filter_values[spec->lead_filter];
+    sql_append_condition(sql, sizeof sql, &used, spec->from, count);
+  } else {
+    sql_append(sql, sizeof sql, &used, "%s", spec->from);
+  }
   const char *joiner = " WHERE ";
   for (size_t i = 0; i < spec->filter_count; i++) {
-    if (request->filter_values[i] == NULL) {
+    if (request->filter_values[i] == NULL ||
+        (spec->from_takes_lead_filter && i == spec->lead_filter)) {
       continue;
     }
     mask |= 1u << i;

@@ -80,12 +80,13 @@ static const struct db_statement statement_parties = {
 
 /* All claims of an article and their issue links in one statement: the
    ids are drawn first so that the links can name them, and the links carry
-   their claim's party and speaker (migration 007). Claims whose party
+   their claim's party, speaker and created_at (migrations 007 and 009). Claims whose party
    is unknown or whose text breaks the claims' rules are left out. */
 static const struct db_statement statement_claims = {
     "store_claims",
     "WITH input AS (SELECT nextval((SELECT pg_get_serial_sequence('claims', "
-    "'id'))::regclass) AS id, r.*, p.id AS party_id, s.id AS speaker_id FROM "
+    "'id'))::regclass) AS id, r.*, p.id AS party_id, s.id AS speaker_id, "
+    "clock_timestamp() AS created_at FROM "
     "json_to_recordset("
     "$2::json) AS r (n integer, party text, speaker text, stance text, quote "
     "boolean, text text, start_offset integer, end_offset integer, stated_on "
@@ -94,12 +95,13 @@ static const struct db_statement statement_claims = {
     "JOIN parties s ON s.slug = r.speaker WHERE char_length(r.text) BETWEEN "
     "1 AND 10000), inserted AS (INSERT INTO claims (id, article_id, party_id, "
     "speaker_id, stance, quote, text, start_offset, end_offset, stated_on, "
-    "origin, cue_word, cue_start, cue_end, cameo, confidence) OVERRIDING "
-    "SYSTEM VALUE SELECT id, $1::bigint, party_id, speaker_id, stance, quote, "
-    "text, start_offset, end_offset, stated_on, 'extracted', cue_word, "
-    "cue_start, cue_end, cameo, confidence FROM input ORDER BY n) INSERT INTO "
-    "claim_issues (claim_id, issue_id, party_id, speaker_id) SELECT DISTINCT "
-    "input.id, i.id, input.party_id, coalesce(input.speaker_id, 0) FROM "
+    "origin, cue_word, cue_start, cue_end, cameo, confidence, created_at) "
+    "OVERRIDING SYSTEM VALUE SELECT id, $1::bigint, party_id, speaker_id, "
+    "stance, quote, text, start_offset, end_offset, stated_on, 'extracted', "
+    "cue_word, cue_start, cue_end, cameo, confidence, created_at FROM input "
+    "ORDER BY n) INSERT INTO claim_issues (claim_id, issue_id, party_id, "
+    "speaker_id, created_at) SELECT DISTINCT input.id, i.id, input.party_id, "
+    "coalesce(input.speaker_id, 0), input.created_at FROM "
     "input CROSS JOIN LATERAL json_array_elements_text(input.issues) AS w "
     "(slug) JOIN issues i ON i.slug = w.slug"};
 

@@ -269,6 +269,26 @@ class ClaimFilters(ApiTest):
         self.assertEqual(self.ids(f"/claims?issue={self.other}"), [self.c4])
         self.assertEqual(self.ids(f"/claims?issue=nope-{uid()}"), [])
 
+    def test_issue_pages_in_every_sort(self):
+        """An issue's claims come from its links (migration 009): page by page, in each sort, the
+        same claims as the claims' own order gives, each once."""
+        extra = self.make_claim(issues=[self.sub, self.top], stance="asserts")
+        try:
+            claims = [self.ok_get(f"/claims/{i}") for i in (self.c1, self.c2, self.c4, extra["id"])]
+            orders = {
+                "created_at": sorted(claims, key=lambda c: (c["created_at"], c["id"])),
+                "stated_on": sorted(claims, key=lambda c: (c["stated_on"] or "", c["id"])),
+            }
+            for sort, ordered in orders.items():
+                for name, expected in ((sort, ordered), (f"-{sort}", ordered[::-1])):
+                    with self.subTest(sort=name):
+                        self.assertEqual([c["id"] for c in self.walk(f"/claims?issue={self.top}&sort={name}",
+                                                                      limit=1)],
+                                         [c["id"] for c in expected])
+            self.assertEqual(self.ids(f"/claims?issue={self.sub}&stance=asserts"), [extra["id"]])
+        finally:
+            self.delete(f"/claims/{extra['id']}")
+
     def test_claim_in_parent_and_sub_issue_listed_once(self):
         c = self.make_claim(issues=[self.top, self.sub], stance="asserts")
         try:
