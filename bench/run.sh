@@ -214,7 +214,7 @@ def statement(name_pattern):
         sys.exit(f"run.sh: no 'execute {name_pattern}' in the server log")
     return found[-1][1].strip()
 point = statement(r"claims_fetch")
-listing = statement(r"claims_list_[0-9a-z_]+")
+listing = statement(r"claims(?:_issue)?_list_[0-9a-z_]+")
 if "$3" in point or "$2" in point or "$4" in listing:
     sys.exit("run.sh: the captured statements take more parameters than expected")
 # pgbench -M prepared turns every :name into a parameter, even inside a

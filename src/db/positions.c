@@ -132,11 +132,24 @@ int positions_find_party(struct db_conn *conn, const char *slug, char *id,
                      "x.row_n DESC, p.slug, x.column_n DESC, i.slug"
 
 /* The default matrix (top-level issues, people under their party, no party
-   filter) reads the rolled-up rows (migration 008) as its cells. */
-#define ROWS_BASE                                                              \
-  "WITH cells AS (SELECT row_id, issue_id, demands, proposes, rejects, "       \
-  "accepts, threatens, asserts, claim_count, latest_claim_id AS latest_id "    \
-  "FROM position_rows r WHERE r.claim_count > 0"
+   filter) is the rolled-up rows (migration 008), which hold their latest
+   claim's fields: no look-up per cell. "%s" is the issue condition. */
+#define ROWS_MATRIX                                                            \
+  "WITH ranked AS (SELECT r.*, sum(r.claim_count) OVER (PARTITION BY "         \
+  "r.row_id) AS row_n, sum(r.claim_count) OVER (PARTITION BY r.issue_id) AS "  \
+  "column_n FROM position_rows r WHERE r.claim_count > 0%s) SELECT p.slug, "   \
+  "p.name, p.kind, x.row_n, i.slug, i.name, ip.slug, x.column_n, "             \
+  "x.latest_stance, " RECORD_DATE(                                             \
+      "x.latest_stated_on") ", x.demands, x.proposes, x.rejects, x.accepts, "  \
+                            "x.threatens, x.asserts, x.claim_count, "          \
+                            "x.latest_claim_id, s.slug, x.latest_text, "       \
+                            "x.latest_article_id FROM ranked x JOIN parties "  \
+                            "p "                                               \
+                            "ON p.id = x.row_id JOIN issues i ON i.id = "      \
+                            "x.issue_id LEFT JOIN issues ip ON ip.id = "       \
+                            "i.parent_id LEFT JOIN parties s ON s.id = "       \
+                            "x.latest_speaker_id ORDER BY x.row_n DESC, "      \
+                            "p.slug, x.column_n DESC, i.slug"
 
 /* The columns of a result row. */
 enum matrix_column {
@@ -345,13 +358,13 @@ int positions_matrix(struct db_conn *conn, const struct positions_query *query,
              (query->by_speaker ? VARIANT_BY_SPEAKER : 0) |
              (rows ? VARIANT_ROWS : 0);
   if (rows) {
-    sql_add(&builder, ROWS_BASE);
+    char condition[48] = "";
     if (query->issue_id != NULL) {
       variant |= VARIANT_ISSUE;
-      sql_add(&builder, " AND r.issue_id = $%d::bigint",
-              sql_value(&builder, query->issue_id));
+      snprintf(condition, sizeof condition, " AND r.issue_id = $%d::bigint",
+               sql_value(&builder, query->issue_id));
     }
-    sql_add(&builder, "), " TAIL_OUTPUT);
+    sql_add(&builder, ROWS_MATRIX, condition);
   } else if (!scan) {
     sql_add(&builder, SUMMARY_BASE "%s", top ? "true" : "false");
     if (query->issue_id != NULL) {

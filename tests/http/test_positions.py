@@ -9,7 +9,8 @@ import unittest
 from harness import ApiTest, STANCES, q, uid
 
 # Recounts every cell from the claims, and every rolled-up row (people under their party, top-level
-# issues) from those, and compares with the summary tables: the rows that differ.
+# issues) from those, and compares with the summary tables: the rows that differ, and the rows whose
+# copy of their latest claim's fields differs from the claim.
 SUMMARY_DRIFT = """
 WITH fresh AS (
   SELECT l.top, l.party_id, l.speaker_id, l.issue_id,
@@ -43,8 +44,12 @@ fresh_rows AS (
 kept_rows AS (
   SELECT row_id, issue_id, demands::bigint, proposes::bigint, rejects::bigint, accepts::bigint,
          threatens::bigint, asserts::bigint, claim_count::bigint, latest_claim_id, latest_stated_on
-  FROM position_rows WHERE claim_count > 0)
-SELECT (SELECT count(*) FROM ((SELECT * FROM fresh EXCEPT SELECT * FROM kept)
+  FROM position_rows WHERE claim_count > 0),
+stale_latest AS (
+  SELECT r.* FROM position_rows r JOIN claims c ON c.id = r.latest_claim_id
+  WHERE r.claim_count > 0 AND (r.latest_stance, r.latest_speaker_id, r.latest_text, r.latest_article_id)
+    IS DISTINCT FROM (c.stance, c.speaker_id, c.text, c.article_id))
+SELECT (SELECT count(*) FROM stale_latest) + (SELECT count(*) FROM ((SELECT * FROM fresh EXCEPT SELECT * FROM kept)
                               UNION ALL (SELECT * FROM kept EXCEPT SELECT * FROM fresh)) d)
      + (SELECT count(*) FROM ((SELECT * FROM fresh_rows EXCEPT SELECT * FROM kept_rows)
                               UNION ALL (SELECT * FROM kept_rows EXCEPT SELECT * FROM fresh_rows)) d);
@@ -285,7 +290,7 @@ class PositionsStayExact(PositionsTest):
     def test_patch_delete_and_moves(self):
         w = self.build()
         claims = sorted(w.claims.values(), key=lambda c: c["id"])
-        # A new stance, a new date, a new speaker, a new party, new issues.
+        # A new stance, a new date, a new speaker, a new party, new issues, a new text.
         changes = [
             (claims[0], {"stance": "accepts"}),
             (claims[1], {"stated_on": "2024-01-01"}),
@@ -293,9 +298,14 @@ class PositionsStayExact(PositionsTest):
             (claims[3], {"party": self.t}),
             (claims[5], {"issues": [self.i1a, self.i1b, self.i2]}),
             (claims[6], {"stated_on": None}),
+            (claims[7], {"text": f"A corrected text {uid()}."}),
         ]
         for claim, patch in changes:
             w.add_claim(self.expect(self.patch(f"/claims/{claim['id']}", patch), 200))
+        # A text changed in the database itself (a PATCH also relinks the claim's issues, which
+        # recounts its cells and rows): the rows it is the latest of follow.
+        self.env.psql("UPDATE claims SET text = 'Changed in SQL ' || id WHERE id = :'id'", id=claims[7]["id"])
+        w.add_claim(self.ok_get(f"/claims/{claims[7]['id']}"))
         self.expect(self.delete(f"/claims/{claims[4]['id']}"), 204)
         del w.claims[claims[4]["id"]]
         for case in ({"issue": self.i1}, {"issue": self.i2}, {"party": self.s, "by": "speaker"},
