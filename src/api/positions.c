@@ -9,8 +9,35 @@
 #include "common/slug.h"
 #include "http/response.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+
+/* Matrices built at once. A matrix of 4,000 cells holds some 15 MB while it
+   is queried, built and serialised; with more server threads than this,
+   the others wait here (before taking a database connection), so memory
+   stays bounded whatever PARLEY_THREADS is. */
+#define POSITIONS_AT_ONCE 2
+
+static pthread_mutex_t positions_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t positions_turn = PTHREAD_COND_INITIALIZER;
+static int positions_building;
+
+static void positions_enter(void) {
+  pthread_mutex_lock(&positions_lock);
+  while (positions_building >= POSITIONS_AT_ONCE) {
+    pthread_cond_wait(&positions_turn, &positions_lock);
+  }
+  positions_building++;
+  pthread_mutex_unlock(&positions_lock);
+}
+
+static void positions_leave(void) {
+  pthread_mutex_lock(&positions_lock);
+  positions_building--;
+  pthread_cond_signal(&positions_turn);
+  pthread_mutex_unlock(&positions_lock);
+}
 
 static const char *const position_depths[] = {"top", "fine", NULL};
 static const char *const position_groupings[] = {"party", "speaker", NULL};
@@ -145,6 +172,7 @@ static void positions_answer(struct request *request, enum position_path path) {
                      request->path_params[0]);
     return;
   }
+  positions_enter();
   int outcome = api_with_connection(request, position_body, &job, true);
   if (outcome == DB_NOT_FOUND) {
     response_problem(request, not_found, "no %s '%.80s'",
@@ -155,6 +183,7 @@ static void positions_answer(struct request *request, enum position_path path) {
     job.matrix = NULL;
   }
   json_decref(job.matrix);
+  positions_leave();
 }
 
 void positions_handler(struct request *request) {

@@ -201,6 +201,27 @@ class PositionsMatrix(PositionsTest):
                 query = "&".join(f"{k}={q(v)}" for k, v in case.items())
                 self.assertEqual(self.positions(query), w.matrix(**case))
 
+    def test_concurrent_readers_get_the_same_matrix(self):
+        """More requests than the matrices built at once (2) and than server threads: each
+        waits its turn and gets the whole matrix."""
+        self.build()
+        expected = self.positions()
+        results = [None] * 12
+        barrier = threading.Barrier(len(results))
+
+        def read(i):
+            barrier.wait()
+            results[i] = self.get("/positions")
+
+        readers = [threading.Thread(target=read, args=(i,)) for i in range(len(results))]
+        for t in readers:
+            t.start()
+        for t in readers:
+            t.join()
+        self.assertEqual([r.status for r in results], [200] * len(results))
+        for r in results:
+            self.assertEqual(r.body, expected)
+
     def test_known_values(self):
         """A few cells spelled out, so that the model itself is checked."""
         self.build()

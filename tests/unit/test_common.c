@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -121,6 +122,10 @@ static void test_config_defaults_and_errors(void **state) {
   assert_int_equal(config.port, 8080);
   assert_int_equal(config.body_limit, 2u << 20);
   assert_string_equal(config.cors_origins, "*");
+  /* Two threads per CPU, a pool of two connections per thread. */
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  assert_int_equal(config.threads, cpus > 32 ? 64 : 2 * cpus);
+  assert_int_equal(config.pool_size, 2 * config.threads);
   config_release(&config);
 
   setenv("PORT", "70000", 1);
