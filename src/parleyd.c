@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -124,6 +125,19 @@ int main(int argc, char **argv) {
   log_set_level((enum log_level)config.log_level);
   log_set_json(true);
   json_object_seed(0);
+  /* Memory stays bounded by what is in use, not by what each thread once
+     held. glibc gives threads arenas of their own and keeps the small
+     blocks a thread freed (a positions matrix is ~100,000 of them), and it
+     raises the mmap threshold after the first large free, so that large
+     answers stay in the arenas too: with 4 threads, 64 connections on
+     /positions peaked at 100 MB, 70 MB with two arenas, 55 MB with one and
+     the threshold fixed. Point reads ran as fast (12.2k/s, against 12.5k);
+     malloc_trim after each matrix cost 6 ms of its ~45. */
+  /* Set before any thread starts. */
+  // NOLINTNEXTLINE(concurrency-mt-unsafe)
+  mallopt(M_ARENA_MAX, 1);
+  // NOLINTNEXTLINE(concurrency-mt-unsafe)
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   db_set_transaction_pooling(config.transaction_pooling);
   if (config.transaction_pooling) {
     log_info("transaction pooling: unnamed statements, no startup options "
