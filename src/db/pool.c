@@ -81,21 +81,35 @@ static PGconn *connect_to(const char *database_url,
   /* Our defaults come first so that whatever DATABASE_URL says wins. */
   const char *keywords[] = {
       "connect_timeout", "application_name", "keepalives", "keepalives_idle",
-      "options",         "dbname",           NULL};
-  const char *values[] = {"3",     "parleyd",    "1", "30",
-                          options, database_url, NULL};
+      "client_encoding", "options",          "dbname",     NULL};
+  const char *values[] = {"3",    "parleyd", "1",          "30",
+                          "UTF8", options,   database_url, NULL};
   if (atomic_load(&db_transaction_pooling)) {
     /* pgbouncer refuses the "options" startup parameter; the statement
        timeout is then the role's or the pooler's (see README). */
-    keywords[4] = "dbname";
-    values[4] = database_url;
-    keywords[5] = NULL;
-    values[5] = NULL;
+    keywords[5] = "dbname";
+    values[5] = database_url;
+    keywords[6] = NULL;
+    values[6] = NULL;
   }
   PGconn *pq = PQconnectdbParams(keywords, values, 1);
-  if (pq != NULL && PQstatus(pq) == CONNECTION_OK) {
-    PQsetNoticeReceiver(pq, notice_to_log, NULL);
+  if (pq == NULL || PQstatus(pq) != CONNECTION_OK) {
+    return pq;
   }
+  /* Text from the database goes into JSON unchecked (records.c): it must
+     be UTF-8, which PostgreSQL guarantees for a UTF8 database read as
+     UTF8. */
+  const char *server = PQparameterStatus(pq, "server_encoding");
+  const char *client = PQparameterStatus(pq, "client_encoding");
+  if (server == NULL || client == NULL || strcmp(server, "UTF8") != 0 ||
+      strcmp(client, "UTF8") != 0) {
+    log_error("the database's encoding is %s (read as %s): Parley needs a "
+              "UTF8 database",
+              server ? server : "unknown", client ? client : "unknown");
+    PQfinish(pq);
+    return NULL;
+  }
+  PQsetNoticeReceiver(pq, notice_to_log, NULL);
   return pq;
 }
 
@@ -116,7 +130,8 @@ struct db_conn *db_connect(const char *database_url, char *error,
   conn->pq = connect_to(database_url, 60000);
   if (conn->pq == NULL || PQstatus(conn->pq) != CONNECTION_OK) {
     snprintf(error, error_size, "cannot connect to the database: %s",
-             conn->pq != NULL ? PQerrorMessage(conn->pq) : "out of memory");
+             conn->pq != NULL ? PQerrorMessage(conn->pq)
+                              : "out of memory, or not a UTF8 database");
     db_disconnect(conn);
     return NULL;
   }
@@ -185,7 +200,8 @@ static bool conn_ensure(struct db_pool *pool, struct db_conn *conn) {
   if (conn->pq == NULL || PQstatus(conn->pq) != CONNECTION_OK) {
     metrics_db_error(METRICS_DB_CONNECT);
     log_warn("database unreachable: %s",
-             conn->pq != NULL ? PQerrorMessage(conn->pq) : "out of memory");
+             conn->pq != NULL ? PQerrorMessage(conn->pq)
+                              : "out of memory, or not a UTF8 database");
     return false;
   }
   log_info("database connection established");

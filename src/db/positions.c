@@ -176,8 +176,8 @@ enum matrix_column {
 static json_t *text_or_null(const PGresult *result, int row, int column) {
   return PQgetisnull(result, row, column)
              ? json_null()
-             : json_stringn(PQgetvalue(result, row, column),
-                            (size_t)PQgetlength(result, row, column));
+             : json_stringn_nocheck(PQgetvalue(result, row, column),
+                                    (size_t)PQgetlength(result, row, column));
 }
 
 static json_t *integer_of(const PGresult *result, int row, int column) {
@@ -186,32 +186,47 @@ static json_t *integer_of(const PGresult *result, int row, int column) {
              : json_integer(strtoll(PQgetvalue(result, row, column), NULL, 10));
 }
 
+/* Adds a member under a literal key (valid UTF-8, so unchecked); steals
+   `value`, NULL included. */
+static bool member_put(json_t *object, const char *key, json_t *value) {
+  return value != NULL && json_object_set_new_nocheck(object, key, value) == 0;
+}
+
+/* One cell, built member by member: a matrix has thousands, and json_pack
+   parses its format and checks every key each time. NULL when out of
+   memory. */
 static json_t *cell_of(const PGresult *result, int row) {
   static const char *const stances[] = {"demands", "proposes",  "rejects",
                                         "accepts", "threatens", "asserts"};
   json_t *counts = json_object();
-  for (int i = 0; counts != NULL && i < 6; i++) {
-    if (json_object_set_new(counts, stances[i],
-                            integer_of(result, row, M_COUNTS + i)) != 0) {
-      json_decref(counts);
-      counts = NULL;
-    }
+  json_t *latest = json_object();
+  json_t *cell = json_object();
+  bool ok = counts != NULL && latest != NULL && cell != NULL;
+  for (int i = 0; ok && i < 6; i++) {
+    ok = member_put(counts, stances[i], integer_of(result, row, M_COUNTS + i));
   }
-  if (counts == NULL) {
+  ok = ok && member_put(latest, "id", integer_of(result, row, M_LATEST_ID)) &&
+       member_put(latest, "speaker",
+                  text_or_null(result, row, M_LATEST_SPEAKER)) &&
+       member_put(latest, "text", text_or_null(result, row, M_LATEST_TEXT)) &&
+       member_put(latest, "article_id",
+                  integer_of(result, row, M_LATEST_ARTICLE)) &&
+       member_put(latest, "stated_on", text_or_null(result, row, M_STATED_ON));
+  ok =
+      ok && member_put(cell, "party", text_or_null(result, row, M_PARTY)) &&
+      member_put(cell, "issue", text_or_null(result, row, M_ISSUE)) &&
+      member_put(cell, "stance", text_or_null(result, row, M_STANCE)) &&
+      member_put(cell, "stated_on", text_or_null(result, row, M_STATED_ON)) &&
+      member_put(cell, "counts", json_incref(counts)) &&
+      member_put(cell, "claim_count", integer_of(result, row, M_CLAIM_COUNT)) &&
+      member_put(cell, "latest_claim", json_incref(latest));
+  json_decref(counts);
+  json_decref(latest);
+  if (!ok) {
+    json_decref(cell);
     return NULL;
   }
-  return json_pack(
-      "{s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o, s:o}}", "party",
-      text_or_null(result, row, M_PARTY), "issue",
-      text_or_null(result, row, M_ISSUE), "stance",
-      text_or_null(result, row, M_STANCE), "stated_on",
-      text_or_null(result, row, M_STATED_ON), "counts", counts, "claim_count",
-      integer_of(result, row, M_CLAIM_COUNT), "latest_claim", "id",
-      integer_of(result, row, M_LATEST_ID), "speaker",
-      text_or_null(result, row, M_LATEST_SPEAKER), "text",
-      text_or_null(result, row, M_LATEST_TEXT), "article_id",
-      integer_of(result, row, M_LATEST_ARTICLE), "stated_on",
-      text_or_null(result, row, M_STATED_ON));
+  return cell;
 }
 
 /* An issue of the matrix's columns: claim count descending, then slug. */

@@ -27,7 +27,9 @@ json_t *record_from_row(const PGresult *result, int row,
         value = json_integer(strtoll(text, NULL, 10));
         break;
       case COLUMN_TEXT:
-        value = json_stringn(text, (size_t)PQgetlength(result, row, field));
+        /* UTF-8 already: the pool only keeps UTF8 connections. */
+        value =
+            json_stringn_nocheck(text, (size_t)PQgetlength(result, row, field));
         break;
       case COLUMN_BOOLEAN:
         value = json_boolean(text[0] == 't');

@@ -61,6 +61,20 @@ class Migrations(ApiTest):
         self.assertNotEqual(server.returncode, 0, "parleyd refuses to serve a changed schema")
         self.assertIn("001_schema.sql was changed", server.stderr)
 
+    def test_database_not_utf8_is_refused(self):
+        """Text from the database goes into JSON unchecked: a LATIN1 database is refused, with
+        the reason, and nothing is created in it."""
+        name = f"parley_latin1_{harness.uid()}"
+        harness.run_psql(self.env.admin_url, f"CREATE DATABASE \"{name}\" ENCODING 'LATIN1' "
+                                             "LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;")
+        self.addCleanup(harness.run_psql, self.env.admin_url, f'DROP DATABASE IF EXISTS "{name}";')
+        url = harness._with_dbname(self.env.admin_url, name)  # noqa: SLF001
+        out = self.env.cli("migrate", database_url=url)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("UTF8", out.stderr)
+        tables = harness.run_psql(url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+        self.assertEqual(tables[0][0], "0")
+
 
 if __name__ == "__main__":
     unittest.main()
