@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct finder {
   const struct extract_lexicon *lexicon;
@@ -189,6 +190,61 @@ static int case_ok(const struct finder *f, const struct lexicon_alias *alias,
   return !alias->upper_initial || (head->flags & TOKEN_UPPER);
 }
 
+static int is_particle(const struct finder *f, size_t i) {
+  static const char *const particles[] = {"von", "van", "der", "de", "al",
+                                          "bin", "el",  "da",  "di", "la",
+                                          "ibn", "abu", "du"};
+  const struct token *t = token_at(f, i);
+  if (t->flags & TOKEN_UPPER) {
+    return 0;
+  }
+  for (size_t k = 0; k < sizeof(particles) / sizeof(particles[0]); k++) {
+    if (tokens_is(f->tokens, t, particles[k])) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Might token i, a capitalised word, be part of another person's name
+   ("Karim" in "Abbas Karim", "Ali" in "Ali Abbas")? Function words,
+   calendar words, roles and cues are not. */
+static int other_name_word(const struct finder *f, size_t i, size_t limit) {
+  const struct token *t = token_at(f, i);
+  if ((t->flags & (TOKEN_WORD | TOKEN_UPPER)) != (TOKEN_WORD | TOKEN_UPPER) ||
+      (t->flags & (TOKEN_ALL_CAPS | TOKEN_DIGIT | TOKEN_IN_QUOTE)) ||
+      f->parties->token_mention[i] >= 0) {
+    return 0;
+  }
+  if (lexicon_word_class(f->lexicon, f->tokens, i) != 0 ||
+      lexicon_map_get(&f->lexicon->calendar, f->doc->text + t->start,
+                      t->stem_end - t->start) >= 0 ||
+      parties_role_at(f->lexicon, f->tokens, i, limit, NULL) > 0 ||
+      lexicon_map_get_hashed(&f->lexicon->cue_map, tokens_fold(f->tokens, t),
+                             t->fold_length, t->hash) >= 0) {
+    return 0;
+  }
+  size_t matched = 0;
+  return lexicon_longest(&f->lexicon->alias_map, f->lexicon->alias_max_tokens,
+                         f->tokens, i, limit, &matched) < 0;
+}
+
+/* A known person's surname standing alone, not inside someone else's name:
+   no other name word, particle or hyphen next to it. */
+static int lone_surname(const struct finder *f, size_t i, size_t limit) {
+  const struct token *t = token_at(f, i);
+  if (t->flags & TOKEN_POSSESSIVE) {
+    return i == 0 || !other_name_word(f, i - 1, limit);
+  }
+  if (i + 1 < limit &&
+      (other_name_word(f, i + 1, limit) || is_particle(f, i + 1) ||
+       (is(f, i + 1, "-") && token_at(f, i + 1)->start == t->end))) {
+    return 0;
+  }
+  return i == 0 || token_at(f, i - 1)->sentence != t->sentence ||
+         !other_name_word(f, i - 1, limit);
+}
+
 /* Pass 1: the gazetteer and known office holders, longest match first. */
 static int match_gazetteer(struct finder *f) {
   size_t count = f->tokens->count;
@@ -223,6 +279,10 @@ static int match_gazetteer(struct finder *f) {
       continue;
     }
     const struct lexicon_alias *alias = &f->lexicon->aliases[found];
+    if (f->lexicon->parties[alias->party].kind == LEXICON_PERSON &&
+        matched == 1 && !lone_surname(f, i, limit)) {
+      continue; /* "Abbas Karim" is not Mahmoud Abbas */
+    }
     int entity = lexicon_entity(f, alias->party);
     if (entity < 0) {
       return -1;
@@ -239,22 +299,6 @@ static int match_gazetteer(struct finder *f) {
       return -1;
     }
     i += matched - 1;
-  }
-  return 0;
-}
-
-static int is_particle(const struct finder *f, size_t i) {
-  static const char *const particles[] = {"von", "van", "der", "de", "al",
-                                          "bin", "el",  "da",  "di", "la",
-                                          "ibn", "abu", "du"};
-  const struct token *t = token_at(f, i);
-  if (t->flags & TOKEN_UPPER) {
-    return 0;
-  }
-  for (size_t k = 0; k < sizeof(particles) / sizeof(particles[0]); k++) {
-    if (tokens_is(f->tokens, t, particles[k])) {
-      return 1;
-    }
   }
   return 0;
 }
@@ -338,6 +382,14 @@ static int party_before(const struct finder *f, size_t end, size_t floor) {
   return speaks_for;
 }
 
+/* Is the token before i a possessive party ("Poland's")? */
+static int possessive_party_before(const struct finder *f, size_t i) {
+  int mention = f->parties->token_mention[i - 1];
+  return mention >= 0 && (token_at(f, i - 1)->flags & TOKEN_POSSESSIVE) &&
+         f->parties->entities[f->parties->mentions[mention].entity].kind !=
+             LEXICON_PERSON;
+}
+
 static size_t skip_back_determiner(const struct finder *f, size_t at,
                                    size_t floor) {
   if (at > floor && (lexicon_word_class(f->lexicon, f->tokens, at - 1) &
@@ -345,6 +397,20 @@ static size_t skip_back_determiner(const struct finder *f, size_t at,
     return at - 1;
   }
   return at;
+}
+
+/* A word that may modify a role without being a name or a party: "trade"
+   in "EU trade commissioner", "Deputy" in "Russian Deputy Foreign Minister". */
+static int modifier_word(const struct finder *f, size_t i) {
+  const struct token *t = token_at(f, i);
+  if (!(t->flags & TOKEN_WORD) ||
+      (t->flags & (TOKEN_DIGIT | TOKEN_POSSESSIVE | TOKEN_IN_QUOTE)) ||
+      f->parties->token_mention[i] >= 0) {
+    return 0;
+  }
+  return (lexicon_word_class(f->lexicon, f->tokens, i) &
+          (LEXICON_WORD_DETERMINER | LEXICON_WORD_PRONOUN |
+           LEXICON_WORD_RELATIVE | LEXICON_WORD_BOUNDARY)) == 0;
 }
 
 /* Context of a person's name: role and affiliation before or after it. */
@@ -371,20 +437,54 @@ static void context_before(const struct finder *f, size_t start, size_t floor,
   context->role_last = start;
   context->role_class = role_class;
   context->affiliation = party_before(f, at, floor);
+  /* A modifier or two between them: "EU trade commissioner", "Russian
+     Deputy Foreign Minister", "the US chief negotiator". */
+  for (size_t skipped = 0; context->affiliation < 0 && skipped < 2 &&
+                           at > floor + 1 && modifier_word(f, at - 1);
+       skipped++) {
+    at--;
+    context->affiliation = party_before(f, at, floor);
+  }
   if (context->affiliation >= 0) {
     context->role_first =
         f->parties->mentions[f->parties->token_mention[at - 1]].first;
   }
 }
 
+/* The party named in the rest of an appositive role, up to the comma that
+   closes it: "of M23's political wing", "for the Hamas movement". Returns an
+   entity or -1; a person named there ("Putin's envoy") gives their party. */
+static int party_in_role_tail(const struct finder *f, size_t at, size_t stop) {
+  /* "ambassador to Russia" speaks for someone else: only "of" and "for". */
+  if (at >= stop || !(is(f, at, "of") || is(f, at, "for"))) {
+    return -1;
+  }
+  for (; at < stop; at++) {
+    if (is(f, at, ",") || is(f, at, ".") || is(f, at, ";")) {
+      return -1;
+    }
+    int mention = f->parties->token_mention[at];
+    if (mention >= 0) {
+      return parties_speaks_for(f->parties,
+                                f->parties->mentions[mention].entity);
+    }
+  }
+  return -1;
+}
+
 /* ", Ukraine's national security secretary" or ", a Ukrainian lawmaker". */
-static void context_after(const struct finder *f, size_t end, size_t limit,
-                          struct person_context *context) {
+static void context_after(const struct finder *f, size_t start, size_t end,
+                          size_t limit, struct person_context *context) {
   if (end >= limit || !is(f, end, ",")) {
     return;
   }
+  /* "on Air Force One, the US leader said": a place, then the subject. */
+  if (start > 0 && (is(f, start - 1, "on") || is(f, start - 1, "in") ||
+                    is(f, start - 1, "at") || is(f, start - 1, "aboard"))) {
+    return;
+  }
   size_t at = end + 1;
-  size_t stop = at + 8 < limit ? at + 8 : limit;
+  size_t stop = at + 12 < limit ? at + 12 : limit;
   int affiliation = -1;
   /* ", with Israeli Prime Minister ..." is not an appositive. */
   if (at >= limit ||
@@ -411,6 +511,11 @@ static void context_after(const struct finder *f, size_t end, size_t limit,
     enum lexicon_role_class role_class = LEXICON_ROLE_NONE;
     size_t n = parties_role_at(f->lexicon, f->tokens, at, limit, &role_class);
     if (n > 0 && role_class != LEXICON_ROLE_BODY) {
+      if (affiliation < 0) {
+        /* The party may follow the role: ", head of M23's political wing",
+           ", a member of the Hamas political bureau". */
+        affiliation = party_in_role_tail(f, at + n, stop);
+      }
       context->found = 1;
       context->affiliation = affiliation;
       context->role_first = end + 1;
@@ -557,17 +662,28 @@ static int recognise_people(struct finder *f) {
     context.affiliation = -1;
     context_before(f, i, floor, &context);
     if (!context.found) {
-      context_after(f, end, limit, &context);
+      context_after(f, i, end, limit, &context);
     }
     if (!context.found) {
       context_apposed(f, i, floor, &context);
     }
     int is_person = context.found && context.role_class != LEXICON_ROLE_BODY;
+    if (!context.found && i > floor && possessive_party_before(f, i) &&
+        words >= 2) {
+      /* "Poland's Michal Baranowski": a state's own person, no role. */
+      is_person = 1;
+      context.affiliation = party_before(f, i, floor);
+    }
     if (is_person && context.affiliation < 0 &&
         context.role_class == LEXICON_ROLE_SPOKESPERSON) {
       context.affiliation = body_spoken_before(f, i);
     }
-    if (!is_person && words >= 2 && cue_follows(f, end, limit) && i > floor) {
+    /* "the South Group said", "the Ministry of Foreign Affairs said" name
+       bodies, not people. */
+    if (!is_person && words >= 2 && cue_follows(f, end, limit) && i > floor &&
+        !(lexicon_word_class(f->lexicon, f->tokens, i - 1) &
+          LEXICON_WORD_DETERMINER) &&
+        !is(f, i - 1, "of") && !is(f, i - 1, "for")) {
       is_person = 1; /* "Anna Smith said": a person, party unknown */
       context.affiliation = -1;
     }
@@ -581,9 +697,19 @@ static int recognise_people(struct finder *f) {
       return -1;
     }
     int entity = -1;
+    size_t name_length = strlen(name);
     for (size_t e = 0; e < f->parties->entity_count; e++) {
-      if (f->parties->entities[e].kind == LEXICON_PERSON &&
-          strcmp(f->parties->entities[e].name, name) == 0) {
+      const struct party_entity *known = &f->parties->entities[e];
+      if (known->kind != LEXICON_PERSON) {
+        continue;
+      }
+      /* Or the end of a name written in full before: "De Wever" after
+         "Bart De Wever". */
+      size_t known_length = strlen(known->name);
+      if (strcmp(known->name, name) == 0 ||
+          (known_length > name_length + 1 &&
+           known->name[known_length - name_length - 1] == ' ' &&
+           strcmp(known->name + known_length - name_length, name) == 0)) {
         entity = (int)e;
       }
     }
@@ -673,6 +799,32 @@ static int resolve_title(struct finder *f, int party,
   return -1;
 }
 
+/* A person named earlier with a role and no party ("Ombudsman Dmytro
+   Lubinets") whom a title now gives one ("the Ukrainian ombudsman"): the
+   latest such person whose role ends with the title's role word. */
+static int adopt_titled_person(struct finder *f, int party, size_t role_word) {
+  const struct token *word = token_at(f, role_word);
+  const char *fold = tokens_fold(f->tokens, word);
+  for (size_t e = f->parties->entity_count; e > 0; e--) {
+    struct party_entity *entity = &f->parties->entities[e - 1];
+    if (entity->kind != LEXICON_PERSON || entity->affiliation >= 0 ||
+        entity->role == NULL) {
+      continue;
+    }
+    size_t length = strlen(entity->role);
+    if (length < word->fold_length ||
+        strncasecmp(entity->role + length - word->fold_length, fold,
+                    word->fold_length) != 0 ||
+        (length > word->fold_length &&
+         entity->role[length - word->fold_length - 1] != ' ')) {
+      continue;
+    }
+    entity->affiliation = party;
+    return (int)(e - 1);
+  }
+  return -1;
+}
+
 /* Pass 4: "the Russian president", "the US president", "the Kremlin
    spokesman" when no name follows. */
 static int match_titles(struct finder *f) {
@@ -712,6 +864,9 @@ static int match_titles(struct finder *f) {
     }
     int party = m->entity;
     int person = resolve_title(f, party, role_class);
+    if (person < 0) {
+      person = adopt_titled_person(f, party, end - 1);
+    }
     if (person < 0) {
       continue;
     }

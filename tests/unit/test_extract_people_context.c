@@ -1,0 +1,115 @@
+/* People the lexicon does not know: their party from the words around
+   their name, on sentences written for these tests. */
+#include "extract_test_util.h"
+
+/* The party of the claim whose text contains needle, failing if none. */
+static const char *party_of(const struct extract_result *r,
+                            const char *needle) {
+  const struct extract_claim *claim = claim_with(r, needle);
+  if (claim == NULL) {
+    fail_msg("no claim with \"%s\"", needle);
+  }
+  return claim->party;
+}
+
+static void test_modifier_between_party_and_role(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "EU trade commissioner Hanna Lindqvist said the tariffs must go. "
+      "Russian Deputy Foreign Minister Pavel Orlov said the talks had "
+      "stalled.");
+  assert_string_equal(party_of(r, "tariffs"), "European Union");
+  assert_string_equal(party_of(r, "stalled"), "Russia");
+  const struct extract_party *orlov = party_named(r, "Pavel Orlov");
+  assert_non_null(orlov);
+  assert_string_equal(orlov->affiliation, "Russia");
+  extract_result_free(r);
+}
+
+static void test_party_after_appositive_role(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed on Monday. Marek Tobiasz, head of the Polish delegation, "
+      "said a deal was close.");
+  const struct extract_party *tobiasz = party_named(r, "Marek Tobiasz");
+  assert_non_null(tobiasz);
+  assert_string_equal(tobiasz->affiliation, "Poland");
+  extract_result_free(r);
+  /* "ambassador to X" speaks for someone else. */
+  r = extract_text("Talks resumed on Monday. Lena Vogt, ambassador to Russia, "
+                   "said a deal was close.");
+  const struct extract_party *vogt = party_named(r, "Lena Vogt");
+  assert_true(vogt == NULL || vogt->affiliation == NULL ||
+              strcmp(vogt->affiliation, "Russia") != 0);
+  extract_result_free(r);
+}
+
+static void test_possessive_party_before_name(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed on Monday. \"We want a fair deal,\" Germany's Jonas "
+      "Albrecht said.");
+  assert_string_equal(party_of(r, "fair deal"), "Germany");
+  extract_result_free(r);
+}
+
+static void test_title_gives_a_named_person_their_party(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Kyiv will keep the talks going, Ombudsman Ivan Marchenko said on "
+      "Tuesday. \"We are ready for an exchange,\" the Ukrainian ombudsman "
+      "said.");
+  const struct extract_party *person = party_named(r, "Ivan Marchenko");
+  assert_non_null(person);
+  assert_string_equal(person->affiliation, "Ukraine");
+  assert_string_equal(party_of(r, "ready for an exchange"), "Ukraine");
+  extract_result_free(r);
+}
+
+static void test_end_of_a_full_name_is_the_same_person(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Belgian Prime Minister Jan Van Damme said the plan was unfair. Van "
+      "Damme said Belgium needed guarantees.");
+  assert_null(party_named(r, "Van Damme"));
+  assert_string_equal(party_of(r, "needed guarantees"), "Belgium");
+  extract_result_free(r);
+}
+
+static void test_known_surname_inside_another_name(void **state) {
+  (void)state;
+  /* "Putin" and "Lavrov" are known people; these are other people. */
+  struct extract_result *r = extract_text(
+      "Talks resumed on Monday. Analyst Putin Karimov said the deal was "
+      "fragile. Omar Lavrov-Smith said he doubted it.");
+  for (size_t i = 0; i < r->party_count; i++) {
+    assert_string_not_equal(r->parties[i].name, "Vladimir Putin");
+    assert_string_not_equal(r->parties[i].name, "Sergey Lavrov");
+  }
+  extract_result_free(r);
+}
+
+static void test_body_names_are_not_people(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed. The Ministry of Cultural Affairs said nothing. Brazil, "
+      "speaking for the North Group, said the text was weak. Speaking to "
+      "reporters on Marine One, the US president said talks would go on.");
+  assert_null(party_named(r, "Cultural Affairs"));
+  assert_null(party_named(r, "North Group"));
+  assert_null(party_named(r, "Marine One"));
+  extract_result_free(r);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_modifier_between_party_and_role),
+      cmocka_unit_test(test_party_after_appositive_role),
+      cmocka_unit_test(test_possessive_party_before_name),
+      cmocka_unit_test(test_title_gives_a_named_person_their_party),
+      cmocka_unit_test(test_end_of_a_full_name_is_the_same_person),
+      cmocka_unit_test(test_known_surname_inside_another_name),
+      cmocka_unit_test(test_body_names_are_not_people),
+  };
+  return cmocka_run_group_tests(tests, lexicon_setup, lexicon_teardown);
+}
