@@ -51,6 +51,8 @@ enum lexicon_cue_kind {
   LEXICON_CUE_POSITION,
   LEXICON_CUE_ADJECTIVE,
   LEXICON_CUE_ACCORDING,
+  LEXICON_CUE_NAMING, /* "called the plan 'theft'": a cue only with a
+                         quotation or "as" after its object */
 };
 
 enum lexicon_stance_kind {
@@ -71,6 +73,8 @@ enum lexicon_word_class {
   LEXICON_WORD_DETERMINER = 1 << 5,
   LEXICON_WORD_HEDGE = 1 << 6,   /* "reportedly": the attribution is hearsay */
   LEXICON_WORD_ANAPHOR = 1 << 7, /* "it", "they", "(the) group": a body */
+  LEXICON_WORD_PREPOSITION = 1 << 8, /* "in", "at": opens a phrase that may
+                                        stand between speaker and cue */
 };
 
 enum lexicon_calendar_kind {

@@ -207,6 +207,22 @@ static int resolve_anaphor(const struct finder *f, size_t i, size_t floor,
   return 1;
 }
 
+/* The preposition opening a short phrase that ends at token i ("in a
+   statement", "on Telegram"), or i when there is none. The phrase names no
+   party; the caller wants a speaker right before it. */
+static size_t phrase_start(const struct finder *f, size_t i, size_t floor) {
+  for (size_t k = i; k > floor && k + 4 > i; k--) {
+    size_t p = k - 1;
+    if (!is_word(f, p) || mention_at(f, p) != NULL || in_quote(f, p)) {
+      return i;
+    }
+    if (word_class(f, p) & LEXICON_WORD_PREPOSITION) {
+      return p;
+    }
+  }
+  return i;
+}
+
 /* Looks left of the cue for its subject. */
 static int speaker_before(const struct finder *f, size_t cue, size_t floor,
                           size_t limit, size_t sentence,
@@ -258,15 +274,100 @@ static int speaker_before(const struct finder *f, size_t cue, size_t floor,
          (tok(f, i)->flags & TOKEN_DIGIT) || is_calendar(f, i))) {
       continue; /* "Trump on Sunday confirmed", "Russia has since rejected" */
     }
-    if (is_word(f, i) && !(tok(f, i)->flags & TOKEN_UPPER) && j < cue &&
-        j + 2 >= cue) {
-      /* one lower-case noun between a demonym and the cue: "European
-         backers have" is handled by role words; anything else stops. */
-      return 0;
+    size_t phrase = phrase_start(f, i, floor);
+    if (phrase < i && phrase > floor && mention_at(f, phrase - 1) != NULL) {
+      j = phrase + 1; /* "Russia in a statement said", "X on Telegram wrote" */
+      continue;
     }
     return 0;
   }
   return 0;
+}
+
+/* The subject at the start of the sentence, for a cue separated from it by
+   an apposition or a relative clause ("Trump, whose envoy met Putin, has
+   threatened ...") or for a participle after the main clause ("Meloni struck
+   a hopeful note, calling the summit ..."). Skips an opening phrase closed by
+   a comma ("On Monday, ...", "In its statement, ...") and prefers the person
+   in "Italian Prime Minister Giorgia Meloni". */
+static int sentence_subject(const struct finder *f, size_t first, size_t cue,
+                            size_t sentence, struct speaker *speaker) {
+  size_t i = first;
+  while (i < cue && (is(f, i, ",") || (tok(f, i)->flags & TOKEN_QUOTE_MARK) ||
+                     (word_class(f, i) & (LEXICON_WORD_BOUNDARY)) ||
+                     ((word_class(f, i) & LEXICON_WORD_AUX) &&
+                      !(word_class(f, i) & LEXICON_WORD_PRONOUN)))) {
+    i++;
+  }
+  if (i < cue && mention_at(f, i) == NULL &&
+      !(word_class(f, i) & (LEXICON_WORD_PRONOUN | LEXICON_WORD_DETERMINER |
+                            LEXICON_WORD_ANAPHOR))) {
+    /* An opening phrase: the subject follows its comma. */
+    size_t stop = i + 12 < cue ? i + 12 : cue;
+    size_t comma = i;
+    while (comma < stop && !is(f, comma, ",") && !in_quote(f, comma)) {
+      comma++;
+    }
+    if (comma >= stop || !is(f, comma, ",")) {
+      return 0;
+    }
+    i = comma + 1;
+  }
+  if (i < cue && (word_class(f, i) & LEXICON_WORD_DETERMINER) &&
+      !(word_class(f, i) & LEXICON_WORD_ANAPHOR)) {
+    i++;
+  }
+  if (i >= cue || in_quote(f, i)) {
+    return 0;
+  }
+  int classes = word_class(f, i);
+  if (classes & LEXICON_WORD_PRONOUN) {
+    if (!resolve_pronoun(f, sentence, speaker)) {
+      return 0;
+    }
+    speaker->found = 1;
+    speaker->first = i;
+    speaker->last = i + 1;
+    return 1;
+  }
+  if ((classes & LEXICON_WORD_ANAPHOR) && !(classes & LEXICON_WORD_PRONOUN)) {
+    return resolve_anaphor(f, i, first, sentence, speaker);
+  }
+  const struct mention *m = mention_at(f, i);
+  if (m == NULL) {
+    return 0;
+  }
+  /* "Italian Prime Minister Giorgia Meloni": the person after the title. */
+  for (size_t j = m->last; j < cue && j < m->last + 6; j++) {
+    const struct mention *person = mention_at(f, j);
+    if (person != NULL) {
+      if (f->parties->entities[person->entity].kind == LEXICON_PERSON &&
+          !(tok(f, person->last - 1)->flags & TOKEN_POSSESSIVE)) {
+        m = person;
+      }
+      break;
+    }
+    if (!is_word(f, j) || in_quote(f, j)) {
+      break;
+    }
+  }
+  if (!speaker_from_mention(f, m, cue, speaker) || speaker->last > cue) {
+    return 0;
+  }
+  speaker->found = 1;
+  return 1;
+}
+
+/* Is the cue at token i separated from what precedes it by a comma (after
+   auxiliaries and adverbs: "..., has threatened", "..., also criticized")? */
+static int comma_before_cue(const struct finder *f, size_t i, size_t floor) {
+  size_t j = i;
+  while (
+      j > floor + 1 && j + 4 > i &&
+      ((word_class(f, j - 1) & LEXICON_WORD_AUX) || ends_with_ly(f, j - 1))) {
+    j--;
+  }
+  return j > floor + 1 && is(f, j - 1, ",") && !in_quote(f, j - 1);
 }
 
 /* Looks right of the cue: "said Peskov", "dismissed by the US president",
@@ -309,10 +410,35 @@ static int speaker_after(const struct finder *f, size_t from, size_t limit,
   return 0;
 }
 
+/* "is", "are", "was", "were", "been" before an -ing form make it finite. */
+static int is_progressive_aux(const struct finder *f, size_t i) {
+  return is(f, i, "is") || is(f, i, "are") || is(f, i, "was") ||
+         is(f, i, "were") || is(f, i, "been") || is(f, i, "be");
+}
+
+/* Does a naming verb's object run into a quotation or "as" ("called the
+   move \"theft\"", "described it as a betrayal") before its clause ends? */
+static int names_something(const struct finder *f, size_t from, size_t limit) {
+  size_t stop = from + 10 < limit ? from + 10 : limit;
+  for (size_t i = from; i < stop; i++) {
+    if (tok(f, i)->flags & TOKEN_QUOTE_MARK) {
+      return i > from;
+    }
+    if (is(f, i, "as")) {
+      return i > from;
+    }
+    if (is(f, i, ",") || is(f, i, ";") || is(f, i, ".")) {
+      return 0;
+    }
+  }
+  return 0;
+}
+
 /* Is token i a cue that can introduce a claim? Sets the lexicon cue and its
-   length. */
+   length, and *participle for "..., saying" after a comma. */
 static int cue_at(const struct finder *f, size_t i, size_t limit,
-                  int *cue_index, size_t *length) {
+                  int *cue_index, size_t *length, int *participle) {
+  *participle = 0;
   if (!is_word(f, i) || in_quote(f, i) || mention_at(f, i) != NULL) {
     return 0;
   }
@@ -324,13 +450,24 @@ static int cue_at(const struct finder *f, size_t i, size_t limit,
   const struct lexicon_cue *c = &f->lexicon->cues[cue];
   if (c->kind == LEXICON_CUE_ADJECTIVE) {
     size_t next = i + *length;
-    if (next >= limit || !(is(f, next, "that") || is(f, next, "about"))) {
+    if (next >= limit || !(is(f, next, "that") || is(f, next, "about") ||
+                           is(f, next, "to") || is(f, next, "of"))) {
       return 0;
     }
   }
-  /* Participles after a comma continue the previous clause ("..., saying"). */
+  if (c->kind == LEXICON_CUE_NAMING &&
+      !names_something(f, i + *length, limit)) {
+    return 0; /* "Trump called Putin on Tuesday" is a phone call */
+  }
+  /* "is seeking" is a finite verb; "..., saying" after a comma is a
+     participle whose subject is the sentence's; any other -ing form is
+     not a statement. */
   if (ends_with_ing(f, i) && c->kind != LEXICON_CUE_ACCORDING) {
-    return 0;
+    if (i > 0 && is(f, i - 1, ",")) {
+      *participle = 1;
+    } else if (!(i > 0 && is_progressive_aux(f, i - 1))) {
+      return 0;
+    }
   }
   /* An infinitive ("to swiftly accept") is not a statement, unless after
      an auxiliary ("continued to reject"). */
@@ -515,10 +652,17 @@ static int find_in_sentence(struct finder *f, size_t sentence, size_t first,
   long final_cue = -1;
   size_t final_cue_length = 0;
   int final_cue_index = -1;
+  /* A question the journalist asks ("Is Hamas ready to surrender?") states
+     no one's position. */
+  if (is(f, last - 1, "?") && !in_quote(f, last - 1) &&
+      !(last >= 2 && (tok(f, last - 2)->flags & TOKEN_QUOTE_MARK))) {
+    return 0;
+  }
   for (size_t i = first; i < last; i++) {
     int cue_index = -1;
     size_t cue_length = 0;
-    if (!cue_at(f, i, last, &cue_index, &cue_length)) {
+    int participle = 0;
+    if (!cue_at(f, i, last, &cue_index, &cue_length, &participle)) {
       continue;
     }
     const struct lexicon_cue *cue = &f->lexicon->cues[cue_index];
@@ -526,10 +670,45 @@ static int find_in_sentence(struct finder *f, size_t sentence, size_t first,
     speaker.entity = -1;
     size_t after = i + cue_length;
     int passive = after < last && is(f, after, "by");
-    if (cue->kind == LEXICON_CUE_ACCORDING) {
+    if (participle) {
+      /* "..., saying" continues a claim already found; else its subject is
+         the sentence's. */
+      if (found_count == 0 && final_cue < 0) {
+        sentence_subject(f, first, i, sentence, &speaker);
+      }
+    } else if (cue->kind == LEXICON_CUE_ACCORDING) {
       speaker_after(f, after, last, &speaker);
+      if (!speaker.found && after < last && is_word(f, after) &&
+          (word_class(f, after) & LEXICON_WORD_PRONOUN) &&
+          resolve_pronoun(f, sentence, &speaker)) {
+        /* "according to him" */
+        speaker.found = 1;
+        speaker.first = after;
+        speaker.last = after + 1;
+        speaker.after_cue = 1;
+      }
     } else if (passive) {
       speaker_after(f, after + 1, last, &speaker);
+    } else if (comma_before_cue(f, i, first)) {
+      if (cue->kind == LEXICON_CUE_SPEECH &&
+          speaker_after(f, after, last, &speaker)) {
+        /* "..., said Peskov." closes the sentence or its clause; "..., said
+           Hamas would ..." has its subject before the comma. */
+        if (speaker.last + 3 >= last || is(f, speaker.last, ",")) {
+          speaker.final = speaker.last + 3 >= last;
+        } else {
+          memset(&speaker, 0, sizeof(speaker));
+          speaker.entity = -1;
+        }
+      }
+      if (!speaker.found && found_count == 0) {
+        /* "X, a member of ..., said", "Trump, whose envoy met Putin, has
+           threatened". */
+        sentence_subject(f, first, i, sentence, &speaker);
+      }
+      if (!speaker.found) {
+        speaker_before(f, i, first, last, sentence, &speaker);
+      }
     } else {
       speaker_before(f, i, first, last, sentence, &speaker);
       if (!speaker.found && cue->kind == LEXICON_CUE_SPEECH && i > first &&

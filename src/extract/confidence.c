@@ -69,6 +69,9 @@ double confidence_score(const struct confidence_features *f) {
   switch (f->cue_kind) {
   case LEXICON_CUE_SPEECH:
     break;
+  case LEXICON_CUE_NAMING:
+    attribution *= 0.94;
+    break;
   case LEXICON_CUE_ACCORDING:
     attribution *= 0.97;
     break;

@@ -753,6 +753,8 @@ static int load_cues(struct builder *b) {
       cue.kind = LEXICON_CUE_ADJECTIVE;
     } else if (strcmp(f[1], "according") == 0) {
       cue.kind = LEXICON_CUE_ACCORDING;
+    } else if (strcmp(f[1], "naming") == 0) {
+      cue.kind = LEXICON_CUE_NAMING;
     } else {
       set_error(b->error, b->error_size, "cues.tsv:%zu: unknown kind %s",
                 reader.line, f[1]);
@@ -873,7 +875,8 @@ static int load_function_words(struct builder *b) {
                  {"relative", LEXICON_WORD_RELATIVE},
                  {"determiner", LEXICON_WORD_DETERMINER},
                  {"hedge", LEXICON_WORD_HEDGE},
-                 {"anaphor", LEXICON_WORD_ANAPHOR}};
+                 {"anaphor", LEXICON_WORD_ANAPHOR},
+                 {"preposition", LEXICON_WORD_PREPOSITION}};
   struct extract_lexicon *lexicon = b->lexicon;
   struct tsv_reader reader;
   int result = -1;

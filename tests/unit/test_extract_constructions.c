@@ -1,0 +1,130 @@
+/* Sentence constructions the attribution must read: subjects separated from
+   their verb, participles, naming verbs, "according to him", questions. All
+   sentences are written for these tests. */
+#include "extract_test_util.h"
+
+static void test_relative_clause_between_subject_and_verb(void **state) {
+  (void)state;
+  struct extract_result *r =
+      extract_text("Talks resumed on Monday. Trump, whose envoy met Putin last "
+                   "week, has threatened new sanctions.");
+  assert_int_equal(r->claim_count, 1);
+  assert_string_equal(r->claims[0].party, "United States");
+  assert_string_equal(r->claims[0].speaker, "Donald Trump");
+  extract_result_free(r);
+}
+
+static void test_apposition_between_subject_and_verb(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed on Monday. Marek Tobiasz, a member of the Polish "
+      "delegation, said Ukraine would get a deal.");
+  assert_int_equal(r->claim_count, 1);
+  assert_string_equal(r->claims[0].party, "Poland");
+  assert_string_equal(r->claims[0].speaker, "Marek Tobiasz");
+  extract_result_free(r);
+}
+
+static void test_participle_takes_the_sentence_subject(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed on Monday. French President Emmanuel Macron struck a "
+      "sober tone on Tuesday, calling the talks \"a first step\".");
+  assert_int_equal(r->claim_count, 1);
+  assert_string_equal(r->claims[0].party, "France");
+  assert_string_equal(r->claims[0].speaker, "Emmanuel Macron");
+  assert_string_equal(r->claims[0].cue.word, "calling");
+  extract_result_free(r);
+  /* After a claim of its own, the participle continues it. */
+  r = extract_text("Talks resumed on Monday. Germany rejected the plan, "
+                   "saying it rewarded aggression.");
+  assert_int_equal(r->claim_count, 1);
+  assert_string_equal(r->claims[0].cue.word, "rejected");
+  extract_result_free(r);
+}
+
+static void test_naming_verb_needs_what_it_names(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed on Monday. Poland called the proposal \"a trap\".");
+  assert_int_equal(r->claim_count, 1);
+  assert_string_equal(r->claims[0].party, "Poland");
+  extract_result_free(r);
+  /* A phone call is an event. */
+  r = extract_text("Talks resumed on Monday. Macron called Zelensky on "
+                   "Tuesday to discuss the talks.");
+  assert_int_equal(r->claim_count, 0);
+  extract_result_free(r);
+}
+
+static void test_according_to_a_pronoun(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Italian Foreign Minister Carlo Benedetti spoke in Rome on Monday. "
+      "According to him, the ceasefire will not hold.");
+  const struct extract_claim *claim = claim_with(r, "will not hold");
+  assert_non_null(claim);
+  assert_string_equal(claim->party, "Italy");
+  assert_string_equal(claim->speaker, "Carlo Benedetti");
+  extract_result_free(r);
+}
+
+static void test_progressive_verb_is_a_cue(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed on Monday. Japan is seeking a broader trade accord.");
+  assert_int_equal(r->claim_count, 1);
+  assert_string_equal(r->claims[0].party, "Japan");
+  assert_int_equal(r->claims[0].stance, EXTRACT_STANCE_DEMANDS);
+  extract_result_free(r);
+}
+
+static void test_narrative_question_is_no_claim(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed on Monday. Is Iran ready to accept inspections?");
+  assert_int_equal(r->claim_count, 0);
+  extract_result_free(r);
+}
+
+static void test_adjective_with_complement(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed on Monday. Austria is ready to host the next round. "
+      "Spain was critical of the plan.");
+  assert_int_equal(r->claim_count, 2);
+  assert_string_equal(r->claims[0].party, "Austria");
+  assert_string_equal(r->claims[1].party, "Spain");
+  extract_result_free(r);
+}
+
+static void test_phrase_between_speaker_and_cue(void **state) {
+  (void)state;
+  static const char *const texts[] = {
+      "Talks resumed. Norway in a statement on Sunday said the plan was "
+      "dead.",
+      "Talks resumed. Norway, in a statement, said the plan was dead.",
+      "Talks resumed. Norway on its website wrote that the plan was dead.",
+  };
+  for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+    struct extract_result *r = extract_text(texts[i]);
+    assert_int_equal(r->claim_count, 1);
+    assert_string_equal(r->claims[0].party, "Norway");
+    extract_result_free(r);
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_relative_clause_between_subject_and_verb),
+      cmocka_unit_test(test_apposition_between_subject_and_verb),
+      cmocka_unit_test(test_participle_takes_the_sentence_subject),
+      cmocka_unit_test(test_naming_verb_needs_what_it_names),
+      cmocka_unit_test(test_according_to_a_pronoun),
+      cmocka_unit_test(test_progressive_verb_is_a_cue),
+      cmocka_unit_test(test_narrative_question_is_no_claim),
+      cmocka_unit_test(test_adjective_with_complement),
+      cmocka_unit_test(test_phrase_between_speaker_and_cue),
+  };
+  return cmocka_run_group_tests(tests, lexicon_setup, lexicon_teardown);
+}
