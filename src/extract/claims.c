@@ -334,6 +334,31 @@ static int sentence_subject(const struct finder *f, size_t first, size_t cue,
     return resolve_anaphor(f, i, first, sentence, speaker);
   }
   const struct mention *m = mention_at(f, i);
+  enum lexicon_role_class role_class = LEXICON_ROLE_NONE;
+  size_t role = m == NULL ? (size_t)role_at(f, i, cue, &role_class) : 0;
+  if (role > 0 && role_class == LEXICON_ROLE_BODY && i + role < cue &&
+      is(f, i + role, "of")) {
+    /* "The government of interim President X, who ..., said": the body
+       speaks for the party named after it. */
+    for (size_t j = i + role + 1; j < cue && j < i + role + 6; j++) {
+      const struct mention *owner = mention_at(f, j);
+      if (owner == NULL) {
+        continue;
+      }
+      speaker->party = parties_speaks_for(f->parties, owner->entity);
+      if (speaker->party < 0) {
+        return 0;
+      }
+      speaker->entity = speaker->party;
+      speaker->first = i;
+      speaker->last = i + role;
+      speaker->kind = CLAIM_SPEAKER_BODY;
+      speaker->text = text_between(f, i, i + role);
+      speaker->found = 1;
+      return 1;
+    }
+    return 0;
+  }
   if (m == NULL) {
     return 0;
   }
@@ -368,6 +393,19 @@ static int comma_before_cue(const struct finder *f, size_t i, size_t floor) {
     j--;
   }
   return j > floor + 1 && is(f, j - 1, ",") && !in_quote(f, j - 1);
+}
+
+/* Is the cue at token i the second verb of its subject ("... but said",
+   "... and also rejected")? */
+static int coordinated_verb(const struct finder *f, size_t i, size_t floor) {
+  size_t j = i;
+  while (
+      j > floor + 1 && j + 4 > i &&
+      ((word_class(f, j - 1) & LEXICON_WORD_AUX) || ends_with_ly(f, j - 1))) {
+    j--;
+  }
+  return j > floor + 1 && (is(f, j - 1, "but") || is(f, j - 1, "and")) &&
+         !in_quote(f, j - 1);
 }
 
 /* Looks right of the cue: "said Peskov", "dismissed by the US president",
@@ -718,6 +756,11 @@ static int find_in_sentence(struct finder *f, size_t sentence, size_t first,
           speaker.final = 1;
         }
       }
+      if (!speaker.found && found_count == 0 && final_cue < 0 &&
+          coordinated_verb(f, i, first)) {
+        /* "European leaders did not explain how ... but said" */
+        sentence_subject(f, first, i, sentence, &speaker);
+      }
     }
     if (!speaker.found) {
       i = after - 1;
@@ -770,7 +813,14 @@ static int find_in_sentence(struct finder *f, size_t sentence, size_t first,
           previous->speaker_last = claim.speaker_last;
           previous->resolved_back = 0;
         }
-      } else if (claim.party == previous->party) {
+      } else if (claim.party == previous->party &&
+                 !(claim.speaker != previous->speaker &&
+                   claim.speaker_kind <= CLAIM_SPEAKER_PARTY &&
+                   previous->speaker_kind <= CLAIM_SPEAKER_PARTY &&
+                   claim.speaker_kind != previous->speaker_kind)) {
+        /* The same party again; a different kind of speaker of it ("Putin
+           lashed out ..., while Russia has called ...") is a claim of its
+           own. */
         if (previous->speaker_kind >= CLAIM_SPEAKER_BODY &&
             claim.speaker_kind < previous->speaker_kind) {
           previous->speaker = claim.speaker;

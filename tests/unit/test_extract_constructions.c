@@ -114,6 +114,52 @@ static void test_phrase_between_speaker_and_cue(void **state) {
   }
 }
 
+static void test_second_verb_of_the_subject(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed. EU leaders did not say how the fund would work but said "
+      "Kyiv would not repay it.");
+  assert_int_equal(r->claim_count, 1);
+  assert_string_equal(r->claims[0].party, "European Union");
+  assert_string_equal(r->claims[0].cue.word, "said");
+  extract_result_free(r);
+}
+
+static void test_body_of_a_party_as_subject(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed. The government of Turkish President Recep Tayyip "
+      "Erdogan, which hosted the talks, said it was ready to host more.");
+  assert_true(r->claim_count >= 1);
+  assert_string_equal(r->claims[0].party, "Turkey");
+  assert_string_equal(r->claims[0].speaker, "government");
+  extract_result_free(r);
+}
+
+static void test_participle_forms(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed. Hungary has not signed the accord, arguing that it was "
+      "rushed. Egypt aims to host the next round.");
+  assert_int_equal(r->claim_count, 2);
+  assert_string_equal(r->claims[0].party, "Hungary");
+  assert_string_equal(r->claims[0].cue.word, "arguing");
+  assert_string_equal(r->claims[1].party, "Egypt");
+  extract_result_free(r);
+}
+
+static void test_person_and_party_in_one_sentence(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed. Putin lashed out at the plan, while Russia has called "
+      "the asset seizure \"theft\".");
+  assert_int_equal(r->claim_count, 2);
+  assert_string_equal(r->claims[0].speaker, "Vladimir Putin");
+  assert_null(r->claims[1].speaker);
+  assert_string_equal(r->claims[1].party, "Russia");
+  extract_result_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_relative_clause_between_subject_and_verb),
@@ -125,6 +171,10 @@ int main(void) {
       cmocka_unit_test(test_narrative_question_is_no_claim),
       cmocka_unit_test(test_adjective_with_complement),
       cmocka_unit_test(test_phrase_between_speaker_and_cue),
+      cmocka_unit_test(test_second_verb_of_the_subject),
+      cmocka_unit_test(test_body_of_a_party_as_subject),
+      cmocka_unit_test(test_participle_forms),
+      cmocka_unit_test(test_person_and_party_in_one_sentence),
   };
   return cmocka_run_group_tests(tests, lexicon_setup, lexicon_teardown);
 }
