@@ -23,6 +23,10 @@ struct finder {
   size_t last_body_sentence;
   const char *last_body_text;
   long last_claim_sentence;
+  /* The latest person named with each class of role, for "the minister
+     said" (index: enum lexicon_role_class). */
+  int last_person_by_role[LEXICON_ROLE_BODY + 1];
+  size_t last_person_by_role_sentence[LEXICON_ROLE_BODY + 1];
 };
 
 /* A speaker found for one cue. */
@@ -223,6 +227,41 @@ static size_t phrase_start(const struct finder *f, size_t i, size_t floor) {
   return i;
 }
 
+/* "the minister said", "the foreign minister said": the latest person named
+   with that class of role in the last three sentences. Token i is "the". */
+static int resolve_role(const struct finder *f, size_t i, size_t cue,
+                        size_t limit, size_t sentence,
+                        struct speaker *speaker) {
+  enum lexicon_role_class role_class = LEXICON_ROLE_NONE;
+  size_t n = (size_t)role_at(f, i + 1, limit, &role_class);
+  if (n == 0 || role_class == LEXICON_ROLE_BODY) {
+    return 0;
+  }
+  for (size_t j = i + 1 + n; j < cue; j++) {
+    if (!(word_class(f, j) & LEXICON_WORD_AUX) && !ends_with_ly(f, j)) {
+      return 0;
+    }
+  }
+  int person = f->last_person_by_role[role_class];
+  if (person < 0 ||
+      sentence > f->last_person_by_role_sentence[role_class] + 3) {
+    return 0;
+  }
+  speaker->entity = person;
+  speaker->party = parties_speaks_for(f->parties, person);
+  if (speaker->party < 0) {
+    return 0;
+  }
+  speaker->text = f->parties->entities[person].name;
+  speaker->kind = CLAIM_SPEAKER_TITLE;
+  speaker->first = i;
+  speaker->last = i + 1 + n;
+  speaker->back =
+      (unsigned)(sentence - f->last_person_by_role_sentence[role_class]);
+  speaker->found = 1;
+  return 1;
+}
+
 /* Looks left of the cue for its subject. */
 static int speaker_before(const struct finder *f, size_t cue, size_t floor,
                           size_t limit, size_t sentence,
@@ -264,6 +303,14 @@ static int speaker_before(const struct finder *f, size_t cue, size_t floor,
         return 1;
       }
       return 0;
+    }
+    enum lexicon_role_class subject_role = LEXICON_ROLE_NONE;
+    if (is(f, i, "the") && i + 1 < cue && mention_at(f, i + 1) == NULL &&
+        role_at(f, i + 1, limit, &subject_role) > 0 &&
+        subject_role != LEXICON_ROLE_BODY) {
+      /* "the minister said": that minister, or no one we know; never a
+         party named earlier in the sentence. */
+      return resolve_role(f, i, cue, limit, sentence, speaker);
     }
     if (is(f, i, ",") || (classes & (LEXICON_WORD_AUX | LEXICON_WORD_RELATIVE |
                                      LEXICON_WORD_DETERMINER))) {
@@ -607,8 +654,15 @@ static int quote_words(const struct finder *f, size_t first, size_t last) {
 
 static void remember_person(struct finder *f, int entity, size_t sentence) {
   if (entity >= 0 && f->parties->entities[entity].kind == LEXICON_PERSON) {
+    const struct party_entity *person = &f->parties->entities[entity];
     f->last_person = entity;
     f->last_person_sentence = sentence;
+    enum lexicon_role_class role_class =
+        person->leader ? LEXICON_ROLE_LEADER : person->role_class;
+    if (role_class != LEXICON_ROLE_NONE && role_class != LEXICON_ROLE_BODY) {
+      f->last_person_by_role[role_class] = entity;
+      f->last_person_by_role_sentence[role_class] = sentence;
+    }
   }
 }
 
@@ -931,6 +985,9 @@ int claims_attribute(const struct extract_lexicon *lexicon,
                      .last_person = -1,
                      .last_body = -1,
                      .last_claim_sentence = -1};
+  for (size_t k = 0; k <= LEXICON_ROLE_BODY; k++) {
+    f.last_person_by_role[k] = -1;
+  }
   size_t i = 0;
   for (size_t s = 0; s < sentence_count; s++) {
     size_t first = i;

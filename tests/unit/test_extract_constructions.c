@@ -160,6 +160,24 @@ static void test_person_and_party_in_one_sentence(void **state) {
   extract_result_free(r);
 }
 
+static void test_the_minister_is_the_latest_minister(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Polish Foreign Minister Anna Wrobel met her counterparts in Vienna on "
+      "Monday. The minister said the talks were useful.");
+  const struct extract_claim *claim = claim_with(r, "were useful");
+  assert_non_null(claim);
+  assert_string_equal(claim->party, "Poland");
+  assert_string_equal(claim->speaker, "Anna Wrobel");
+  extract_result_free(r);
+  /* No minister named before: no one to resolve to. */
+  r = extract_text("Talks resumed in Vienna on Monday. After the meeting with "
+                   "Austria, the minister said the talks were useful.");
+  claim = claim_with(r, "were useful");
+  assert_true(claim == NULL || strcmp(claim->party, "Austria") != 0);
+  extract_result_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_relative_clause_between_subject_and_verb),
@@ -175,6 +193,7 @@ int main(void) {
       cmocka_unit_test(test_body_of_a_party_as_subject),
       cmocka_unit_test(test_participle_forms),
       cmocka_unit_test(test_person_and_party_in_one_sentence),
+      cmocka_unit_test(test_the_minister_is_the_latest_minister),
   };
   return cmocka_run_group_tests(tests, lexicon_setup, lexicon_teardown);
 }
