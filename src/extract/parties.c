@@ -191,9 +191,9 @@ static int case_ok(const struct finder *f, const struct lexicon_alias *alias,
 }
 
 static int is_particle(const struct finder *f, size_t i) {
-  static const char *const particles[] = {"von", "van", "der", "de", "al",
-                                          "bin", "el",  "da",  "di", "la",
-                                          "ibn", "abu", "du"};
+  static const char *const particles[] = {
+      "von", "van", "der", "de", "al",  "bin", "el",  "da",    "di",  "la",
+      "ibn", "abu", "du",  "do", "dos", "das", "del", "della", "ter", "ten"};
   const struct token *t = token_at(f, i);
   if (t->flags & TOKEN_UPPER) {
     return 0;
@@ -535,8 +535,19 @@ static void context_after(const struct finder *f, size_t start, size_t end,
    the name after a comma that closes a role phrase with "for"/"of"/"to". */
 static void context_apposed(const struct finder *f, size_t start, size_t floor,
                             struct person_context *context) {
-  if (start <= floor + 3 || !is(f, start - 1, ",")) {
+  if (start <= floor + 2 || !is(f, start - 1, ",")) {
     return;
+  }
+  /* "Panama's chief negotiator, Ana Aguilar, said": the role and its party
+     just before the comma. */
+  context_before(f, start - 1, floor, context);
+  if (context->found) {
+    if (context->affiliation >= 0) {
+      context->role_last = start - 1;
+      return;
+    }
+    memset(context, 0, sizeof(*context));
+    context->affiliation = -1;
   }
   size_t stop = start > floor + 14 ? start - 14 : floor;
   int affiliation = -1;

@@ -53,6 +53,19 @@ static void test_possessive_party_before_name(void **state) {
   extract_result_free(r);
 }
 
+static void test_role_and_party_before_an_apposed_name(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed on Monday. Germany's chief negotiator, Jonas Albrecht, "
+      "said the text was weak. Brazilian President Luiz Carlos do Prado said "
+      "it was fair.");
+  const struct extract_party *albrecht = party_named(r, "Jonas Albrecht");
+  assert_non_null(albrecht);
+  assert_string_equal(albrecht->affiliation, "Germany");
+  assert_non_null(party_named(r, "Luiz Carlos do Prado"));
+  extract_result_free(r);
+}
+
 static void test_title_gives_a_named_person_their_party(void **state) {
   (void)state;
   struct extract_result *r = extract_text(
@@ -106,6 +119,7 @@ int main(void) {
       cmocka_unit_test(test_modifier_between_party_and_role),
       cmocka_unit_test(test_party_after_appositive_role),
       cmocka_unit_test(test_possessive_party_before_name),
+      cmocka_unit_test(test_role_and_party_before_an_apposed_name),
       cmocka_unit_test(test_title_gives_a_named_person_their_party),
       cmocka_unit_test(test_end_of_a_full_name_is_the_same_person),
       cmocka_unit_test(test_known_surname_inside_another_name),
