@@ -75,4 +75,11 @@ size_t parties_role_at(const struct extract_lexicon *lexicon,
                        const struct token_list *tokens, size_t first,
                        size_t limit, enum lexicon_role_class *role_class);
 
+/* The role phrase ending exactly at token end (exclusive), no earlier than
+   floor: its index in lexicon->roles plus one, its first token in *first;
+   0 when none ends there. */
+size_t parties_role_ending_at(const struct extract_lexicon *lexicon,
+                              const struct token_list *tokens, size_t end,
+                              size_t floor, size_t *first);
+
 #endif

@@ -316,6 +316,14 @@ static int speaker_before(const struct finder *f, size_t cue, size_t floor,
                                      LEXICON_WORD_DETERMINER))) {
       continue;
     }
+    size_t role_first = 0;
+    if (is_word(f, i) &&
+        parties_role_ending_at(f->lexicon, f->tokens, i + 1, floor,
+                               &role_first) > 0 &&
+        role_first < i) {
+      j = role_first + 1; /* "Ministry of Foreign Affairs", read backwards */
+      continue;
+    }
     if (is_word(f, i) &&
         (ends_with_ly(f, i) || role_at(f, i, limit, NULL) > 0 ||
          (tok(f, i)->flags & TOKEN_DIGIT) || is_calendar(f, i))) {
@@ -550,8 +558,15 @@ static int cue_at(const struct finder *f, size_t i, size_t limit,
   if (ends_with_ing(f, i) && c->kind != LEXICON_CUE_ACCORDING) {
     if (i > 0 && is(f, i - 1, ",")) {
       *participle = 1;
-    } else if (!(i > 0 && is_progressive_aux(f, i - 1))) {
-      return 0;
+    } else {
+      size_t before = i;
+      while (before > 1 && (word_class(f, before - 1) & LEXICON_WORD_AUX) &&
+             !is_progressive_aux(f, before - 1) && before + 3 > i) {
+        before--; /* "is also pushing for" */
+      }
+      if (!(before > 0 && is_progressive_aux(f, before - 1))) {
+        return 0;
+      }
     }
   }
   /* An infinitive ("to swiftly accept") is not a statement, unless after

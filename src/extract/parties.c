@@ -51,27 +51,38 @@ size_t parties_role_at(const struct extract_lexicon *lexicon,
   return matched;
 }
 
+size_t parties_role_ending_at(const struct extract_lexicon *lexicon,
+                              const struct token_list *tokens, size_t end,
+                              size_t floor, size_t *first) {
+  for (size_t n = (size_t)lexicon->role_max_tokens; n >= 1; n--) {
+    if (end < floor + n) {
+      continue;
+    }
+    size_t matched = 0;
+    int role = lexicon_longest(&lexicon->role_map, (int)n, tokens, end - n, end,
+                               &matched);
+    if (role >= 0 && matched == n) {
+      *first = end - n;
+      return (size_t)role + 1;
+    }
+  }
+  return 0;
+}
+
 /* A role phrase ending exactly at token end (exclusive), its first token in
  *first. */
 static size_t role_ending_at(const struct finder *f, size_t end, size_t floor,
                              size_t *first,
                              enum lexicon_role_class *role_class) {
-  for (size_t n = (size_t)f->lexicon->role_max_tokens; n >= 1; n--) {
-    if (end < floor + n) {
-      continue;
-    }
-    size_t matched = 0;
-    int role = lexicon_longest(&f->lexicon->role_map, (int)n, f->tokens,
-                               end - n, end, &matched);
-    if (role >= 0 && matched == n) {
-      *first = end - n;
-      if (role_class != NULL) {
-        *role_class = f->lexicon->roles[role].role_class;
-      }
-      return n;
-    }
+  size_t role =
+      parties_role_ending_at(f->lexicon, f->tokens, end, floor, first);
+  if (role == 0) {
+    return 0;
   }
-  return 0;
+  if (role_class != NULL) {
+    *role_class = f->lexicon->roles[role - 1].role_class;
+  }
+  return end - *first;
 }
 
 static int add_entity(struct finder *f, const char *name,

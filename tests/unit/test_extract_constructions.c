@@ -178,6 +178,19 @@ static void test_the_minister_is_the_latest_minister(void **state) {
   extract_result_free(r);
 }
 
+static void test_long_body_role_and_adverb_in_progressive(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed. The Norwegian Ministry of Foreign Affairs announced "
+      "that the talks would go on. Japan is also pushing for a wider "
+      "accord.");
+  assert_int_equal(r->claim_count, 2);
+  assert_string_equal(r->claims[0].party, "Norway");
+  assert_string_equal(r->claims[1].party, "Japan");
+  assert_int_equal(r->claims[1].stance, EXTRACT_STANCE_DEMANDS);
+  extract_result_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_relative_clause_between_subject_and_verb),
@@ -194,6 +207,7 @@ int main(void) {
       cmocka_unit_test(test_participle_forms),
       cmocka_unit_test(test_person_and_party_in_one_sentence),
       cmocka_unit_test(test_the_minister_is_the_latest_minister),
+      cmocka_unit_test(test_long_body_role_and_adverb_in_progressive),
   };
   return cmocka_run_group_tests(tests, lexicon_setup, lexicon_teardown);
 }
