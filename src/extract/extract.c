@@ -150,6 +150,9 @@ static int build_claims(struct extract_result *result, struct arena *arena,
   size_t previous_issues[MAX_CLAIM_ISSUES];
   size_t previous_issue_count = 0;
   long previous_sentence = -10;
+  /* Weak issue keywords count only for the issues the article names. */
+  struct issue_topics topics;
+  issues_article_topics(lexicon, tokens, 0, tokens->count, &topics);
   for (size_t c = 0; c < claims->count; c++) {
     const struct claim *claim = &claims->items[c];
     struct extract_claim *out = &result->claims[result->claim_count++];
@@ -166,15 +169,23 @@ static int build_claims(struct extract_result *result, struct arena *arena,
     size_t found[MAX_CLAIM_ISSUES];
     struct confidence_features features;
     confidence_features_of(lexicon, tokens, claim, &features);
-    size_t hits = 0;
-    size_t issue_count = issues_detect_evidence(
-        lexicon, tokens, claim->first, claim->last, found, MAX_CLAIM_ISSUES,
-        &hits, &features.issues_weak);
+    struct issue_evidence evidence;
+    size_t issue_count = issues_detect_in_article(
+        lexicon, tokens, &topics, claim->first, claim->last, found,
+        MAX_CLAIM_ISSUES, &evidence);
+    features.issues_weak = evidence.weak;
     features.issues_inherited = 0;
-    /* A claim with no keyword of its own that follows on from the previous
-       one ("it", "that effort", a continued quotation) shares its issues. */
+    /* A claim that names no issue shares the previous claim's only when it
+       continues the same statement: a clause of the same sentence ("..., an
+       offer dismissed by X"), a quotation running on into the next sentence,
+       or a next sentence about a matter it does not name ("the plan", "the
+       talks"). A new sentence by the same speaker about something else ("He
+       added that ...") shares nothing. */
     if (issue_count == 0 && previous_issue_count > 0 &&
-        (long)claim->sentence <= previous_sentence + 1) {
+        ((long)claim->sentence == previous_sentence ||
+         ((long)claim->sentence == previous_sentence + 1 &&
+          (claim->speaker_kind == CLAIM_SPEAKER_CONTINUED ||
+           evidence.generic_only)))) {
       memcpy(found, previous_issues, previous_issue_count * sizeof(*found));
       issue_count = previous_issue_count;
       features.issues_inherited = 1;
