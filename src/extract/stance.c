@@ -117,6 +117,10 @@ static int negated(const struct extract_lexicon *lexicon,
     if (is_negation(lexicon, tokens, i - 1)) {
       return 1;
     }
+    /* "sees no progress and called on ...": a new clause. */
+    if (lexicon_word_class(lexicon, tokens, i - 1) & LEXICON_WORD_BOUNDARY) {
+      return 0;
+    }
   }
   return 0;
 }
@@ -209,6 +213,10 @@ static enum subject subject_of(const struct extract_lexicon *lexicon,
     }
     if (tokens_is(tokens, &tokens->items[t], "they")) {
       return SUBJECT_OTHER;
+    }
+    if (tokens_is(tokens, &tokens->items[t], "we") ||
+        tokens_is(tokens, &tokens->items[t], "i")) {
+      return SUBJECT_OWN;
     }
     if (!(classes & LEXICON_WORD_AUX) && !is_negation(lexicon, tokens, t)) {
       return SUBJECT_UNKNOWN;
@@ -437,6 +445,16 @@ enum extract_stance stance_classify_evidence(
     }
     if (cue->kind == LEXICON_STANCE_VERB &&
         !verb_is_speakers(lexicon, tokens, parties, claim, i, i + matched)) {
+      i += matched - 1;
+      continue;
+    }
+    int passive = 0;
+    if (cue->kind == LEXICON_STANCE_MODAL &&
+        cue->stance == EXTRACT_STANCE_THREATENS &&
+        word_is(lexicon, tokens, i, LEXICON_STANCE_FUTURE) &&
+        subject_of(lexicon, tokens, parties, claim, i, &passive) ==
+            SUBJECT_OWN) {
+      /* "Kyiv would lose more land" threatens; "we will lose" fears. */
       i += matched - 1;
       continue;
     }
