@@ -61,6 +61,13 @@ enum lexicon_stance_kind {
   LEXICON_STANCE_NEGATION,
   LEXICON_STANCE_CONDITION,
   LEXICON_STANCE_NEUTRAL, /* a phrase that only looks like a stance */
+  /* Grammar words the stance rules read (stance.tsv, no stance of their
+     own): */
+  LEXICON_STANCE_PASSIVE,     /* a form of "be": "was rejected" is passive */
+  LEXICON_STANCE_NOUN_MARKER, /* "its support": the next word is a noun */
+  LEXICON_STANCE_RELATIVE,    /* "that was agreed": a relative clause */
+  LEXICON_STANCE_FUTURE,      /* "will", "would": a consequence to come */
+  LEXICON_STANCE_CONTRAST,    /* "but": "welcomed X but noted Y" */
 };
 
 /* Classes of function words (a bit set: a word may be in several). */

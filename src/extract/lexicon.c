@@ -819,6 +819,16 @@ static int load_stance(struct builder *b) {
       cue.kind = LEXICON_STANCE_CONDITION;
     } else if (strcmp(f[1], "neutral") == 0) {
       cue.kind = LEXICON_STANCE_NEUTRAL;
+    } else if (strcmp(f[1], "passive") == 0) {
+      cue.kind = LEXICON_STANCE_PASSIVE;
+    } else if (strcmp(f[1], "noun-marker") == 0) {
+      cue.kind = LEXICON_STANCE_NOUN_MARKER;
+    } else if (strcmp(f[1], "relative") == 0) {
+      cue.kind = LEXICON_STANCE_RELATIVE;
+    } else if (strcmp(f[1], "future") == 0) {
+      cue.kind = LEXICON_STANCE_FUTURE;
+    } else if (strcmp(f[1], "contrast") == 0) {
+      cue.kind = LEXICON_STANCE_CONTRAST;
     } else {
       set_error(b->error, b->error_size, "stance.tsv:%zu: unknown kind %s",
                 reader.line, f[1]);
