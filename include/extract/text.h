@@ -45,7 +45,8 @@ void text_doc_free(struct text_doc *doc);
 
 /* Parses "December 29 2025", "29 December 2025", "December 29, 2025" or
    "2025-12-29" at the start of text into out (YYYY-MM-DD); returns the
-   number of bytes read or 0. */
+   number of bytes read or 0. (A dateline's day may omit the year; the
+   metadata must have it.) */
 size_t text_parse_date(const struct extract_lexicon *lexicon, const char *text,
                        size_t length, char out[11]);
 
