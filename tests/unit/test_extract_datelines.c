@@ -215,6 +215,18 @@ static void test_given_published_date_wins(void **state) {
   extract_result_free(r);
 }
 
+static void test_abbreviated_month_with_its_period(void **state) {
+  (void)state;
+  struct extract_result *r =
+      extract_published("Norway rejected the offer on Sept. 28, the foreign "
+                        "minister said.\n\nNorway rejected the plan on Oct 1, "
+                        "the foreign minister said.",
+                        "2025-10-02");
+  assert_string_equal(claim_of(r, "offer")->stated_on, "2025-09-28");
+  assert_string_equal(claim_of(r, "plan")->stated_on, "2025-10-01");
+  extract_result_free(r);
+}
+
 static void test_date_valid(void **state) {
   (void)state;
   assert_true(extract_date_valid("2024-02-29"));
@@ -236,6 +248,7 @@ int main(void) {
       cmocka_unit_test(test_dateline_day_gives_the_date_with_a_year),
       cmocka_unit_test(test_header_date_line),
       cmocka_unit_test(test_given_published_date_wins),
+      cmocka_unit_test(test_abbreviated_month_with_its_period),
       cmocka_unit_test(test_date_valid),
   };
   return cmocka_run_group_tests(tests, lexicon_setup, lexicon_teardown);
