@@ -23,9 +23,11 @@ struct text_doc {
   struct text_span *paragraphs; /* body paragraphs, in order */
   size_t paragraph_count;
   const char *title;
-  const char *published; /* YYYY-MM-DD */
+  /* YYYY-MM-DD: a date line of the header, else the dateline's day when a
+     year is known (its own, or the update note's). */
+  const char *published;
   const char *updated;
-  const char *dateline;
+  const char *dateline; /* the place: "Kyiv" of "KYIV (AP) —" */
   const char **authors;
   size_t author_count;
 };

@@ -188,11 +188,11 @@ static int is_calendar_day(int year, int month, int day) {
 
 bool extract_date_valid(const char *date) {
   if (date == NULL || strlen(date) != 10 || date[4] != '-' || date[7] != '-') {
-    return 0;
+    return false;
   }
   for (size_t i = 0; i < 10; i++) {
     if (i != 4 && i != 7 && !isdigit((unsigned char)date[i])) {
-      return 0;
+      return false;
     }
   }
   return is_calendar_day(atoi(date), atoi(date + 5), atoi(date + 8));
@@ -228,54 +228,47 @@ static void read_year(const char *text, size_t length, size_t *at, int *year) {
 static size_t parse_day(const struct extract_lexicon *lexicon, const char *text,
                         size_t length, int *year_out, int *month_out,
                         int *day_out) {
-  /* Written out only on success, so that a failed try leaves them. */
-  int found_year = 0, found_month = 0, found_day = 0;
-  int *year = &found_year, *month = &found_month, *day = &found_day;
-  int number = 0;
+  int year = 0, month = 0, day = 0, number = 0;
   size_t n = read_number(text, length, 0, &number, 5);
   size_t at = 0;
   if (n == 4) {
-    int m = 0, d = 0;
     if (length < 10 || text[4] != '-' || text[7] != '-' ||
-        read_number(text, length, 5, &m, 2) != 2 ||
-        read_number(text, length, 8, &d, 2) != 2) {
+        read_number(text, length, 5, &month, 2) != 2 ||
+        read_number(text, length, 8, &day, 2) != 2) {
       return 0;
     }
-    *year = number;
-    *month = m;
-    *day = d;
+    year = number;
     at = 10;
   } else if (n >= 1 && n <= 2) {
     /* 29 December 2025 */
-    *day = number;
-    at = n + read_ordinal(text, length, n);
-    at = skip_blanks(text, length, at);
+    day = number;
+    at = skip_blanks(text, length, n + read_ordinal(text, length, n));
     size_t w = read_word(text, length, at);
-    *month = calendar_value(lexicon, text + at, w, LEXICON_CALENDAR_MONTH);
+    month = calendar_value(lexicon, text + at, w, LEXICON_CALENDAR_MONTH);
     at += w;
-    read_year(text, length, &at, year);
+    read_year(text, length, &at, &year);
   } else if (n == 0) {
     /* December 29 2025, Dec. 29, 2025 */
     size_t w = read_word(text, length, 0);
-    *month = calendar_value(lexicon, text, w, LEXICON_CALENDAR_MONTH);
+    month = calendar_value(lexicon, text, w, LEXICON_CALENDAR_MONTH);
     at = skip_blanks(text, length, w);
-    n = read_number(text, length, at, day, 2);
+    n = read_number(text, length, at, &day, 2);
     if (n == 0) {
       return 0;
     }
     at += n;
     at += read_ordinal(text, length, at);
-    read_year(text, length, &at, year);
+    read_year(text, length, &at, &year);
   } else {
     return 0;
   }
   /* 2000, a leap year, when the year is not written: February 29 is a day. */
-  if (!is_calendar_day(*year ? *year : 2000, *month, *day)) {
-    return 0;
+  if (!is_calendar_day(year ? year : 2000, month, day)) {
+    return 0; /* the outputs stay as they were */
   }
-  *year_out = found_year;
-  *month_out = found_month;
-  *day_out = found_day;
+  *year_out = year;
+  *month_out = month;
+  *day_out = day;
   return at;
 }
 
