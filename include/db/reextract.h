@@ -11,7 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Locks the article, extracts its text with `lexicon` and stores the
+/* Locks the article, extracts its text with `lexicon` (claims dated from
+   its stored `published`) and stores the
    result. DB_OK (with *changed), DB_NOT_FOUND for no such article, or a
    failure (an extraction failure is DB_HARD_ERROR with `error` set). */
 int reextract_article(struct db_conn *conn,

@@ -155,6 +155,26 @@ struct extract_result {
 int extract_article(const struct extract_lexicon *lexicon, const char *bytes,
                     size_t length, struct extract_result **result, char *error,
                     size_t error_size);
+
+/* What the caller knows of an article besides its text. */
+struct extract_options {
+  /* The publication date (YYYY-MM-DD, extract_date_valid) from outside the
+     text: a feed, `parley load --published`, the API's `published`, the
+     stored article. It wins over any date the text gives, and claims'
+     stated_on ("on Friday") count from it. NULL: the text's date. */
+  const char *published;
+};
+
+/* extract_article with options (NULL: none). An invalid options->published
+   is ignored; callers check it with extract_date_valid first. */
+int extract_article_with_options(const struct extract_lexicon *lexicon,
+                                 const char *bytes, size_t length,
+                                 const struct extract_options *options,
+                                 struct extract_result **result, char *error,
+                                 size_t error_size);
+
+/* Is date a day of the calendar written YYYY-MM-DD ("2025-02-29": no)? */
+bool extract_date_valid(const char *date);
 void extract_result_free(struct extract_result *result);
 
 /* The dry-run object of extraction.md (with stated_on, cue, cameo and

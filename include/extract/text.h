@@ -23,9 +23,11 @@ struct text_doc {
   struct text_span *paragraphs; /* body paragraphs, in order */
   size_t paragraph_count;
   const char *title;
-  const char *published; /* YYYY-MM-DD */
+  /* YYYY-MM-DD: a date line of the header, else the dateline's day when a
+     year is known (its own, or the update note's). */
+  const char *published;
   const char *updated;
-  const char *dateline;
+  const char *dateline; /* the place: "Kyiv" of "KYIV (AP) —" */
   const char **authors;
   size_t author_count;
 };
@@ -45,7 +47,8 @@ void text_doc_free(struct text_doc *doc);
 
 /* Parses "December 29 2025", "29 December 2025", "December 29, 2025" or
    "2025-12-29" at the start of text into out (YYYY-MM-DD); returns the
-   number of bytes read or 0. */
+   number of bytes read or 0. (A dateline's day may omit the year; the
+   metadata must have it.) */
 size_t text_parse_date(const struct extract_lexicon *lexicon, const char *text,
                        size_t length, char out[11]);
 

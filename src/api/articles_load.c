@@ -265,8 +265,12 @@ void articles_load_handler(struct request *request) {
      handle is kept until the result is gone. */
   struct extract_result *result = NULL;
   char error[256];
-  int status = extract_article(store_lexicon_get(lexicon.handle), bytes, length,
-                               &result, error, sizeof error);
+  /* The client's date wins over the text's, and claims' stated_on count
+     from it. */
+  const struct extract_options options = {.published = overrides.published};
+  int status = extract_article_with_options(store_lexicon_get(lexicon.handle),
+                                            bytes, length, &options, &result,
+                                            error, sizeof error);
   if (status != EXTRACT_OK) {
     answer_extract_error(request, status, error);
     store_lexicon_release(lexicon.handle);

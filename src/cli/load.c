@@ -27,6 +27,7 @@ struct load_options {
   int dry_run;
   int json;
   const char *url;
+  const char *published; /* --published: YYYY-MM-DD, or NULL */
   long jobs; /* articles stored at a time (a directory, not --dry-run) */
   int lines; /* several articles: one JSON object per line */
   int progress;
@@ -43,8 +44,8 @@ struct load_tally {
 };
 
 static void usage(FILE *out) {
-  fputs("usage: parley load [--dry-run] [--json] [--url URL] [--jobs N] "
-        "FILE|DIR|-\n"
+  fputs("usage: parley load [--dry-run] [--json] [--url URL] [--jobs N]\n"
+        "                  [--published YYYY-MM-DD] FILE|DIR|-\n"
         "\n"
         "Extracts parties and claims from news articles (UTF-8 text): one\n"
         "FILE, every .txt file of DIR, or standard input (-).\n"
@@ -56,6 +57,9 @@ static void usage(FILE *out) {
         "  --jobs N    store N articles of DIR at a time, each on its own\n"
         "              connection (default: the number of CPUs, at most 4);\n"
         "              a dry run takes one at a time to keep the files' order\n"
+        "  --published YYYY-MM-DD\n"
+        "              the articles' publication date; it wins over a date\n"
+        "              the text gives, and \"on Friday\" counts from it\n"
         "  --help      show this help\n"
         "\n"
         "Exit status: 0 when every article loaded, 65 (EX_DATAERR) when an\n"
@@ -145,8 +149,10 @@ static void load_bytes(const struct extract_lexicon *lexicon,
                        struct load_tally *tally) {
   char error[256];
   struct extract_result *result = NULL;
-  int status =
-      extract_article(lexicon, bytes, length, &result, error, sizeof(error));
+  const struct extract_options extract_options = {.published =
+                                                      options->published};
+  int status = extract_article_with_options(
+      lexicon, bytes, length, &extract_options, &result, error, sizeof(error));
   if (status != EXTRACT_OK) {
     fprintf(stderr, "parley load: %s: %s\n", path, error);
     tally_count(tally, status == EXTRACT_ERROR_MEMORY ||
@@ -361,6 +367,7 @@ int cli_load(int argc, char **argv) {
       {"json", no_argument, NULL, 'j'},
       {"url", required_argument, NULL, 'u'},
       {"jobs", required_argument, NULL, 'J'},
+      {"published", required_argument, NULL, 'p'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   optind = 1;
@@ -368,7 +375,7 @@ int cli_load(int argc, char **argv) {
   int option;
   /* Options are parsed once, before anything else runs. */
   // NOLINTNEXTLINE(concurrency-mt-unsafe)
-  while ((option = getopt_long(argc, argv, "+hnju:J:", long_options, NULL)) !=
+  while ((option = getopt_long(argc, argv, "+hnju:J:p:", long_options, NULL)) !=
          -1) {
     switch (option) {
     case 'n':
@@ -389,6 +396,16 @@ int cli_load(int argc, char **argv) {
                 LOAD_JOBS_MAX, optarg);
         return EX_USAGE;
       }
+      break;
+    case 'p':
+      if (!extract_date_valid(optarg)) {
+        fprintf(stderr,
+                "parley load: --published takes a date YYYY-MM-DD, not "
+                "'%s'\n",
+                optarg);
+        return EX_USAGE;
+      }
+      options.published = optarg;
       break;
     case 'h':
       usage(stdout);

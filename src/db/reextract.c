@@ -6,10 +6,11 @@
 #include <stdio.h>
 
 /* The lock keeps a concurrent load of a new version of the article from
-   changing the text under the extraction. */
+   changing the text under the extraction. The stored date (the client's,
+   or edited since) is the one claims' stated_on count from. */
 static const struct db_statement statement_text = {
-    "reextract_text",
-    "SELECT text FROM articles WHERE id = $1::bigint FOR UPDATE"};
+    "reextract_text", "SELECT text, to_char(published, 'YYYY-MM-DD') FROM "
+                      "articles WHERE id = $1::bigint FOR UPDATE"};
 
 int reextract_article(struct db_conn *conn,
                       const struct extract_lexicon *lexicon,
@@ -28,9 +29,11 @@ int reextract_article(struct db_conn *conn,
     return DB_NOT_FOUND;
   }
   struct extract_result *result = NULL;
-  int extracted = extract_article(lexicon, PQgetvalue(text, 0, 0),
-                                  (size_t)PQgetlength(text, 0, 0), &result,
-                                  error, error_size);
+  const struct extract_options options = {
+      .published = PQgetisnull(text, 0, 1) ? NULL : PQgetvalue(text, 0, 1)};
+  int extracted = extract_article_with_options(
+      lexicon, PQgetvalue(text, 0, 0), (size_t)PQgetlength(text, 0, 0),
+      &options, &result, error, error_size);
   int outcome = DB_HARD_ERROR;
   if (extracted == EXTRACT_OK) {
     outcome = store_reextract(conn, article_id, result, changed);

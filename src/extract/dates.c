@@ -100,10 +100,16 @@ void dates_stated_on(const struct extract_lexicon *lexicon, const char *text,
       format(days_from_civil(year, month, day) + value, out);
       return;
     }
-    if (kind == LEXICON_CALENDAR_MONTH && preceded_by_on && i + 1 < last &&
-        (tokens->items[i + 1].flags & TOKEN_DIGIT)) {
+    /* "on Dec. 2": the abbreviation's period may stand before the day. */
+    size_t day_token = i + 1;
+    if (day_token < last && text[token->end] == '.' &&
+        tokens->items[day_token].start == token->end) {
+      day_token++;
+    }
+    if (kind == LEXICON_CALENDAR_MONTH && preceded_by_on && day_token < last &&
+        (tokens->items[day_token].flags & TOKEN_DIGIT)) {
       int day_of_month =
-          (int)strtol(text + tokens->items[i + 1].start, NULL, 10);
+          (int)strtol(text + tokens->items[day_token].start, NULL, 10);
       if (day_of_month < 1 || day_of_month > 31 || !have_date) {
         continue;
       }

@@ -244,6 +244,15 @@ static int copy_article(struct extract_result *result, struct arena *arena,
 int extract_article(const struct extract_lexicon *lexicon, const char *bytes,
                     size_t length, struct extract_result **result_out,
                     char *error, size_t error_size) {
+  return extract_article_with_options(lexicon, bytes, length, NULL, result_out,
+                                      error, error_size);
+}
+
+int extract_article_with_options(const struct extract_lexicon *lexicon,
+                                 const char *bytes, size_t length,
+                                 const struct extract_options *options,
+                                 struct extract_result **result_out,
+                                 char *error, size_t error_size) {
   char scratch[1];
   if (error == NULL || error_size == 0) {
     error = scratch;
@@ -282,6 +291,9 @@ int extract_article(const struct extract_lexicon *lexicon, const char *bytes,
       text_doc_build(&doc, lexicon, arena, bytes, length, error, error_size);
   if (status != EXTRACT_OK) {
     goto cleanup;
+  }
+  if (options != NULL && extract_date_valid(options->published)) {
+    doc.published = options->published; /* outlives doc */
   }
   status = EXTRACT_ERROR_MEMORY;
   if (quotes_find(&doc, &quotes, &quote_count) != 0) {

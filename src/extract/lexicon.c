@@ -1495,8 +1495,10 @@ struct extract_lexicon *extract_lexicon_load_embedded(char *error,
     goto fail;
   }
   UErrorCode status = U_ZERO_ERROR;
-  lexicon->sentence_template =
-      ubrk_open(UBRK_SENTENCE, "en@ss=standard", NULL, 0, &status);
+  /* Plain rules, without ICU's abbreviation list: that list also matches
+     word endings ("TO." ends "NATO.") and hides real sentence ends;
+     sentences.c decides after abbreviations from abbreviations.tsv. */
+  lexicon->sentence_template = ubrk_open(UBRK_SENTENCE, "en", NULL, 0, &status);
   if (U_FAILURE(status)) {
     set_error(error, error_size, "ICU sentence breaker: %s",
               u_errorName(status));

@@ -42,8 +42,46 @@ static int add(struct sentence_list *list, const char *text, size_t start,
   return 0;
 }
 
+/* Is the word before the period a dotted abbreviation ("U.A.E.", "a.m.",
+   an initial "F.")? Such words end a sentence like an acronym of the
+   lexicon: only before a word that opens one. An acronym without internal
+   dots ("NATO.", "IAEA.") is an ordinary word and ends the sentence. */
+static int is_dotted(const char *text, size_t start, size_t end) {
+  size_t letters = 0;
+  for (size_t i = start; i + 1 < end; i++) {
+    if (text[i] == '.') {
+      return 1;
+    }
+    letters += isalpha((unsigned char)text[i]) != 0;
+  }
+  return letters == 1 && isupper((unsigned char)text[start]);
+}
+
+/* Opening quotation marks and brackets before a word: '"', '(', '[', and
+   U+201C “ and U+2018 ‘. */
+static size_t skip_openers(const char *text, size_t start, size_t end) {
+  while (start < end) {
+    if (text[start] == '"' || text[start] == '(' || text[start] == '[') {
+      start++;
+    } else if (start + 3 <= end && (unsigned char)text[start] == 0xE2 &&
+               (unsigned char)text[start + 1] == 0x80 &&
+               ((unsigned char)text[start + 2] == 0x9C ||
+                (unsigned char)text[start + 2] == 0x98)) {
+      start += 3;
+    } else {
+      break;
+    }
+  }
+  return start;
+}
+
 /* Should the break at offset b (after white space following the previous
-   sentence) be ignored because an abbreviation ends the previous text? */
+   sentence) be ignored because an abbreviation ends the previous text? A
+   title ("Gen.", "Mr.") never ends a sentence; an acronym or other
+   abbreviation of the lexicon ("U.S.", "Dec.", "Inc.") and any dotted
+   abbreviation end one only before a word that opens sentences ("The",
+   "He"): "U.S. President" runs on, "in the U.S. The talks" breaks. Any
+   other word before the period ends the sentence. */
 static int after_abbreviation(const struct extract_lexicon *lexicon,
                               const char *text, size_t start, size_t b,
                               size_t end) {
@@ -54,21 +92,21 @@ static int after_abbreviation(const struct extract_lexicon *lexicon,
   }
   size_t word_start = word_end;
   while (word_start > start && text[word_start - 1] != ' ' &&
-         text[word_start - 1] != '(' && text[word_start - 1] != '\n') {
+         text[word_start - 1] != '\n') {
     word_start--;
   }
+  word_start = skip_openers(text, word_start, word_end);
   if (word_end == word_start || text[word_end - 1] != '.') {
     return 0;
   }
   int kind = lexicon_map_get(&lexicon->abbreviations, text + word_start,
                              word_end - word_start);
-  if (kind < 0) {
-    return 0;
-  }
   if (kind == 1) {
     return 1; /* a title never ends a sentence */
   }
-  /* An acronym ends the sentence only before a word that opens one. */
+  if (kind < 0 && !is_dotted(text, word_start, word_end)) {
+    return 0;
+  }
   size_t next_start = b;
   while (next_start < end && text[next_start] == ' ') {
     next_start++;
@@ -77,8 +115,12 @@ static int after_abbreviation(const struct extract_lexicon *lexicon,
   while (next_end < end && isalpha((unsigned char)text[next_end])) {
     next_end++;
   }
-  if (next_end == next_start || next_end - next_start > 32) {
+  if (next_end == next_start) {
+    /* A quotation or a dash after the abbreviation opens a sentence. */
     return 0;
+  }
+  if (next_end - next_start > 32) {
+    return 1;
   }
   char word[33];
   for (size_t i = 0; i < next_end - next_start; i++) {

@@ -158,54 +158,130 @@ static size_t skip_blanks(const char *text, size_t length, size_t at) {
   return at;
 }
 
-size_t text_parse_date(const struct extract_lexicon *lexicon, const char *text,
-                       size_t length, char out[11]) {
-  int year = 0, month = 0, day = 0;
-  size_t at = 0;
-  size_t n = read_number(text, length, at, &year, 4);
-  if (n == 4 && at + 10 <= length && text[4] == '-' && text[7] == '-') {
-    int m = 0, d = 0;
-    if (read_number(text, length, 5, &m, 2) == 2 &&
-        read_number(text, length, 8, &d, 2) == 2) {
-      month = m;
-      day = d;
-      at = 10;
-    }
-  } else if (n >= 1 && n <= 2) {
-    /* 29 December 2025 */
-    day = year;
-    year = 0;
-    at = skip_blanks(text, length, n);
-    size_t w = read_word(text, length, at);
-    month = calendar_value(lexicon, text + at, w, LEXICON_CALENDAR_MONTH);
-    at = skip_blanks(text, length, at + w);
-    n = read_number(text, length, at, &year, 4);
-    at += n;
-    if (n != 4) {
+static size_t skip_spaces(const char *text, size_t end, size_t at) {
+  while (at < end && text[at] == ' ') {
+    at++;
+  }
+  return at;
+}
+
+static int is_all_caps(const char *text, size_t start, size_t end) {
+  for (size_t i = start; i < end; i++) {
+    if (islower((unsigned char)text[i])) {
       return 0;
     }
-  } else if (n == 0) {
-    /* December 29 2025, December 29, 2025 */
+  }
+  return 1;
+}
+
+/* A valid day of the Gregorian calendar. */
+static int is_calendar_day(int year, int month, int day) {
+  static const int month_days[] = {31, 29, 31, 30, 31, 30,
+                                   31, 31, 30, 31, 30, 31};
+  if (year < 1000 || year > 9999 || month < 1 || month > 12 || day < 1 ||
+      day > month_days[month - 1]) {
+    return 0;
+  }
+  int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month != 2 || day <= 28 || leap;
+}
+
+bool extract_date_valid(const char *date) {
+  if (date == NULL || strlen(date) != 10 || date[4] != '-' || date[7] != '-') {
+    return false;
+  }
+  for (size_t i = 0; i < 10; i++) {
+    if (i != 4 && i != 7 && !isdigit((unsigned char)date[i])) {
+      return false;
+    }
+  }
+  return is_calendar_day(atoi(date), atoi(date + 5), atoi(date + 8));
+}
+
+/* After a day of the month: "st", "nd", "rd" or "th" ("December 2nd"). */
+static size_t read_ordinal(const char *text, size_t length, size_t at) {
+  static const char *const suffixes[] = {"st", "nd", "rd", "th"};
+  for (size_t i = 0; i < 4; i++) {
+    if (at + 2 <= length && memcmp(text + at, suffixes[i], 2) == 0 &&
+        (at + 2 == length || !isalpha((unsigned char)text[at + 2]))) {
+      return 2;
+    }
+  }
+  return 0;
+}
+
+/* A four-digit year after blanks and commas; leaves *at unchanged and
+ *year 0 when there is none. */
+static void read_year(const char *text, size_t length, size_t *at, int *year) {
+  size_t p = skip_blanks(text, length, *at);
+  int value = 0;
+  size_t n = read_number(text, length, p, &value, 5);
+  if (n == 4 && (p + n == length || !isalnum((unsigned char)text[p + n]))) {
+    *year = value;
+    *at = p + n;
+  }
+}
+
+/* "December 29", "Dec. 29, 2025", "29 December 2025", "2025-12-29": the
+   month and day, and the year or 0 when none is written. Returns the bytes
+   read or 0. */
+static size_t parse_day(const struct extract_lexicon *lexicon, const char *text,
+                        size_t length, int *year_out, int *month_out,
+                        int *day_out) {
+  int year = 0, month = 0, day = 0, number = 0;
+  size_t n = read_number(text, length, 0, &number, 5);
+  size_t at = 0;
+  if (n == 4) {
+    if (length < 10 || text[4] != '-' || text[7] != '-' ||
+        read_number(text, length, 5, &month, 2) != 2 ||
+        read_number(text, length, 8, &day, 2) != 2) {
+      return 0;
+    }
+    year = number;
+    at = 10;
+  } else if (n >= 1 && n <= 2) {
+    /* 29 December 2025 */
+    day = number;
+    at = skip_blanks(text, length, n + read_ordinal(text, length, n));
     size_t w = read_word(text, length, at);
+    month = calendar_value(lexicon, text + at, w, LEXICON_CALENDAR_MONTH);
+    at += w;
+    read_year(text, length, &at, &year);
+  } else if (n == 0) {
+    /* December 29 2025, Dec. 29, 2025 */
+    size_t w = read_word(text, length, 0);
     month = calendar_value(lexicon, text, w, LEXICON_CALENDAR_MONTH);
     at = skip_blanks(text, length, w);
     n = read_number(text, length, at, &day, 2);
     if (n == 0) {
       return 0;
     }
-    at = skip_blanks(text, length, at + n);
-    n = read_number(text, length, at, &year, 4);
-    if (n != 4) {
-      return 0;
-    }
     at += n;
-  }
-  if (year < 1000 || year > 9999 || month < 1 || month > 12 || day < 1 ||
-      day > 31) {
+    at += read_ordinal(text, length, at);
+    read_year(text, length, &at, &year);
+  } else {
     return 0;
   }
-  snprintf(out, 11, "%04d-%02d-%02d", year % 10000, month % 100, day % 100);
+  /* 2000, a leap year, when the year is not written: February 29 is a day. */
+  if (!is_calendar_day(year ? year : 2000, month, day)) {
+    return 0; /* the outputs stay as they were */
+  }
+  *year_out = year;
+  *month_out = month;
+  *day_out = day;
   return at;
+}
+
+size_t text_parse_date(const struct extract_lexicon *lexicon, const char *text,
+                       size_t length, char out[11]) {
+  int year = 0, month = 0, day = 0;
+  size_t n = parse_day(lexicon, text, length, &year, &month, &day);
+  if (n == 0 || year == 0) {
+    return 0;
+  }
+  snprintf(out, 11, "%04u-%02u-%02u", (unsigned)year % 10000u,
+           (unsigned)month % 100u, (unsigned)day % 100u);
+  return n;
 }
 
 /* " date YYYY-MM-DD" at the start of a line. */
@@ -225,6 +301,71 @@ static size_t read_date_header(const struct extract_lexicon *lexicon,
   }
   size_t n = text_parse_date(lexicon, text + at, end - at, out);
   return n ? at + n - start : 0;
+}
+
+/* After a header date, only a time and its zone may follow: "10:05",
+   "10.00", "at", "a.m.", "GMT", "|". */
+static int is_time_word(const char *text, size_t start, size_t end) {
+  static const char *const words[] = {"at",   "am", "pm", "a.m.",
+                                      "p.m.", "|",  "-"};
+  for (size_t i = start; i < end; i++) {
+    if (isdigit((unsigned char)text[i])) {
+      return 1;
+    }
+  }
+  if (end - start <= 5 && is_all_caps(text, start, end)) {
+    return 1;
+  }
+  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+    if (strlen(words[i]) == end - start &&
+        memcmp(text + start, words[i], end - start) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* A header line that is the publication date: "December 19, 2025",
+   "Published: Fri 19 Dec 2025 10.00 GMT", "Posted on Friday, 19 December
+   2025 at 14:05". Writes the date to out and returns 1, or returns 0. */
+static int read_date_line(const struct extract_lexicon *lexicon,
+                          const char *text, size_t start, size_t end,
+                          char out[11]) {
+  static const char *const labels[] = {
+      "First published on ", "First published: ",
+      "Published on ",       "Published: ",
+      "Posted on ",          "Posted: ",
+      "Published ",          "Posted "};
+  size_t at = start;
+  for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+    size_t n = strlen(labels[i]);
+    if (end - at > n && memcmp(text + at, labels[i], n) == 0) {
+      at = skip_spaces(text, end, at + n);
+      break;
+    }
+  }
+  size_t w = read_word(text, end, at);
+  size_t stem = w > 0 && text[at + w - 1] == '.' ? w - 1 : w;
+  if (w > 0 &&
+      calendar_value(lexicon, text + at, stem, LEXICON_CALENDAR_WEEKDAY) >= 0) {
+    at = skip_blanks(text, end, at + w);
+  }
+  size_t n = text_parse_date(lexicon, text + at, end - at, out);
+  if (n == 0) {
+    return 0;
+  }
+  for (at += n; at < end;) {
+    at = skip_blanks(text, end, at);
+    size_t word_end = at;
+    while (word_end < end && text[word_end] != ' ') {
+      word_end++;
+    }
+    if (word_end > at && !is_time_word(text, at, word_end)) {
+      return 0;
+    }
+    at = word_end;
+  }
+  return 1;
 }
 
 static size_t match_anchored(pcre2_code *pattern, pcre2_match_data *match,
@@ -356,7 +497,7 @@ static size_t read_place(const char *text, size_t start, size_t end) {
     }
     size_t word_end = at;
     while (word_end < end && text[word_end] != ' ' && text[word_end] != ',' &&
-           text[word_end] != '(') {
+           text[word_end] != '(' && text[word_end] != ':') {
       word_end++;
     }
     words++;
@@ -395,86 +536,170 @@ static const char *place_name(struct arena *arena, const char *text,
   return name;
 }
 
-/* "Kyiv — ", "BERLIN (AP) — ", "DOHA, Qatar (Reuters) — ", "MOSCOW,
-   December 2. /TASS/. ": returns the
-   bytes the dateline takes. */
-static size_t read_dateline(struct text_doc *doc, struct arena *arena,
-                            const char *text, size_t start, size_t end) {
-  size_t place = read_place(text, start, end);
-  if (place == 0) {
-    return 0;
-  }
-  size_t at = start + place;
-  /* The TASS form: PLACE, Month day. /AGENCY/. */
-  if (at + 2 < end && text[at] == ',') {
-    size_t p = at + 1;
-    while (p < end && p < at + 24 && text[p] != '/') {
-      p++;
-    }
-    if (p < end && text[p] == '/') {
-      size_t q = p + 1;
-      while (q < end && isupper((unsigned char)text[q])) {
-        q++;
-      }
-      if (q < end && text[q] == '/' && q > p + 1) {
-        q++;
-        if (q < end && text[q] == '.') {
-          q++;
-        }
-        while (q < end && text[q] == ' ') {
-          q++;
-        }
-        doc->dateline = place_name(arena, text + start, place);
-        return q - start;
-      }
-    }
-    /* "DOHA, Qatar (Reuters) — ", "GAZA CITY, Gaza Strip — ": a region
-       or country after the place, then the agency and dash as below. */
-    size_t region_start = at + 1;
-    while (region_start < end && text[region_start] == ' ') {
-      region_start++;
-    }
-    size_t region = read_place(text, region_start, end);
-    if (region == 0) {
-      return 0;
-    }
-    at = region_start + region;
-  }
-  while (at < end && text[at] == ' ') {
+/* The day a dateline gives ("GENEVA, March 10 (Reuters) -"); year 0 when
+   it names none. */
+struct dateline_day {
+  int year;
+  int month;
+  int day;
+};
+
+/* An em or en dash (E2 80 94 / E2 80 93) at at: 3, else 0. */
+static size_t dash_at(const char *text, size_t end, size_t at) {
+  return at + 3 <= end && (unsigned char)text[at] == 0xE2 &&
+                 (unsigned char)text[at + 1] == 0x80 &&
+                 ((unsigned char)text[at + 2] == 0x94 ||
+                  (unsigned char)text[at + 2] == 0x93)
+             ? 3
+             : 0;
+}
+
+/* What ends a dateline before the story: a dash, "-" or "--" before a space,
+   ".-" or ".—" (after the agency: "(EFE).-"), or a colon. Returns the bytes
+   up to the story, or 0. */
+static size_t read_dateline_end(const char *text, size_t end, size_t at,
+                                int colon) {
+  size_t start = at;
+  if (at < end && text[at] == '.' && at + 1 < end &&
+      (text[at + 1] == '-' || dash_at(text, end, at + 1))) {
     at++;
   }
-  if (at < end && text[at] == '(') {
-    size_t close = at + 1;
-    while (close < end && close < at + 24 && text[close] != ')') {
-      close++;
-    }
-    if (close >= end || text[close] != ')') {
-      return 0;
-    }
-    at = close + 1;
-    while (at < end && text[at] == ' ') {
-      at++;
-    }
-  }
-  /* An em or en dash (E2 80 94 / E2 80 93), or " - ". */
-  if (at + 3 <= end && (unsigned char)text[at] == 0xE2 &&
-      (unsigned char)text[at + 1] == 0x80 &&
-      ((unsigned char)text[at + 2] == 0x94 ||
-       (unsigned char)text[at + 2] == 0x93)) {
-    at += 3;
-  } else if (at + 1 < end && text[at] == '-' && text[at + 1] == ' ') {
-    at += 1;
+  size_t dash = dash_at(text, end, at);
+  if (dash > 0) {
+    at += dash;
+  } else if (at < end && text[at] == '-') {
+    at += at + 1 < end && text[at + 1] == '-' ? 2 : 1;
+  } else if (colon && at < end && text[at] == ':') {
+    at++;
   } else {
     return 0;
   }
   if (at >= end || text[at] != ' ') {
     return 0;
   }
-  while (at < end && text[at] == ' ') {
+  return skip_spaces(text, end, at) - start;
+}
+
+/* "/TASS/." or "/ITAR-TASS/": an agency between slashes, then an optional
+   period. Returns the bytes, or 0. */
+static size_t read_slashed_agency(const char *text, size_t end, size_t at) {
+  size_t start = at;
+  if (at >= end || text[at] != '/') {
+    return 0;
+  }
+  at++;
+  while (at < end && at < start + 24 &&
+         (isupper((unsigned char)text[at]) || text[at] == '-')) {
     at++;
   }
+  if (at >= end || text[at] != '/' || at == start + 1) {
+    return 0;
+  }
+  at++;
+  if (at < end && text[at] == '.') {
+    at++;
+  }
+  if (at < end && text[at] != ' ') {
+    return 0;
+  }
+  return skip_spaces(text, end, at) - start;
+}
+
+/* The opening of a wire story: "Kyiv — ", "BERLIN (AP) — ", "DOHA, Qatar
+   (Reuters) — ", "GENEVA, March 10 (Reuters) - ", "MOSCOW, December 19.
+   /TASS/. ", "Brussels (EFE).- ", "ISTANBUL: ". Returns the bytes the
+   dateline takes (0 when there is none) and sets doc->dateline and *day. */
+static size_t read_dateline(struct text_doc *doc, struct arena *arena,
+                            const struct extract_lexicon *lexicon,
+                            const char *text, size_t start, size_t end,
+                            struct dateline_day *day) {
+  size_t place = read_place(text, start, end);
+  if (place == 0) {
+    return 0;
+  }
+  struct dateline_day found = {0, 0, 0};
+  size_t at = start + place;
+  int region_read = 0;
+  /* ", Qatar" (a region or country), ", March 10" (the day), in turn. */
+  while (at + 1 < end && text[at] == ',' && text[at + 1] == ' ') {
+    size_t next = skip_spaces(text, end, at + 1);
+    size_t n = 0;
+    if (found.month == 0 &&
+        (n = parse_day(lexicon, text + next, end - next, &found.year,
+                       &found.month, &found.day)) > 0) {
+      at = next + n;
+    } else if (!region_read && found.month == 0 &&
+               (n = read_place(text, next, end)) > 0) {
+      region_read = 1;
+      at = next + n;
+    } else {
+      return 0;
+    }
+  }
+  size_t after_day = at;
+  if (found.month != 0 && at < end && text[at] == '.') {
+    after_day = skip_spaces(text, end, at + 1);
+  }
+  size_t slashed = read_slashed_agency(text, end, after_day);
+  if (slashed > 0) {
+    at = after_day + slashed;
+  } else {
+    at = skip_spaces(text, end, at);
+    int agency = 0;
+    if (at < end && text[at] == '(') {
+      size_t close = at + 1;
+      while (close < end && close < at + 24 && text[close] != ')') {
+        close++;
+      }
+      if (close >= end || text[close] != ')') {
+        return 0;
+      }
+      at = close + 1;
+      agency = 1;
+      /* "(EFE).-" closes up; "(AP) —" takes a space. */
+      if (at < end && text[at] == ' ') {
+        at = skip_spaces(text, end, at);
+      }
+    }
+    /* A colon ends only a dateline in capitals or with its agency, so that
+       "Russia: the talks" stays prose. */
+    size_t n = read_dateline_end(
+        text, end, at, agency || is_all_caps(text, start, start + place));
+    if (n == 0) {
+      return 0;
+    }
+    at += n;
+  }
   doc->dateline = place_name(arena, text + start, place);
+  *day = found;
   return at - start;
+}
+
+/* The published date from the dateline's day: its own year, else the
+   year of the header's update note, a year earlier when the day would fall
+   after the update. Without a year the date stays unknown. Returns -1 when
+   out of memory. */
+static int dateline_published(struct text_doc *doc, struct arena *arena,
+                              const struct dateline_day *day) {
+  int year = day->year;
+  if (year == 0 && doc->updated != NULL) {
+    int updated_year = atoi(doc->updated);
+    int updated_month = atoi(doc->updated + 5);
+    int updated_day = atoi(doc->updated + 8);
+    year = updated_year;
+    if (day->month > updated_month ||
+        (day->month == updated_month && day->day > updated_day)) {
+      year--;
+    }
+  }
+  if (!is_calendar_day(year, day->month, day->day)) {
+    return 0;
+  }
+  char date[11];
+  snprintf(date, sizeof date, "%04u-%02u-%02u", (unsigned)year % 10000u,
+           (unsigned)day->month % 100u, (unsigned)day->day % 100u);
+  doc->published = arena_strdup(arena, date);
+  return doc->published == NULL ? -1 : 0;
 }
 
 static int add_paragraph(struct text_doc *doc, size_t *capacity, size_t start,
@@ -511,6 +736,7 @@ int text_doc_build(struct text_doc *doc, const struct extract_lexicon *lexicon,
   size_t line_start = 0;
   int body_started = 0;
   int dateline_tried = 0;
+  struct dateline_day dateline_day = {0, 0, 0};
   while (line_start < doc->length) {
     const char *newline =
         memchr(text + line_start, '\n', doc->length - line_start);
@@ -580,6 +806,12 @@ int text_doc_build(struct text_doc *doc, const struct extract_lexicon *lexicon,
     if (update) {
       continue;
     }
+    if (!body_started && read_date_line(lexicon, text, start, end, date)) {
+      if (doc->published == NULL) {
+        doc->published = arena_strdup(arena, date);
+      }
+      continue;
+    }
     if (!body_started && doc->author_count == 0 &&
         read_byline(doc, arena, text, start, end)) {
       continue;
@@ -595,12 +827,17 @@ int text_doc_build(struct text_doc *doc, const struct extract_lexicon *lexicon,
     }
     if (!dateline_tried) {
       dateline_tried = 1;
-      start += read_dateline(doc, arena, text, start, end);
+      start +=
+          read_dateline(doc, arena, lexicon, text, start, end, &dateline_day);
     }
     body_started = 1;
     if (add_paragraph(doc, &capacity, start, end) != 0) {
       goto out_of_memory;
     }
+  }
+  if (doc->published == NULL && dateline_day.month != 0 &&
+      dateline_published(doc, arena, &dateline_day) != 0) {
+    goto out_of_memory;
   }
   pcre2_match_data_free(match);
   return EXTRACT_OK;

@@ -2,6 +2,8 @@
 /articles/{id}/reextract and `parley reextract` replace extracted claims, keep manual ones, follow
 the database's catalogue, and change nothing when run again."""
 
+import os
+import tempfile
 import unittest
 
 from harness import ApiTest, uid, word
@@ -131,6 +133,58 @@ class ReextractCli(ReextractTest):
             with self.subTest(args=args):
                 out = self.env.cli(*args)
                 self.assertEqual(out.returncode, code, out.stdout + out.stderr)
+
+
+def undated_text(marker):
+    """An article whose text gives no date; its claim says "on Friday"."""
+    return (f"GENEVA (Reuters) \u2014 Russia rejected the proposal for the {marker} talks on Friday, "
+            f"Kremlin spokesperson Dmitry Peskov said.\n")
+
+
+class PublishedDate(ReextractTest):
+    """The client's `published` dates claims ("on Friday"), and re-extraction uses the stored date."""
+
+    def test_json_published_dates_claims_and_reextract_follows_the_stored_date(self):
+        loaded = self.expect(self.post("/articles", {"text": undated_text(word()), "published": "2025-12-29"}),
+                             201)
+        article = loaded["article"]
+        self.assertEqual(article["published"], "2025-12-29")
+        self.assertEqual(article["dateline"], "Geneva")
+        self.assertTrue(loaded["claims"])
+        for claim in loaded["claims"]:
+            self.assertEqual(claim["stated_on"], "2025-12-26", "the Friday before Monday 29 December")
+            self.assertNotIn("GENEVA", claim["text"], "the dateline is not evidence")
+        self.expect(self.patch(f"/articles/{article['id']}", {"published": "2026-01-05"}), 200)
+        body = self.expect(self.reextract(article["id"]), 200)
+        self.assertEqual({c["stated_on"] for c in body["claims"]}, {"2026-01-02"})
+
+    def test_without_a_date_stated_on_stays_null(self):
+        loaded = self.load(undated_text(word()))
+        self.assertIsNone(loaded["article"]["published"])
+        self.assertTrue(loaded["claims"])
+        self.assertEqual({c["stated_on"] for c in loaded["claims"]}, {None})
+
+    def test_cli_published(self):
+        marker = word()
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False) as f:
+            f.write(undated_text(marker))
+            path = f.name
+        try:
+            for bad in ("2025-02-30", "29/12/2025", "soon"):
+                with self.subTest(bad=bad):
+                    out = self.env.cli("load", "--published", bad, path)
+                    self.assertEqual(out.returncode, 64, out.stdout + out.stderr)
+                    self.assertIn("--published", out.stderr)
+            out = self.env.cli("load", "--published", "2025-12-29", path)
+            self.assertEqual(out.returncode, 0, out.stderr)
+        finally:
+            os.unlink(path)
+        found = [a for a in self.walk(f"/articles?q={marker}", limit=50)]
+        self.assertEqual(len(found), 1, found)
+        self.assertEqual(found[0]["published"], "2025-12-29")
+        claims = self.claims_of(found[0]["id"])
+        self.assertTrue(claims)
+        self.assertEqual({c["stated_on"] for c in claims.values()}, {"2025-12-26"})
 
 
 if __name__ == "__main__":
