@@ -189,6 +189,24 @@ static int case_ok(const struct finder *f, const struct lexicon_alias *alias,
   return !alias->upper_initial || (head->flags & TOKEN_UPPER);
 }
 
+static int name_token(const struct finder *f, size_t i);
+
+/* A state's one-word name right after a capitalised word that could be a
+   given name is a person's surname ("Michael Jordan", "Tom Chad"), left to
+   pass 2. The word must not be a role ("President"), a function word or a
+   party already found. */
+static int surname_of_person(const struct finder *f,
+                             const struct lexicon_alias *alias, size_t i,
+                             size_t limit) {
+  if (alias->token_count != 1 || alias->type != LEXICON_ALIAS_NAME ||
+      f->lexicon->parties[alias->party].kind != LEXICON_STATE || i == 0 ||
+      token_at(f, i - 1)->sentence != token_at(f, i)->sentence) {
+    return 0;
+  }
+  return name_token(f, i - 1) &&
+         parties_role_at(f->lexicon, f->tokens, i - 1, limit, NULL) == 0;
+}
+
 /* Pass 1: the gazetteer and known office holders, longest match first. */
 static int match_gazetteer(struct finder *f) {
   size_t count = f->tokens->count;
@@ -219,7 +237,8 @@ static int match_gazetteer(struct finder *f) {
       }
       n = (int)length - 1;
     }
-    if (found < 0) {
+    if (found < 0 ||
+        surname_of_person(f, &f->lexicon->aliases[found], i, limit)) {
       continue;
     }
     const struct lexicon_alias *alias = &f->lexicon->aliases[found];
