@@ -453,6 +453,9 @@ struct builder {
   /* Aliases below this index are embedded: added parties never make one of
      their surnames ambiguous. */
   size_t frozen_aliases;
+  /* While loading the embedded gazetteer: an alias already claimed by another
+     party is an error in the data, not a silent first-come win. */
+  int refuse_shared_aliases;
   char *error;
   size_t error_size;
 };
@@ -486,6 +489,14 @@ static int add_alias(struct builder *b, int party, const char *text,
   int put = map_put(&lexicon->alias_map, &lexicon->arena, key,
                     (int)lexicon->alias_count, &existing);
   if (put < 0) {
+    return -1;
+  }
+  if (put == 0 && b->refuse_shared_aliases && existing >= 0 &&
+      b->aliases[existing].party >= 0 && b->aliases[existing].party != party) {
+    set_error(b->error, b->error_size,
+              "alias \"%s\" of %s is already an alias of %s", text,
+              b->parties[party].name,
+              b->parties[b->aliases[existing].party].name);
     return -1;
   }
   if (put == 0) {
@@ -560,6 +571,7 @@ static int load_gazetteer(struct builder *b) {
     return -1;
   }
   int row;
+  b->refuse_shared_aliases = 1;
   while ((row = tsv_next(&reader, 7, b->error, b->error_size)) == 1) {
     char **f = reader.fields;
     enum lexicon_party_kind kind;
@@ -586,6 +598,7 @@ static int load_gazetteer(struct builder *b) {
   }
   result = row < 0 ? -1 : 0;
 cleanup:
+  b->refuse_shared_aliases = 0;
   tsv_close(&reader);
   return result;
 }

@@ -217,6 +217,22 @@ static int is_particle(const struct finder *f, size_t i) {
   return 0;
 }
 
+/* Is token i a month or weekday? A short form ("Jan", "Sun", "Mar") is one
+   only before a number or a full stop: "Jan Smets" is a name. */
+static int calendar_word(const struct finder *f, size_t i) {
+  const struct token *t = token_at(f, i);
+  size_t length = t->stem_end - t->start;
+  if (lexicon_map_get(&f->lexicon->calendar, f->doc->text + t->start, length) <
+      0) {
+    return 0;
+  }
+  if (length > 4 || i + 1 >= f->tokens->count) {
+    return 1;
+  }
+  const struct token *next = token_at(f, i + 1);
+  return (next->flags & TOKEN_DIGIT) || !(next->flags & TOKEN_WORD);
+}
+
 /* Might token i, a capitalised word, be part of another person's name
    ("Karim" in "Abbas Karim", "Ali" in "Ali Abbas")? Function words,
    calendar words, roles and cues are not. */
@@ -228,8 +244,7 @@ static int other_name_word(const struct finder *f, size_t i, size_t limit) {
     return 0;
   }
   if (lexicon_word_class(f->lexicon, f->tokens, i) != 0 ||
-      lexicon_map_get(&f->lexicon->calendar, f->doc->text + t->start,
-                      t->stem_end - t->start) >= 0 ||
+      calendar_word(f, i) ||
       parties_role_at(f->lexicon, f->tokens, i, limit, NULL) > 0 ||
       lexicon_map_get_hashed(&f->lexicon->cue_map, tokens_fold(f->tokens, t),
                              t->fold_length, t->hash) >= 0) {
@@ -254,6 +269,24 @@ static int lone_surname(const struct finder *f, size_t i, size_t limit) {
   }
   return i == 0 || token_at(f, i - 1)->sentence != t->sentence ||
          !other_name_word(f, i - 1, limit);
+}
+
+static int name_token(const struct finder *f, size_t i);
+
+/* A state's one-word name right after a capitalised word that could be a
+   given name is a person's surname ("Michael Jordan", "Tom Chad"), left to
+   pass 2. The word must not be a role ("President"), a function word or a
+   party already found. */
+static int surname_of_person(const struct finder *f,
+                             const struct lexicon_alias *alias, size_t i,
+                             size_t limit) {
+  if (alias->token_count != 1 || alias->type != LEXICON_ALIAS_NAME ||
+      f->lexicon->parties[alias->party].kind != LEXICON_STATE || i == 0 ||
+      token_at(f, i - 1)->sentence != token_at(f, i)->sentence) {
+    return 0;
+  }
+  return name_token(f, i - 1) &&
+         parties_role_at(f->lexicon, f->tokens, i - 1, limit, NULL) == 0;
 }
 
 /* Pass 1: the gazetteer and known office holders, longest match first. */
@@ -286,7 +319,8 @@ static int match_gazetteer(struct finder *f) {
       }
       n = (int)length - 1;
     }
-    if (found < 0) {
+    if (found < 0 ||
+        surname_of_person(f, &f->lexicon->aliases[found], i, limit)) {
       continue;
     }
     const struct lexicon_alias *alias = &f->lexicon->aliases[found];
@@ -325,8 +359,7 @@ static int name_token(const struct finder *f, size_t i) {
   if ((t->flags & TOKEN_ALL_CAPS) && t->fold_length > 1) {
     return 0; /* acronyms are not names */
   }
-  if (lexicon_map_get(&f->lexicon->calendar, f->doc->text + t->start,
-                      t->stem_end - t->start) >= 0) {
+  if (calendar_word(f, i)) {
     return 0;
   }
   int classes = lexicon_word_class(f->lexicon, f->tokens, i);

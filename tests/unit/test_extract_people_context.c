@@ -89,6 +89,16 @@ static void test_end_of_a_full_name_is_the_same_person(void **state) {
   extract_result_free(r);
 }
 
+static void test_short_month_names_are_given_names(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Czech Foreign Minister Jan Novotny said on Jan. 5 the plan was fair.");
+  const struct extract_party *novotny = party_named(r, "Jan Novotny");
+  assert_non_null(novotny);
+  assert_string_equal(novotny->affiliation, "Czech Republic");
+  extract_result_free(r);
+}
+
 static void test_known_surname_inside_another_name(void **state) {
   (void)state;
   /* "Putin" and "Lavrov" are known people; these are other people. */
@@ -122,6 +132,7 @@ int main(void) {
       cmocka_unit_test(test_role_and_party_before_an_apposed_name),
       cmocka_unit_test(test_title_gives_a_named_person_their_party),
       cmocka_unit_test(test_end_of_a_full_name_is_the_same_person),
+      cmocka_unit_test(test_short_month_names_are_given_names),
       cmocka_unit_test(test_known_surname_inside_another_name),
       cmocka_unit_test(test_body_names_are_not_people),
   };
