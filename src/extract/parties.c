@@ -275,15 +275,18 @@ static int name_token(const struct finder *f, size_t i);
 
 /* A state's one-word name right after a capitalised word that could be a
    given name is a person's surname ("Michael Jordan", "Tom Chad"), left to
-   pass 2. The word must not be a role ("President"), a function word or a
-   party already found. */
+   pass 2; so is "America" in "Latin America". The word must not be a role
+   ("President"), a function word, a possessive or a party already found.
+   The price: a capitalised adjective opening a sentence ("Neighbouring Jordan
+   said") hides the state too. */
 static int surname_of_person(const struct finder *f,
                              const struct lexicon_alias *alias, size_t i,
                              size_t limit) {
   if (alias->token_count != 1 || alias->type != LEXICON_ALIAS_NAME ||
       f->lexicon->parties[alias->party].kind != LEXICON_STATE || i == 0 ||
-      token_at(f, i - 1)->sentence != token_at(f, i)->sentence) {
-    return 0;
+      token_at(f, i - 1)->sentence != token_at(f, i)->sentence ||
+      (token_at(f, i - 1)->flags & TOKEN_POSSESSIVE)) {
+    return 0; /* "Erdogan's Turkey" is the state */
   }
   return name_token(f, i - 1) &&
          parties_role_at(f->lexicon, f->tokens, i - 1, limit, NULL) == 0;

@@ -241,8 +241,13 @@ static void test_names_of_people_are_not_states(void **state) {
   r = extract_text("Sofia Petrova said the vote would be close.");
   assert_null(party_named(r, "Bulgaria"));
   extract_result_free(r);
-  /* The state itself still speaks, at the start of a sentence or after a
-     role. */
+  /* A region is not the United States. */
+  r = extract_text("Officials across Latin America said the plan was fair.");
+  assert_null(party_named(r, "United States"));
+  extract_result_free(r);
+  /* The state itself still speaks, at the start of a sentence, after a
+     possessive or after a role. */
+  assert_claim_party("Erdogan's Turkey said it would mediate again.", "Turkey");
   assert_claim_party("Jordan said it would reopen the crossing on Sunday.",
                      "Jordan");
   assert_claim_party("The government of Chad said it would close the "
