@@ -491,21 +491,27 @@ static int add_alias(struct builder *b, int party, const char *text,
   if (put < 0) {
     return -1;
   }
-  if (put == 0 && b->refuse_shared_aliases && existing >= 0 &&
-      b->aliases[existing].party >= 0 && b->aliases[existing].party != party) {
-    set_error(b->error, b->error_size,
-              "alias \"%s\" of %s is already an alias of %s", text,
-              b->parties[party].name,
-              b->parties[b->aliases[existing].party].name);
-    return -1;
-  }
   if (put == 0) {
+    if (existing < 0 || (size_t)existing >= lexicon->alias_count) {
+      return 0;
+    }
+    struct lexicon_alias *earlier = &b->aliases[existing];
+    /* The analyzer cannot see that every index the map returns was written
+       below before it was stored. */
+    // NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Assign)
+    int earlier_party = earlier->party;
+    if (b->refuse_shared_aliases && earlier_party >= 0 &&
+        earlier_party != party) {
+      set_error(b->error, b->error_size,
+                "alias \"%s\" of %s is already an alias of %s", text,
+                b->parties[party].name, b->parties[earlier_party].name);
+      return -1;
+    }
     /* A surname shared by two office holders names neither. */
-    if (type == LEXICON_ALIAS_SURNAME && existing >= 0 &&
+    if (type == LEXICON_ALIAS_SURNAME &&
         (size_t)existing >= b->frozen_aliases &&
-        b->aliases[existing].type == LEXICON_ALIAS_SURNAME &&
-        b->aliases[existing].party != party) {
-      b->aliases[existing].party = -1;
+        earlier->type == LEXICON_ALIAS_SURNAME && earlier_party != party) {
+      earlier->party = -1;
     }
     return 0;
   }

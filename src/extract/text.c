@@ -175,6 +175,16 @@ static int is_all_caps(const char *text, size_t start, size_t end) {
 }
 
 /* A valid day of the Gregorian calendar. */
+/* The value of the first count decimal digits of text (fewer where a
+   non-digit comes first): "2025-12-29" read in parts. */
+static int digits_value(const char *text, size_t count) {
+  int value = 0;
+  for (size_t i = 0; i < count && isdigit((unsigned char)text[i]); i++) {
+    value = value * 10 + (text[i] - '0');
+  }
+  return value;
+}
+
 static int is_calendar_day(int year, int month, int day) {
   static const int month_days[] = {31, 29, 31, 30, 31, 30,
                                    31, 31, 30, 31, 30, 31};
@@ -195,7 +205,8 @@ bool extract_date_valid(const char *date) {
       return false;
     }
   }
-  return is_calendar_day(atoi(date), atoi(date + 5), atoi(date + 8));
+  return is_calendar_day(digits_value(date, 4), digits_value(date + 5, 2),
+                         digits_value(date + 8, 2));
 }
 
 /* After a day of the month: "st", "nd", "rd" or "th" ("December 2nd"). */
@@ -683,9 +694,9 @@ static int dateline_published(struct text_doc *doc, struct arena *arena,
                               const struct dateline_day *day) {
   int year = day->year;
   if (year == 0 && doc->updated != NULL) {
-    int updated_year = atoi(doc->updated);
-    int updated_month = atoi(doc->updated + 5);
-    int updated_day = atoi(doc->updated + 8);
+    int updated_year = digits_value(doc->updated, 4);
+    int updated_month = digits_value(doc->updated + 5, 2);
+    int updated_day = digits_value(doc->updated + 8, 2);
     year = updated_year;
     if (day->month > updated_month ||
         (day->month == updated_month && day->day > updated_day)) {
