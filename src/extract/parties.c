@@ -608,8 +608,17 @@ static void context_apposed(const struct finder *f, size_t start, size_t floor,
     if (is(f, i, "for") || is(f, i, "of") || is(f, i, "to")) {
       size_t role_first = 0;
       enum lexicon_role_class role_class = LEXICON_ROLE_NONE;
-      if (role_ending_at(f, i, floor, &role_first, &role_class) > 0 &&
-          affiliation >= 0) {
+      size_t role_tokens =
+          role_ending_at(f, i, floor, &role_first, &role_class);
+      if (role_tokens > 0) {
+        /* "Moscow's envoy to ... in Vienna": the party before the role
+           first; after "to" is where the envoy is sent, never whose. */
+        int owner = party_before(f, role_first, floor);
+        if (owner >= 0 || is(f, i, "to")) {
+          affiliation = owner;
+        }
+      }
+      if (role_tokens > 0 && affiliation >= 0) {
         context->found = 1;
         context->affiliation = affiliation;
         context->role_first = skip_back_determiner(f, role_first, floor);

@@ -828,9 +828,10 @@ int text_doc_build(struct text_doc *doc, const struct extract_lexicon *lexicon,
       continue;
     }
     size_t words = count_words(text, start, end);
-    if (!ends_sentence(text, start, end) && words <= 20) {
+    if (!ends_sentence(text, start, end) && words <= (body_started ? 12 : 20)) {
       /* A heading: the first one before the body is the title; the others
-         are section headings, not prose. */
+         are section headings, not prose. Inside the body a heading is short;
+         a longer line without a full stop is prose cut short. */
       if (!body_started && doc->title == NULL) {
         doc->title = arena_strndup(arena, text + start, end - start);
       }

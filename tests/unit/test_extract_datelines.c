@@ -239,9 +239,25 @@ static void test_date_valid(void **state) {
   assert_false(extract_date_valid(NULL));
 }
 
+/* A long line without a full stop inside the body is prose cut short, not
+   a section heading; a short one is a heading. */
+static void test_long_unfinished_line_is_prose(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks in Geneva\n\nThe talks resumed on Monday in Geneva.\n\nWhat "
+      "comes next\n\nHowever, Polish Prime Minister Jan Novak said Poland "
+      "was far from a deal on the border and would keep pressing the others "
+      "on the matter and\n");
+  assert_int_equal(r->claim_count, 1);
+  assert_string_equal(r->claims[0].party, "Poland");
+  assert_null(claim_with(r, "What comes next"));
+  extract_result_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_acronym_without_dots_ends_a_sentence),
+      cmocka_unit_test(test_long_unfinished_line_is_prose),
       cmocka_unit_test(test_dotted_abbreviations_run_on_before_names),
       cmocka_unit_test(test_wire_datelines),
       cmocka_unit_test(test_prose_is_no_dateline),

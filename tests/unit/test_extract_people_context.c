@@ -99,6 +99,32 @@ static void test_short_month_names_are_given_names(void **state) {
   extract_result_free(r);
 }
 
+static void test_envoy_to_a_place_speaks_for_the_sender(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed. \"The plan is fair,\" Warsaw's envoy to the agencies "
+      "in Geneva, Piotr Zalewski, wrote on X. He met his Russian counterpart "
+      "Oleg Sidorov, who said the plan was not fair.");
+  const struct extract_party *zalewski = party_named(r, "Piotr Zalewski");
+  assert_non_null(zalewski);
+  assert_string_equal(zalewski->affiliation, "Poland");
+  const struct extract_party *sidorov = party_named(r, "Oleg Sidorov");
+  assert_non_null(sidorov);
+  assert_string_equal(sidorov->affiliation, "Russia");
+  extract_result_free(r);
+}
+
+static void test_legislature_names_its_state(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed. The Bundestag's deputy speaker Karl Weiss said the vote "
+      "would go ahead.");
+  const struct extract_party *weiss = party_named(r, "Karl Weiss");
+  assert_non_null(weiss);
+  assert_string_equal(weiss->affiliation, "Germany");
+  extract_result_free(r);
+}
+
 static void test_known_surname_inside_another_name(void **state) {
   (void)state;
   /* "Putin" and "Lavrov" are known people; these are other people. */
@@ -133,6 +159,8 @@ int main(void) {
       cmocka_unit_test(test_title_gives_a_named_person_their_party),
       cmocka_unit_test(test_end_of_a_full_name_is_the_same_person),
       cmocka_unit_test(test_short_month_names_are_given_names),
+      cmocka_unit_test(test_envoy_to_a_place_speaks_for_the_sender),
+      cmocka_unit_test(test_legislature_names_its_state),
       cmocka_unit_test(test_known_surname_inside_another_name),
       cmocka_unit_test(test_body_names_are_not_people),
   };
