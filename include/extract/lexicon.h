@@ -82,6 +82,9 @@ enum lexicon_word_class {
   LEXICON_WORD_ANAPHOR = 1 << 7, /* "it", "they", "(the) group": a body */
   LEXICON_WORD_PREPOSITION = 1 << 8, /* "in", "at": opens a phrase that may
                                         stand between speaker and cue */
+  LEXICON_WORD_CONDITIONAL = 1 << 9, /* "if", "unless": what follows is
+                                        hypothetical, not a claim */
+  LEXICON_WORD_POSSESSIVE = 1 << 10, /* "his", "her": "his office said" */
 };
 
 enum lexicon_calendar_kind {

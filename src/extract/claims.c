@@ -293,7 +293,39 @@ static int speaker_before(const struct finder *f, size_t cue, size_t floor,
     }
     int classes = word_class(f, i);
     if ((classes & LEXICON_WORD_ANAPHOR) && !(classes & LEXICON_WORD_PRONOUN)) {
+      /* "the M23 rebel group promised": the party named before the noun. */
+      for (size_t k = i; k > floor && k + 3 > i; k--) {
+        const struct mention *owner = mention_at(f, k - 1);
+        if (owner != NULL) {
+          if (f->parties->entities[owner->entity].kind != LEXICON_PERSON &&
+              !(tok(f, owner->last - 1)->flags & TOKEN_POSSESSIVE) &&
+              speaker_from_mention(f, owner, limit, speaker)) {
+            speaker->found = 1;
+            return 1;
+          }
+          break;
+        }
+        if (!is_word(f, k - 1) || (tok(f, k - 1)->flags & TOKEN_UPPER)) {
+          break;
+        }
+      }
       return resolve_anaphor(f, i, floor, sentence, speaker);
+    }
+    if (classes & LEXICON_WORD_POSSESSIVE) {
+      /* "His office said": the body of the person named last. */
+      enum lexicon_role_class role_class = LEXICON_ROLE_NONE;
+      int role = role_at(f, i + 1, limit, &role_class);
+      if (role == 0 || role_class != LEXICON_ROLE_BODY ||
+          !resolve_pronoun(f, sentence, speaker)) {
+        return 0;
+      }
+      speaker->entity = speaker->party;
+      speaker->kind = CLAIM_SPEAKER_BODY;
+      speaker->text = text_between(f, i, i + 1 + (size_t)role);
+      speaker->first = i;
+      speaker->last = i + 1 + (size_t)role;
+      speaker->found = 1;
+      return 1;
     }
     if (classes & LEXICON_WORD_PRONOUN) {
       if (resolve_pronoun(f, sentence, speaker)) {
@@ -436,6 +468,34 @@ static int sentence_subject(const struct finder *f, size_t first, size_t cue,
   }
   speaker->found = 1;
   return 1;
+}
+
+/* Is the subject starting at token subject that of an "if" or "unless"
+   clause ("if the Kremlin refuses")? */
+static int conditional_subject(const struct finder *f, size_t subject,
+                               size_t first) {
+  size_t i = subject;
+  if (i > first && (word_class(f, i - 1) & LEXICON_WORD_DETERMINER)) {
+    i--;
+  }
+  return i > first && (word_class(f, i - 1) & LEXICON_WORD_CONDITIONAL);
+}
+
+/* Where the clause holding token cue starts: after the last ", but", ",
+   and", ", while" or ";" before it outside quotations ("X expired in May,
+   but Kiev has not held elections, arguing ..."), else at first. */
+static size_t clause_first(const struct finder *f, size_t first, size_t cue) {
+  for (size_t i = cue; i > first + 1; i--) {
+    size_t t = i - 1;
+    if (in_quote(f, t)) {
+      continue;
+    }
+    if (is(f, t, ";") ||
+        ((word_class(f, t) & LEXICON_WORD_BOUNDARY) && is(f, t - 1, ","))) {
+      return i;
+    }
+  }
+  return first;
 }
 
 /* Is the cue at token i separated from what precedes it by a comma (after
@@ -781,7 +841,7 @@ static int find_in_sentence(struct finder *f, size_t sentence, size_t first,
       /* "..., saying" continues a claim already found; else its subject is
          the sentence's. */
       if (found_count == 0 && final_cue < 0) {
-        sentence_subject(f, first, i, sentence, &speaker);
+        sentence_subject(f, clause_first(f, first, i), i, sentence, &speaker);
       }
     } else if (cue->kind == LEXICON_CUE_ACCORDING) {
       speaker_after(f, after, last, &speaker);
@@ -811,7 +871,7 @@ static int find_in_sentence(struct finder *f, size_t sentence, size_t first,
       if (!speaker.found && found_count == 0) {
         /* "X, a member of ..., said", "Trump, whose envoy met Putin, has
            threatened". */
-        sentence_subject(f, first, i, sentence, &speaker);
+        sentence_subject(f, clause_first(f, first, i), i, sentence, &speaker);
       }
       if (!speaker.found) {
         speaker_before(f, i, first, last, sentence, &speaker);
@@ -828,8 +888,12 @@ static int find_in_sentence(struct finder *f, size_t sentence, size_t first,
       if (!speaker.found && found_count == 0 && final_cue < 0 &&
           coordinated_verb(f, i, first)) {
         /* "European leaders did not explain how ... but said" */
-        sentence_subject(f, first, i, sentence, &speaker);
+        sentence_subject(f, clause_first(f, first, i), i, sentence, &speaker);
       }
+    }
+    if (speaker.found && !speaker.after_cue &&
+        conditional_subject(f, speaker.first, first)) {
+      speaker.found = 0; /* "... if Moscow refuses to pay" */
     }
     if (!speaker.found) {
       i = after - 1;

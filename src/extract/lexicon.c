@@ -905,7 +905,9 @@ static int load_function_words(struct builder *b) {
                  {"determiner", LEXICON_WORD_DETERMINER},
                  {"hedge", LEXICON_WORD_HEDGE},
                  {"anaphor", LEXICON_WORD_ANAPHOR},
-                 {"preposition", LEXICON_WORD_PREPOSITION}};
+                 {"preposition", LEXICON_WORD_PREPOSITION},
+                 {"conditional", LEXICON_WORD_CONDITIONAL},
+                 {"possessive", LEXICON_WORD_POSSESSIVE}};
   struct extract_lexicon *lexicon = b->lexicon;
   struct tsv_reader reader;
   int result = -1;

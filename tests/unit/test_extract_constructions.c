@@ -191,6 +191,47 @@ static void test_long_body_role_and_adverb_in_progressive(void **state) {
   extract_result_free(r);
 }
 
+static void test_participle_takes_its_own_clause_subject(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed. The mandate of the council ended in May, but Hungary has "
+      "not called a vote, arguing that the war makes one impossible.");
+  assert_int_equal(r->claim_count, 1);
+  assert_string_equal(r->claims[0].party, "Hungary");
+  extract_result_free(r);
+}
+
+static void test_conditional_clause_is_no_claim(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed. The fund would be used if Moscow refuses to pay, and "
+      "the loan would stop if the Kremlin rejects the terms.");
+  assert_int_equal(r->claim_count, 0);
+  extract_result_free(r);
+}
+
+static void test_descriptor_before_group_noun(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed. The Hamas militant group promised to free the "
+      "detainees.");
+  assert_int_equal(r->claim_count, 1);
+  assert_string_equal(r->claims[0].party, "Hamas");
+  extract_result_free(r);
+}
+
+static void test_possessive_pronoun_and_body(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed. Austrian Chancellor Karl Huber spoke to the envoys. His "
+      "office said the talks would resume in May.");
+  const struct extract_claim *claim = claim_with(r, "would resume");
+  assert_non_null(claim);
+  assert_string_equal(claim->party, "Austria");
+  assert_string_equal(claim->speaker, "His office");
+  extract_result_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_relative_clause_between_subject_and_verb),
@@ -208,6 +249,10 @@ int main(void) {
       cmocka_unit_test(test_person_and_party_in_one_sentence),
       cmocka_unit_test(test_the_minister_is_the_latest_minister),
       cmocka_unit_test(test_long_body_role_and_adverb_in_progressive),
+      cmocka_unit_test(test_participle_takes_its_own_clause_subject),
+      cmocka_unit_test(test_conditional_clause_is_no_claim),
+      cmocka_unit_test(test_descriptor_before_group_noun),
+      cmocka_unit_test(test_possessive_pronoun_and_body),
   };
   return cmocka_run_group_tests(tests, lexicon_setup, lexicon_teardown);
 }
