@@ -108,6 +108,36 @@ static const char *text_between(const struct finder *f, size_t first,
                        tok(f, last - 1)->stem_end - tok(f, first)->start);
 }
 
+/* The end of a proper name of a body starting at token i: capitalised
+   words, joined by "of", "for", "the", "and" ("Coordination Headquarters
+   for the Treatment of Prisoners of War"), none of them a known party or
+   person. Returns i when there is none. */
+static size_t proper_name_end(const struct finder *f, size_t i, size_t limit) {
+  size_t end = i;
+  for (size_t at = i; at < limit && at < i + 12; at++) {
+    const struct token *t = tok(f, at);
+    if (!is_word(f, at) || mention_at(f, at) != NULL || in_quote(f, at)) {
+      break;
+    }
+    if (t->flags & TOKEN_UPPER) {
+      if (word_class(f, at) != 0 && at == i) {
+        break; /* "Ukraine's The ..." is no name */
+      }
+      end = at + 1;
+      if (t->flags & TOKEN_POSSESSIVE) {
+        break;
+      }
+      continue;
+    }
+    if (!(is(f, at, "of") || is(f, at, "for") || is(f, at, "the") ||
+          is(f, at, "and")) ||
+        at == i) {
+      break;
+    }
+  }
+  return end;
+}
+
 /* The speaker for a mention m (a person or party): its entity, party,
    display text. Demonyms and possessives need a following role or body noun
    ("a Russian commander", "Zelensky's adviser"). Returns 0 when m cannot
@@ -125,6 +155,19 @@ static int speaker_from_mention(const struct finder *f, const struct mention *m,
   speaker->last = m->last;
   if (speaker->party < 0) {
     return 0;
+  }
+  if (possessive && entity->kind != LEXICON_PERSON) {
+    /* "Ukraine's General Staff said", "Russia's Investigative Committee
+       said": a body of the state named as such (longer than a role: "the
+       Office for the Return of Deportees"). */
+    size_t body_end = proper_name_end(f, end, limit);
+    if (body_end > end + (size_t)role_tokens) {
+      speaker->entity = speaker->party;
+      speaker->last = body_end;
+      speaker->kind = CLAIM_SPEAKER_BODY;
+      speaker->text = text_between(f, end, body_end);
+      return 1;
+    }
   }
   if (m->kind == MENTION_DEMONYM || possessive) {
     if (role_tokens == 0) {
@@ -347,6 +390,24 @@ static int speaker_before(const struct finder *f, size_t cue, size_t floor,
     if (is(f, i, ",") || (classes & (LEXICON_WORD_AUX | LEXICON_WORD_RELATIVE |
                                      LEXICON_WORD_DETERMINER))) {
       continue;
+    }
+    if (is_word(f, i) && (tok(f, i)->flags & TOKEN_UPPER)) {
+      /* The end of "Ukraine's Coordination Headquarters for the ...":
+         the state's possessive before the name speaks. */
+      for (size_t k = i; k > floor && k + 12 > i; k--) {
+        const struct mention *owner = mention_at(f, k - 1);
+        if (owner == NULL) {
+          continue;
+        }
+        if ((tok(f, owner->last - 1)->flags & TOKEN_POSSESSIVE) &&
+            proper_name_end(f, owner->last, limit) == i + 1 &&
+            speaker_from_mention(f, owner, limit, speaker) &&
+            speaker->last == i + 1) {
+          speaker->found = 1;
+          return 1;
+        }
+        break;
+      }
     }
     size_t role_first = 0;
     if (is_word(f, i) &&

@@ -498,10 +498,29 @@ static void context_before(const struct finder *f, size_t start, size_t floor,
   }
 }
 
+/* The party of the latest state, organisation or group named before token
+   at, within the previous two sentences; -1 when none. */
+static int body_named_before(const struct finder *f, size_t at) {
+  uint32_t sentence = token_at(f, at)->sentence;
+  for (size_t i = at; i > 0; i--) {
+    if (token_at(f, i - 1)->sentence + 2 < sentence) {
+      break;
+    }
+    int mention = f->parties->token_mention[i - 1];
+    if (mention >= 0 &&
+        f->parties->entities[f->parties->mentions[mention].entity].kind !=
+            LEXICON_PERSON) {
+      return f->parties->mentions[mention].entity;
+    }
+  }
+  return -1;
+}
+
 /* The party named in the rest of an appositive role, up to the comma that
    closes it: "of M23's political wing", "for the Hamas movement". Returns an
    entity or -1; a person named there ("Putin's envoy") gives their party. */
-static int party_in_role_tail(const struct finder *f, size_t at, size_t stop) {
+static int party_in_role_tail(const struct finder *f, size_t name, size_t at,
+                              size_t stop) {
   /* "ambassador to Russia" speaks for someone else: only "of" and "for". */
   if (at >= stop || !(is(f, at, "of") || is(f, at, "for"))) {
     return -1;
@@ -515,10 +534,19 @@ static int party_in_role_tail(const struct finder *f, size_t at, size_t stop) {
       return parties_speaks_for(f->parties,
                                 f->parties->mentions[mention].entity);
     }
+    enum lexicon_role_class role_class = LEXICON_ROLE_NONE;
+    if (is(f, at - 1, "the") &&
+        ((lexicon_word_class(f->lexicon, f->tokens, at) &
+          LEXICON_WORD_ANAPHOR) ||
+         (parties_role_at(f->lexicon, f->tokens, at, stop, &role_class) > 0 &&
+          role_class == LEXICON_ROLE_BODY))) {
+      /* "the secretary of the organization", "the head of the office": the
+         body named last. */
+      return body_named_before(f, name);
+    }
   }
   return -1;
 }
-
 /* ", Ukraine's national security secretary" or ", a Ukrainian lawmaker". */
 static void context_after(const struct finder *f, size_t start, size_t end,
                           size_t limit, struct person_context *context) {
@@ -561,7 +589,7 @@ static void context_after(const struct finder *f, size_t start, size_t end,
       if (affiliation < 0) {
         /* The party may follow the role: ", head of M23's political wing",
            ", a member of the Hamas political bureau". */
-        affiliation = party_in_role_tail(f, at + n, stop);
+        affiliation = party_in_role_tail(f, start, at + n, stop);
       }
       context->found = 1;
       context->affiliation = affiliation;
@@ -736,8 +764,11 @@ static int recognise_people(struct finder *f) {
     }
     int is_person = context.found && context.role_class != LEXICON_ROLE_BODY;
     if (!context.found && i > floor && possessive_party_before(f, i) &&
-        words >= 2) {
-      /* "Poland's Michal Baranowski": a state's own person, no role. */
+        words >= 2 &&
+        !(end < limit &&
+          (is(f, end, "of") || is(f, end, "for") || is(f, end, "and")))) {
+      /* "Poland's Michal Baranowski": a state's own person, no role; not
+         "Ukraine's Coordination Headquarters for the Treatment of ...". */
       is_person = 1;
       context.affiliation = party_before(f, i, floor);
     }

@@ -232,6 +232,23 @@ static void test_possessive_pronoun_and_body(void **state) {
   extract_result_free(r);
 }
 
+static void test_named_body_of_a_state(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed. Poland's Office for the Return of Deportees welcomed "
+      "the exchange. Jan Wolski, the head of the office, said more would "
+      "follow.");
+  const struct extract_claim *claim = claim_with(r, "welcomed");
+  assert_non_null(claim);
+  assert_string_equal(claim->party, "Poland");
+  assert_string_equal(claim->speaker, "Office for the Return of Deportees");
+  claim = claim_with(r, "more would follow");
+  assert_non_null(claim);
+  assert_string_equal(claim->party, "Poland");
+  assert_string_equal(claim->speaker, "Jan Wolski");
+  extract_result_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_relative_clause_between_subject_and_verb),
@@ -253,6 +270,7 @@ int main(void) {
       cmocka_unit_test(test_conditional_clause_is_no_claim),
       cmocka_unit_test(test_descriptor_before_group_noun),
       cmocka_unit_test(test_possessive_pronoun_and_body),
+      cmocka_unit_test(test_named_body_of_a_state),
   };
   return cmocka_run_group_tests(tests, lexicon_setup, lexicon_teardown);
 }
