@@ -1108,6 +1108,78 @@ static int find_in_sentence(struct finder *f, size_t sentence, size_t first,
   return 0;
 }
 
+/* The first token at or after byte offset. */
+static size_t token_at_offset(const struct finder *f, size_t offset) {
+  size_t low = 0, high = f->tokens->count;
+  while (low < high) {
+    size_t middle = (low + high) / 2;
+    if (tok(f, middle)->start < offset) {
+      low = middle + 1;
+    } else {
+      high = middle;
+    }
+  }
+  return low;
+}
+
+/* Does paragraph p hold a quotation that opens at its start and runs on
+   into the next paragraph (no closing mark: the convention for a quotation
+   over several paragraphs)? */
+static int quote_runs_on(const struct finder *f, size_t p) {
+  size_t first = token_at_offset(f, f->doc->paragraphs[p].start);
+  size_t last = token_at_offset(f, f->doc->paragraphs[p].end);
+  return first < last && (tok(f, first)->flags & TOKEN_QUOTE_MARK) &&
+         (tok(f, last - 1)->flags & TOKEN_IN_QUOTE);
+}
+
+/* A quotation over several paragraphs with its speaker named at its end
+   ("“... . ¶ “...,” X said.") is one claim of X: the claim attributed in the
+   last paragraph takes in the paragraphs before it, and what was taken for
+   a continuation of an earlier speaker there goes. */
+static void join_running_quotes(struct finder *f) {
+  struct claim_list *claims = f->claims;
+  size_t paragraph = 0;
+  for (size_t k = 0; k < claims->count; k++) {
+    struct claim *claim = &claims->items[k];
+    if (claim->cue < 0 || !(tok(f, claim->first)->flags & TOKEN_QUOTE_MARK)) {
+      continue;
+    }
+    size_t at = tok(f, claim->first)->start;
+    while (paragraph + 1 < f->doc->paragraph_count &&
+           f->doc->paragraphs[paragraph + 1].start <= at) {
+      paragraph++;
+    }
+    if (f->doc->paragraphs[paragraph].start != at) {
+      continue;
+    }
+    size_t opening = paragraph;
+    while (opening > 0 && quote_runs_on(f, opening - 1)) {
+      opening--;
+    }
+    if (opening == paragraph) {
+      continue;
+    }
+    size_t first = token_at_offset(f, f->doc->paragraphs[opening].start);
+    size_t attributed = claim->first;
+    set_span(f, claim, first, claim->last);
+    /* Claims inside the paragraphs taken in, or duplicates of this one
+       over them (co-speakers share its evidence and are kept). */
+    size_t kept = 0;
+    for (size_t j = 0; j < claims->count; j++) {
+      const struct claim *other = &claims->items[j];
+      if (j != k && other->first >= first && other->last <= attributed &&
+          other->cue < 0) {
+        continue;
+      }
+      if (j == k) {
+        k = kept;
+      }
+      claims->items[kept++] = claims->items[j];
+    }
+    claims->count = kept;
+  }
+}
+
 int claims_attribute(const struct extract_lexicon *lexicon,
                      const struct text_doc *doc,
                      const struct token_list *tokens,
@@ -1139,6 +1211,7 @@ int claims_attribute(const struct extract_lexicon *lexicon,
       return -1;
     }
   }
+  join_running_quotes(&f);
   return 0;
 }
 

@@ -249,6 +249,20 @@ static void test_named_body_of_a_state(void **state) {
   extract_result_free(r);
 }
 
+static void test_quote_over_paragraphs_named_at_its_end(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed on Monday.\n\n\"We need the accord in force,\" Greek "
+      "minister Nikos Petrou said.\n\n\"The duties must come down first.\n\n"
+      "\"Then we can talk about the rest,\" Spain's Ana Ruiz said.\n");
+  assert_int_equal(r->claim_count, 2);
+  assert_string_equal(r->claims[1].party, "Spain");
+  assert_non_null(strstr(r->claims[1].text, "duties must come down"));
+  assert_non_null(strstr(r->claims[1].text, "talk about the rest"));
+  assert_null(strstr(r->claims[0].text, "duties"));
+  extract_result_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_relative_clause_between_subject_and_verb),
@@ -271,6 +285,7 @@ int main(void) {
       cmocka_unit_test(test_descriptor_before_group_noun),
       cmocka_unit_test(test_possessive_pronoun_and_body),
       cmocka_unit_test(test_named_body_of_a_state),
+      cmocka_unit_test(test_quote_over_paragraphs_named_at_its_end),
   };
   return cmocka_run_group_tests(tests, lexicon_setup, lexicon_teardown);
 }
