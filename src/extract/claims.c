@@ -138,6 +138,20 @@ static size_t proper_name_end(const struct finder *f, size_t i, size_t limit) {
   return end;
 }
 
+/* The party a claim of entity is attributed to: its own for a state,
+   organisation or group, a person's affiliation, or, for a person named in
+   full whose party the article does not tell, the person (a party of kind
+   person with no affiliation) rather than no claim. */
+static int speaking_party(const struct finder *f, int entity) {
+  int party = parties_speaks_for(f->parties, entity);
+  if (party < 0 && entity >= 0 &&
+      f->parties->entities[entity].kind == LEXICON_PERSON &&
+      strchr(f->parties->entities[entity].name, ' ') != NULL) {
+    return entity;
+  }
+  return party;
+}
+
 /* The speaker for a mention m (a person or party): its entity, party,
    display text. Demonyms and possessives need a following role or body noun
    ("a Russian commander", "Zelensky's adviser"). Returns 0 when m cannot
@@ -150,7 +164,7 @@ static int speaker_from_mention(const struct finder *f, const struct mention *m,
   int role_tokens = end < limit ? role_at(f, end, limit, &role_class) : 0;
   int possessive = (tok(f, m->last - 1)->flags & TOKEN_POSSESSIVE) != 0;
   speaker->entity = m->entity;
-  speaker->party = parties_speaks_for(f->parties, m->entity);
+  speaker->party = speaking_party(f, m->entity);
   speaker->first = m->first;
   speaker->last = m->last;
   if (speaker->party < 0) {
@@ -217,7 +231,7 @@ static int resolve_pronoun(const struct finder *f, size_t sentence,
     return 0;
   }
   speaker->entity = f->last_person;
-  speaker->party = parties_speaks_for(f->parties, f->last_person);
+  speaker->party = speaking_party(f, f->last_person);
   if (speaker->party < 0) {
     return 0;
   }

@@ -778,10 +778,11 @@ static int recognise_people(struct finder *f) {
     }
     /* "the South Group said", "the Ministry of Foreign Affairs said" name
        bodies, not people. */
-    if (!is_person && words >= 2 && cue_follows(f, end, limit) && i > floor &&
-        !(lexicon_word_class(f->lexicon, f->tokens, i - 1) &
-          LEXICON_WORD_DETERMINER) &&
-        !is(f, i - 1, "of") && !is(f, i - 1, "for")) {
+    if (!is_person && words >= 2 && cue_follows(f, end, limit) &&
+        (i == floor ||
+         (!(lexicon_word_class(f->lexicon, f->tokens, i - 1) &
+            LEXICON_WORD_DETERMINER) &&
+          !is(f, i - 1, "of") && !is(f, i - 1, "for")))) {
       is_person = 1; /* "Anna Smith said": a person, party unknown */
       context.affiliation = -1;
     }

@@ -101,8 +101,7 @@ static void test_adjective_with_complement(void **state) {
 static void test_phrase_between_speaker_and_cue(void **state) {
   (void)state;
   static const char *const texts[] = {
-      "Talks resumed. Norway in a statement on Sunday said the plan was "
-      "dead.",
+      "Talks resumed. Norway in a statement on Sunday said it was dead.",
       "Talks resumed. Norway, in a statement, said the plan was dead.",
       "Talks resumed. Norway on its website wrote that the plan was dead.",
   };

@@ -125,6 +125,23 @@ static void test_legislature_names_its_state(void **state) {
   extract_result_free(r);
 }
 
+static void test_person_of_unknown_party_keeps_the_claim(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed on Monday in Geneva. Mara Quist said the deal was "
+      "fragile. She added that more talks were needed.");
+  assert_int_equal(r->claim_count, 2);
+  for (size_t i = 0; i < r->claim_count; i++) {
+    assert_string_equal(r->claims[i].party, "Mara Quist");
+    assert_string_equal(r->claims[i].speaker, "Mara Quist");
+  }
+  const struct extract_party *quist = party_named(r, "Mara Quist");
+  assert_non_null(quist);
+  assert_string_equal(quist->kind, "person");
+  assert_null(quist->affiliation);
+  extract_result_free(r);
+}
+
 static void test_known_surname_inside_another_name(void **state) {
   (void)state;
   /* "Putin" and "Lavrov" are known people; these are other people. */
@@ -161,6 +178,7 @@ int main(void) {
       cmocka_unit_test(test_short_month_names_are_given_names),
       cmocka_unit_test(test_envoy_to_a_place_speaks_for_the_sender),
       cmocka_unit_test(test_legislature_names_its_state),
+      cmocka_unit_test(test_person_of_unknown_party_keeps_the_claim),
       cmocka_unit_test(test_known_surname_inside_another_name),
       cmocka_unit_test(test_body_names_are_not_people),
   };
