@@ -68,6 +68,10 @@ enum lexicon_stance_kind {
   LEXICON_STANCE_RELATIVE,    /* "that was agreed": a relative clause */
   LEXICON_STANCE_FUTURE,      /* "will", "would": a consequence to come */
   LEXICON_STANCE_CONTRAST,    /* "but": "welcomed X but noted Y" */
+  LEXICON_STANCE_LABEL,       /* "theft": naming a thing so rejects it */
+  LEXICON_STANCE_HOPE,        /* "hopes that the allies will act" demands */
+  LEXICON_STANCE_INSIST, /* "insisted that": a demand unless a fact follows */
+  LEXICON_STANCE_PERSON, /* "him", "them": a criticism aimed at people */
 };
 
 /* Classes of function words (a bit set: a word may be in several). */

@@ -848,6 +848,14 @@ static int load_stance(struct builder *b) {
       cue.kind = LEXICON_STANCE_FUTURE;
     } else if (strcmp(f[1], "contrast") == 0) {
       cue.kind = LEXICON_STANCE_CONTRAST;
+    } else if (strcmp(f[1], "label") == 0) {
+      cue.kind = LEXICON_STANCE_LABEL;
+    } else if (strcmp(f[1], "hope") == 0) {
+      cue.kind = LEXICON_STANCE_HOPE;
+    } else if (strcmp(f[1], "insist") == 0) {
+      cue.kind = LEXICON_STANCE_INSIST;
+    } else if (strcmp(f[1], "person") == 0) {
+      cue.kind = LEXICON_STANCE_PERSON;
     } else {
       set_error(b->error, b->error_size, "stance.tsv:%zu: unknown kind %s",
                 reader.line, f[1]);

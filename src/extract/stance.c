@@ -246,6 +246,29 @@ static int ends_with(const struct token_list *tokens, size_t at,
                 length) == 0;
 }
 
+/* "working with allies to support the effort", "in order to accept": an
+   infinitive after a noun that follows a preposition or determiner tells a
+   purpose, not the speaker's stance ("agreed to accept" does). */
+static int purpose_infinitive(const struct extract_lexicon *lexicon,
+                              const struct token_list *tokens,
+                              const struct claim *claim, size_t at) {
+  if (at < claim->first + 3 ||
+      !tokens_is(tokens, &tokens->items[at - 1], "to")) {
+    return 0;
+  }
+  size_t noun = at - 2;
+  size_t before = at - 3;
+  if (!(tokens->items[noun].flags & TOKEN_WORD) ||
+      !(tokens->items[before].flags & TOKEN_WORD) ||
+      lexicon_word_class(lexicon, tokens, noun) != 0 ||
+      word_kind(lexicon, tokens, noun) != NULL) {
+    return 0;
+  }
+  return (lexicon_word_class(lexicon, tokens, before) &
+          LEXICON_WORD_PREPOSITION) ||
+         word_is(lexicon, tokens, before, LEXICON_STANCE_NOUN_MARKER);
+}
+
 /* Does the stance verb of tokens [at, end) give the speaker's own stance?
    Not as a noun ("its support", "Moscow's demands"), not with another
    party as subject ("Russia agreed, he said"), not in a relative clause
@@ -265,6 +288,9 @@ static int verb_is_speakers(const struct extract_lexicon *lexicon,
       return 0;
     }
   }
+  if (purpose_infinitive(lexicon, tokens, claim, at)) {
+    return 0;
+  }
   int passive = 0;
   enum subject subject =
       subject_of(lexicon, tokens, parties, claim, at, &passive);
@@ -283,6 +309,145 @@ static int verb_is_speakers(const struct extract_lexicon *lexicon,
     return 0;
   }
   return 1;
+}
+
+/* "asked Qatar to mediate" proposes to another party; "asked ministers to
+   prepare a bill", addressed to the speaker's own side or to no party,
+   demands. end is the token after the verb: its object then "to". */
+static enum extract_stance request_stance(const struct party_set *parties,
+                                          const struct claim *claim, size_t end,
+                                          enum extract_stance stance) {
+  if (stance != EXTRACT_STANCE_PROPOSES) {
+    return stance;
+  }
+  for (size_t i = end; i < end + 3 && i < claim->last; i++) {
+    int mention = parties->token_mention[i];
+    if (mention >= 0) {
+      return mention_side(parties, claim, mention) == SUBJECT_OTHER
+                 ? EXTRACT_STANCE_PROPOSES
+                 : EXTRACT_STANCE_DEMANDS;
+    }
+  }
+  return EXTRACT_STANCE_DEMANDS;
+}
+
+/* "slammed them", "lashed out at Western leaders": a criticism aimed at
+   people rather than at a plan is an assessment; the clause decides. */
+static int aimed_at_people(const struct extract_lexicon *lexicon,
+                           const struct token_list *tokens,
+                           const struct party_set *parties,
+                           const struct claim *claim, size_t after) {
+  size_t i = after;
+  while (i < claim->last &&
+         (lexicon_word_class(lexicon, tokens, i) & LEXICON_WORD_PREPOSITION)) {
+    i++; /* "at", "against" */
+  }
+  if (i >= claim->last) {
+    return 0;
+  }
+  if (word_is(lexicon, tokens, i, LEXICON_STANCE_PERSON)) {
+    return 1;
+  }
+  int mention = parties->token_mention[i];
+  return mention >= 0 &&
+         !(tokens->items[parties->mentions[mention].last - 1].flags &
+           TOKEN_POSSESSIVE);
+}
+
+/* "called the plan \"theft\"", "labelled it illegal": a condemning word in
+   the name given (up to the end of the quotation or eight words) rejects
+   what is named. */
+static int condemning_label(const struct extract_lexicon *lexicon,
+                            const struct token_list *tokens,
+                            const struct claim *claim, size_t after) {
+  int quotes = 0;
+  for (size_t i = after; i < claim->last && i < after + 12; i++) {
+    if (tokens->items[i].flags & TOKEN_QUOTE_MARK) {
+      if (++quotes == 2) {
+        return 0;
+      }
+      continue;
+    }
+    if (word_is(lexicon, tokens, i, LEXICON_STANCE_LABEL)) {
+      return 1;
+    }
+    if (quotes == 0 && i >= after + 8) {
+      return 0;
+    }
+  }
+  return 0;
+}
+
+/* "hopes that the allies will share the risks": a hope that someone other
+   than the speaker's side will act demands it of them. Not "hopes we
+   will", nor a hope of what will happen ("hopes the talks will be a
+   success"). at is the hope word. */
+static int hope_for_others(const struct extract_lexicon *lexicon,
+                           const struct token_list *tokens,
+                           const struct party_set *parties,
+                           const struct claim *claim, size_t at) {
+  for (size_t i = at + 1; i < claim->last && i <= at + 8; i++) {
+    if (lexicon_word_class(lexicon, tokens, i) & LEXICON_WORD_BOUNDARY) {
+      return 0;
+    }
+    if (!word_is(lexicon, tokens, i, LEXICON_STANCE_FUTURE)) {
+      continue;
+    }
+    int passive = 0;
+    if (i == at + 1 || subject_of(lexicon, tokens, parties, claim, i,
+                                  &passive) == SUBJECT_OWN) {
+      return 0;
+    }
+    size_t verb = i + 1;
+    while (verb < claim->last && is_adverb(tokens, verb)) {
+      verb++;
+    }
+    return verb < claim->last && (tokens->items[verb].flags & TOKEN_WORD) &&
+           !word_is(lexicon, tokens, verb, LEXICON_STANCE_PASSIVE) &&
+           !is_negation(lexicon, tokens, verb);
+  }
+  return 0;
+}
+
+/* "insisted that this is an internal matter" states a fact and "insisted
+   that Israel would not stop" a resolve; "insisted that Israel withdraw",
+   "that the deal be signed" demands (a "must" after it counts by itself).
+   A finite "be" not followed by a participle, or a "will"/"would", within
+   four words makes no demand. after is the token after the phrase. */
+static int insists_on_fact(const struct extract_lexicon *lexicon,
+                           const struct token_list *tokens,
+                           const struct claim *claim, size_t after) {
+  for (size_t i = after; i < claim->last && i < after + 4; i++) {
+    if (word_is(lexicon, tokens, i, LEXICON_STANCE_FUTURE)) {
+      return 1;
+    }
+    if (!word_is(lexicon, tokens, i, LEXICON_STANCE_PASSIVE)) {
+      continue;
+    }
+    if (tokens_is(tokens, &tokens->items[i], "be")) {
+      return 0; /* "that the deal be signed" */
+    }
+    return i + 1 < claim->last && !ends_with(tokens, i + 1, "ed");
+  }
+  return 0;
+}
+
+/* "sanctions should not be lifted": a negated obligation on a thing to be
+   done rejects that act. Not with an active verb ("Russia should not
+   attack" demands of Russia), nor with the speaker's own side as subject
+   ("Germany must not be drawn in" demands of others). at is the modal,
+   after the token after it. */
+static int refused_passive(const struct extract_lexicon *lexicon,
+                           const struct token_list *tokens,
+                           const struct party_set *parties,
+                           const struct claim *claim, size_t at, size_t after) {
+  if (after + 1 >= claim->last || !is_negation(lexicon, tokens, after) ||
+      !tokens_is(tokens, &tokens->items[after + 1], "be")) {
+    return 0;
+  }
+  int passive = 0;
+  return subject_of(lexicon, tokens, parties, claim, at, &passive) !=
+         SUBJECT_OWN;
 }
 
 /* Is the token at a reporting verb whose subject is another party ("Zelensky
@@ -364,6 +529,7 @@ enum extract_stance stance_classify_evidence(
   }
   int conditional_cue = 0;
   int flipped_any = 0;
+  int read_cue = 0; /* the cue is also a stance phrase of the clause */
   size_t scan_from = claim->first;
   if (claim->cue >= 0 && claim->cue_index >= 0) {
     const struct lexicon_cue *cue = &lexicon->cues[claim->cue_index];
@@ -374,17 +540,35 @@ enum extract_stance stance_classify_evidence(
                         tokens, at, claim->last, &matched);
     int neutral = phrase >= 0 &&
                   lexicon->stance_cues[phrase].kind == LEXICON_STANCE_NEUTRAL;
+    /* "X insisted that ...": what follows decides, read in the clause. */
+    read_cue = phrase >= 0 &&
+               lexicon->stance_cues[phrase].kind == LEXICON_STANCE_INSIST;
+    if (cue->kind == LEXICON_CUE_NAMING &&
+        condemning_label(lexicon, tokens, claim, at + claim->cue_length)) {
+      *evidence = STANCE_FROM_CUE;
+      return EXTRACT_STANCE_REJECTS;
+    }
+    enum extract_stance cue_stance = cue->stance;
+    if (cue->kind == LEXICON_CUE_SPEECH &&
+        aimed_at_people(lexicon, tokens, parties, claim,
+                        at + claim->cue_length)) {
+      cue_stance = EXTRACT_STANCE_NONE;
+    }
+    if (phrase >= 0 && lexicon->stance_cues[phrase].needs_object_then_to &&
+        object_then_to(tokens, at, claim->last)) {
+      cue_stance = request_stance(parties, claim, at + matched, cue_stance);
+    }
     size_t later_speech = claim->last;
-    if (cue->stance != EXTRACT_STANCE_NONE) {
+    if (cue_stance != EXTRACT_STANCE_NONE) {
       later_speech =
           speech_after_contrast(lexicon, tokens, claim, at + claim->cue_length);
     }
     if (later_speech < claim->last) {
       scan_from = later_speech; /* what was noted after "but" decides */
-    } else if (cue->stance != EXTRACT_STANCE_NONE && !cue->conditional &&
+    } else if (cue_stance != EXTRACT_STANCE_NONE && !cue->conditional &&
                !neutral) {
       if (negated(lexicon, tokens, claim->first, at)) {
-        enum extract_stance flipped = flip(cue->stance, 1);
+        enum extract_stance flipped = flip(cue_stance, 1);
         if (flipped != EXTRACT_STANCE_NONE) {
           *evidence = STANCE_NEGATED;
           return flipped;
@@ -392,7 +576,7 @@ enum extract_stance stance_classify_evidence(
         flipped_any = 1;
       } else {
         *evidence = STANCE_FROM_CUE;
-        return cue->stance;
+        return cue_stance;
       }
     }
     conditional_cue = cue->conditional;
@@ -406,7 +590,15 @@ enum extract_stance stance_classify_evidence(
   int withheld = 0;     /* "we would not ..." */
   int needs_future = 0; /* a threat word that is a threat only ahead */
   for (size_t i = scan_from; i < claim->last; i++) {
-    if ((long)i == claim->cue) {
+    if (word_is(lexicon, tokens, i, LEXICON_STANCE_HOPE) &&
+        hope_for_others(lexicon, tokens, parties, claim, i)) {
+      /* the hope word may be the cue itself: "X hopes that ..." */
+      kinds |= 1 << EXTRACT_STANCE_DEMANDS;
+      if (priority(EXTRACT_STANCE_DEMANDS) > priority(best)) {
+        best = EXTRACT_STANCE_DEMANDS;
+      }
+    }
+    if ((long)i == claim->cue && !read_cue) {
       continue;
     }
     if (i > scan_from &&
@@ -433,6 +625,12 @@ enum extract_stance stance_classify_evidence(
       withheld |= withheld_consequence(lexicon, tokens, parties, claim, i);
       continue;
     }
+    case LEXICON_STANCE_INSIST:
+      if (insists_on_fact(lexicon, tokens, claim, i + matched)) {
+        i += matched - 1;
+        continue;
+      }
+      break;
     case LEXICON_STANCE_MODAL:
     case LEXICON_STANCE_VERB:
       break;
@@ -469,6 +667,13 @@ enum extract_stance stance_classify_evidence(
       continue;
     }
     enum extract_stance stance = cue->stance;
+    if (cue->kind == LEXICON_STANCE_MODAL &&
+        refused_passive(lexicon, tokens, parties, claim, i, i + matched)) {
+      stance = EXTRACT_STANCE_REJECTS;
+    }
+    if (cue->needs_object_then_to) {
+      stance = request_stance(parties, claim, i + matched, stance);
+    }
     if (negated(lexicon, tokens, claim->first, i)) {
       stance = flip(stance, cue->kind == LEXICON_STANCE_VERB &&
                                 !cue->needs_object_then_to);
