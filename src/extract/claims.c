@@ -772,6 +772,12 @@ static size_t clause_start(const struct finder *f, size_t from,
         (tok(f, t - 1)->flags & TOKEN_QUOTE_MARK)) {
       return i; /* “...,” X said */
     }
+    if (i == speaker_first && t > from + 1 && is_word(f, t) &&
+        !(tok(f, t)->flags & TOKEN_UPPER) &&
+        (word_class(f, t - 1) & LEXICON_WORD_DETERMINER) &&
+        is(f, t - 2, ",") && !in_quote(f, t - 2)) {
+      return t - 1; /* "..., a demand Minsk has dismissed" */
+    }
     if (!(word_class(f, t) & LEXICON_WORD_DETERMINER)) {
       break;
     }

@@ -717,6 +717,102 @@ static int body_spoken_before(const struct finder *f, size_t at) {
   return -1;
 }
 
+/* A spelling key of a name written in Latin letters, so that common
+   transliteration variants meet: lower case, "gh" and "q" as "k", "kh" as
+   "h", "ph" as "f", "w" as "v", "iy"/"yy"/"ii"/"ij" as "y", doubled
+   letters once ("Araghchi"/"Araqchi", "Zelenskyy"/"Zelenskiy"/"Zelensky").
+   Bytes outside ASCII letters are dropped (the token fold has no accents).
+   Returns the key's length. */
+static size_t spelling_key(const char *name, size_t length, char *key,
+                           size_t size) {
+  size_t out = 0;
+  for (size_t i = 0; i < length && out + 1 < size; i++) {
+    char c = name[i];
+    if (c >= 'A' && c <= 'Z') {
+      c = (char)(c - 'A' + 'a');
+    }
+    if (c < 'a' || c > 'z') {
+      continue;
+    }
+    char next = i + 1 < length ? name[i + 1] : '\0';
+    if (next >= 'A' && next <= 'Z') {
+      next = (char)(next - 'A' + 'a');
+    }
+    if ((c == 'g' && next == 'h') || (c == 'k' && next == 'h') ||
+        (c == 'p' && next == 'h')) {
+      c = c == 'g' ? 'k' : c == 'k' ? 'h' : 'f';
+      i++;
+    } else if (c == 'q') {
+      c = 'k';
+    } else if (c == 'w') {
+      c = 'v';
+    } else if ((c == 'i' || c == 'y') &&
+               (next == 'y' || next == 'i' || next == 'j')) {
+      c = 'y';
+      i++;
+    }
+    if (out > 0 && key[out - 1] == c) {
+      continue;
+    }
+    key[out++] = c;
+  }
+  key[out] = '\0';
+  return out;
+}
+
+/* The lexicon's person whose surname the name run [first, last) spells
+   another way ("Abbas Araqchi" for Abbas Araghchi), with the same initial
+   when a given name is written; -1 when none. */
+static int known_by_spelling(const struct finder *f, size_t first,
+                             size_t last) {
+  const struct token *surname = token_at(f, last - 1);
+  char key[64], candidate[64];
+  if (spelling_key(tokens_fold(f->tokens, surname), surname->fold_length, key,
+                   sizeof(key)) < 4) {
+    return -1;
+  }
+  const char *given =
+      last - first > 1 ? tokens_fold(f->tokens, token_at(f, first)) : NULL;
+  for (size_t k = 0; k < f->lexicon->party_count; k++) {
+    const struct lexicon_party *person = &f->lexicon->parties[k];
+    if (person->kind != LEXICON_PERSON) {
+      continue;
+    }
+    const char *space = strrchr(person->name, ' ');
+    if (space == NULL) {
+      continue;
+    }
+    spelling_key(space + 1, strlen(space + 1), candidate, sizeof(candidate));
+    if (strcmp(key, candidate) != 0) {
+      continue;
+    }
+    char initial = person->name[0];
+    if (initial >= 'A' && initial <= 'Z') {
+      initial = (char)(initial - 'A' + 'a');
+    }
+    if (given == NULL || given[0] == initial) {
+      return (int)k;
+    }
+  }
+  return -1;
+}
+
+/* Is token i a capitalised pronoun that is a surname here: "He" followed
+   by one given name and a cue ("He Ming said", "He Lifeng told")? */
+static int surname_like_pronoun(const struct finder *f, size_t i,
+                                size_t limit) {
+  const struct token *t = token_at(f, i);
+  if (!(t->flags & TOKEN_UPPER) || (t->flags & TOKEN_ALL_CAPS) ||
+      !(lexicon_word_class(f->lexicon, f->tokens, i) & LEXICON_WORD_PRONOUN) ||
+      i + 2 >= limit || !name_token(f, i + 1) ||
+      lexicon_word_class(f->lexicon, f->tokens, i + 1) != 0 ||
+      parties_role_at(f->lexicon, f->tokens, i + 1, limit, NULL) > 0 ||
+      name_run(f, i + 1, limit) != i + 2) {
+    return 0;
+  }
+  return cue_follows(f, i + 2, limit);
+}
+
 /* Pass 2: people the lexicon does not know, recognised from context. */
 static int recognise_people(struct finder *f) {
   size_t count = f->tokens->count;
@@ -742,11 +838,15 @@ static int recognise_people(struct finder *f) {
       i = m->last - 1;
       continue;
     }
-    if (!name_token(f, i) ||
-        parties_role_at(f->lexicon, f->tokens, i, limit, NULL) > 0) {
+    size_t end = i;
+    if (surname_like_pronoun(f, i, limit)) {
+      end = i + 2; /* "He Ming said": the surname He, not a pronoun */
+    } else if (!name_token(f, i) ||
+               parties_role_at(f->lexicon, f->tokens, i, limit, NULL) > 0) {
       continue;
+    } else {
+      end = name_run(f, i, limit);
     }
-    size_t end = name_run(f, i, limit);
     if (end == i) {
       continue;
     }
@@ -779,12 +879,15 @@ static int recognise_people(struct finder *f) {
     /* "the South Group said", "the Ministry of Foreign Affairs said" name
        bodies, not people. */
     if (!is_person && words >= 2 && cue_follows(f, end, limit) &&
-        (i == floor ||
-         (!(lexicon_word_class(f->lexicon, f->tokens, i - 1) &
-            LEXICON_WORD_DETERMINER) &&
-          !is(f, i - 1, "of") && !is(f, i - 1, "for")))) {
+        (i == floor || (!(lexicon_word_class(f->lexicon, f->tokens, i - 1) &
+                          LEXICON_WORD_DETERMINER) &&
+                        !is(f, i - 1, "of") && !is(f, i - 1, "for")))) {
       is_person = 1; /* "Anna Smith said": a person, party unknown */
       context.affiliation = -1;
+    }
+    int spelled = known_by_spelling(f, i, end);
+    if (!is_person && spelled >= 0 && cue_follows(f, end, limit)) {
+      is_person = 1; /* "Araqchi said", the lexicon's Araghchi */
     }
     if (!is_person) {
       i = end - 1;
@@ -812,6 +915,12 @@ static int recognise_people(struct finder *f) {
         entity = (int)e;
       }
     }
+    if (entity < 0 && spelled >= 0) {
+      entity = lexicon_entity(f, spelled);
+      if (entity < 0) {
+        return -1;
+      }
+    }
     if (entity < 0) {
       entity = add_entity(f, name, LEXICON_PERSON);
       if (entity < 0) {
@@ -825,8 +934,9 @@ static int recognise_people(struct finder *f) {
       }
       e->surname_token = (int)(end - 1);
     }
-    if (add_mention(f, i, end, entity, MENTION_PERSON, LEXICON_ALIAS_NAME) !=
-        0) {
+    enum mention_kind kind =
+        spelled >= 0 && end - i == 1 ? MENTION_SURNAME : MENTION_PERSON;
+    if (add_mention(f, i, end, entity, kind, LEXICON_ALIAS_NAME) != 0) {
       return -1;
     }
     i = end - 1;

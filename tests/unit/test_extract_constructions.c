@@ -262,6 +262,18 @@ static void test_quote_over_paragraphs_named_at_its_end(void **state) {
   extract_result_free(r);
 }
 
+static void test_reduced_relative_with_its_own_party(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Talks resumed. Warsaw wants the border crossings reopened, a demand "
+      "Minsk has repeatedly dismissed.");
+  assert_int_equal(r->claim_count, 2);
+  assert_string_equal(r->claims[0].party, "Poland");
+  assert_string_equal(r->claims[1].party, "Belarus");
+  assert_int_equal(r->claims[1].stance, EXTRACT_STANCE_REJECTS);
+  extract_result_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_relative_clause_between_subject_and_verb),
@@ -285,6 +297,7 @@ int main(void) {
       cmocka_unit_test(test_possessive_pronoun_and_body),
       cmocka_unit_test(test_named_body_of_a_state),
       cmocka_unit_test(test_quote_over_paragraphs_named_at_its_end),
+      cmocka_unit_test(test_reduced_relative_with_its_own_party),
   };
   return cmocka_run_group_tests(tests, lexicon_setup, lexicon_teardown);
 }

@@ -142,6 +142,36 @@ static void test_person_of_unknown_party_keeps_the_claim(void **state) {
   extract_result_free(r);
 }
 
+static void test_surname_he_is_not_a_pronoun(void **state) {
+  (void)state;
+  struct extract_result *r = extract_text(
+      "Putin spoke on Monday. He Ming said the tariffs would stay. He also "
+      "said the talks had ended.");
+  const struct extract_claim *claim = claim_with(r, "tariffs");
+  assert_non_null(claim);
+  assert_string_equal(claim->speaker, "He Ming");
+  extract_result_free(r);
+  r = extract_text("Putin spoke on Monday. He Also Said It.");
+  assert_null(party_named(r, "He Also"));
+  extract_result_free(r);
+}
+
+static void test_transliteration_variants_meet(void **state) {
+  (void)state;
+  /* The lexicon writes Abbas Araghchi and Volodymyr Zelensky. */
+  struct extract_result *r = extract_text(
+      "Talks resumed. Araqchi said the inspections would go on. Zelenskij "
+      "said Ukraine needed guarantees.");
+  assert_string_equal(claim_with(r, "inspections")->party, "Iran");
+  assert_string_equal(claim_with(r, "inspections")->speaker, "Abbas Araqchi");
+  assert_string_equal(claim_with(r, "guarantees")->party, "Ukraine");
+  extract_result_free(r);
+  /* Another initial is another person. */
+  r = extract_text("Talks resumed. Karim Araqchi said the plan was weak.");
+  assert_string_not_equal(claim_with(r, "weak")->party, "Iran");
+  extract_result_free(r);
+}
+
 static void test_known_surname_inside_another_name(void **state) {
   (void)state;
   /* "Putin" and "Lavrov" are known people; these are other people. */
@@ -179,6 +209,8 @@ int main(void) {
       cmocka_unit_test(test_envoy_to_a_place_speaks_for_the_sender),
       cmocka_unit_test(test_legislature_names_its_state),
       cmocka_unit_test(test_person_of_unknown_party_keeps_the_claim),
+      cmocka_unit_test(test_surname_he_is_not_a_pronoun),
+      cmocka_unit_test(test_transliteration_variants_meet),
       cmocka_unit_test(test_known_surname_inside_another_name),
       cmocka_unit_test(test_body_names_are_not_people),
   };
