@@ -885,9 +885,15 @@ static int recognise_people(struct finder *f) {
       is_person = 1; /* "Anna Smith said": a person, party unknown */
       context.affiliation = -1;
     }
-    int spelled = known_by_spelling(f, i, end);
-    if (!is_person && spelled >= 0 && cue_follows(f, end, limit)) {
-      is_person = 1; /* "Araqchi said", the lexicon's Araghchi */
+    /* Only a person of unknown party is looked for under other spellings
+       ("Araqchi said", the lexicon's Araghchi). */
+    int spelled = -1;
+    if ((is_person && context.affiliation < 0) ||
+        (!is_person && cue_follows(f, end, limit))) {
+      spelled = known_by_spelling(f, i, end);
+    }
+    if (!is_person && spelled >= 0) {
+      is_person = 1;
     }
     if (!is_person) {
       i = end - 1;
