@@ -81,9 +81,8 @@ static const struct db_statement statement_parties = {
 
 /* All claims of an article and their issue links in one statement: the
    ids are drawn first so that the links can name them, and the links carry
-   their claim's party, speaker and created_at (migrations 007 and 009). Claims
-   whose party is unknown or whose text breaks the claims' rules are left out.
- */
+   their claim's party, speaker and created_at (migrations 007 and 009). Claims whose party
+   is unknown or whose text breaks the claims' rules are left out. */
 static const struct db_statement statement_claims = {
     "store_claims",
     "WITH input AS (SELECT nextval((SELECT pg_get_serial_sequence('claims', "
