@@ -61,11 +61,12 @@ int issues_patterns_compile(struct arena *arena,
                             struct issue_patterns **patterns, char *error,
                             size_t error_size);
 
-/* Where the article's parties are: per token, nonzero when a mention of a
-   party or person or a role word covers it (for "@party"); NULL when
-   unknown. */
+/* Where the article's parties are, for "@party": a token covered by a
+   mention of a party or person, or starting a role ("counterpart"). parties
+   may be NULL (no party is known). */
+struct party_set;
 struct issue_context {
-  const unsigned char *party_tokens;
+  const struct party_set *parties;
 };
 
 /* Marks in *topics the issues whose strong keywords occur in tokens

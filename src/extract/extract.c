@@ -136,34 +136,6 @@ static int build_parties(struct extract_result *result, struct arena *arena,
   return 0;
 }
 
-/* Per token, nonzero where a party or person is named or a role stands
-   ("his Russian counterpart"): the partners of "meet @party". NULL when out
-   of memory. */
-static unsigned char *party_tokens_of(const struct extract_lexicon *lexicon,
-                                      const struct token_list *tokens,
-                                      const struct party_set *parties,
-                                      struct arena *arena) {
-  unsigned char *party_tokens = arena_alloc(arena, tokens->count + 1);
-  if (party_tokens == NULL) {
-    return NULL;
-  }
-  memset(party_tokens, 0, tokens->count + 1);
-  for (size_t i = 0; i < tokens->count; i++) {
-    if (parties->token_mention != NULL && parties->token_mention[i] >= 0) {
-      party_tokens[i] = 1;
-      continue;
-    }
-    enum lexicon_role_class role_class;
-    size_t role =
-        parties_role_at(lexicon, tokens, i, tokens->count, &role_class);
-    for (size_t k = 0; k < role; k++) {
-      party_tokens[i + k] = 1;
-    }
-    i += role > 0 ? role - 1 : 0;
-  }
-  return party_tokens;
-}
-
 /* Adds to found (sorted, count of them) the issues of extra not yet in it,
    keeping catalogue order; returns the new count. */
 static size_t merge_issues(size_t *found, size_t count, const size_t *extra,
@@ -222,11 +194,7 @@ static int build_claims(struct extract_result *result, struct arena *arena,
   size_t previous_issues[MAX_CLAIM_ISSUES];
   size_t previous_issue_count = 0;
   long previous_sentence = -10;
-  struct issue_context context = {
-      party_tokens_of(lexicon, tokens, parties, arena)};
-  if (context.party_tokens == NULL) {
-    return -1;
-  }
+  struct issue_context context = {parties};
   /* Weak issue keywords count only for the issues the article names. */
   struct issue_topics topics;
   issues_article_topics(lexicon, tokens, &context, 0, tokens->count, &topics);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "extract/parties.h"
+
 /* ---- patterns -------------------------------------------------------------
  */
 
@@ -281,9 +283,19 @@ int issues_patterns_compile(struct arena *arena,
   return 0;
 }
 
-static int is_party(const struct issue_context *context, size_t index) {
-  return context != NULL && context->party_tokens != NULL &&
-         context->party_tokens[index];
+static int is_party(const struct extract_lexicon *lexicon,
+                    const struct token_list *tokens,
+                    const struct issue_context *context, size_t index,
+                    size_t last) {
+  if (context == NULL || context->parties == NULL) {
+    return 0;
+  }
+  if (context->parties->token_mention != NULL &&
+      context->parties->token_mention[index] >= 0) {
+    return 1;
+  }
+  enum lexicon_role_class role_class;
+  return parties_role_at(lexicon, tokens, index, last, &role_class) > 0;
 }
 
 /* True when the phrase at token start is the setting of a statement rather
@@ -315,26 +327,22 @@ static size_t phrase_end(const struct extract_lexicon *lexicon,
                          const struct issue_context *context, size_t start,
                          size_t last) {
   size_t at = start;
-  /* A meeting with a party named as the time or place of what is said
-     is the setting, not the matter. */
-  if (phrase->has_party && is_setting(lexicon, tokens, start)) {
-    return 0;
-  }
   for (size_t w = 0; w < phrase->word_count; w++) {
     const struct issue_pattern_word *word =
         &compiled->words[phrase->first_word + w];
     if (word->fold == NULL) {
       for (int skipped = 0;
-           skipped < PARTY_SKIP && at < last && !is_party(context, at) &&
+           skipped < PARTY_SKIP && at < last &&
+           !is_party(lexicon, tokens, context, at, last) &&
            (lexicon_word_class(lexicon, tokens, at) &
             (LEXICON_WORD_DETERMINER | LEXICON_WORD_POSSESSIVE)) != 0;
            skipped++) {
         at++;
       }
-      if (at >= last || !is_party(context, at)) {
+      if (at >= last || !is_party(lexicon, tokens, context, at, last)) {
         return 0;
       }
-      while (at < last && is_party(context, at)) {
+      while (at < last && is_party(lexicon, tokens, context, at, last)) {
         at++;
       }
       /* "meet Ukraine's demands": the party owns the object. */
@@ -352,6 +360,11 @@ static size_t phrase_end(const struct extract_lexicon *lexicon,
       return 0;
     }
     at++;
+  }
+  /* A meeting with a party named as the time or place of what is said
+     is the setting, not the matter. */
+  if (phrase->has_party && is_setting(lexicon, tokens, start)) {
+    return 0;
   }
   return at;
 }
