@@ -236,10 +236,11 @@ static int build_claims(struct extract_result *result, struct arena *arena,
       features.issues_inherited = 1;
     } else if (evidence.refers_back && (issue_count == 0 || evidence.weak)) {
       /* "this plan", "that effort", "avoid this": the matter of the claim
-         just before, or else of the sentence before. */
+         just before (at most two sentences back: a quotation may stand
+         between), or else of the sentence before. */
       size_t referred[MAX_CLAIM_ISSUES];
       size_t referred_count = 0;
-      if ((long)claim->sentence <= previous_sentence + 1) {
+      if ((long)claim->sentence <= previous_sentence + 2) {
         memcpy(referred, previous_issues,
                previous_issue_count * sizeof(*referred));
         referred_count = previous_issue_count;
