@@ -116,7 +116,8 @@ UPDATE issues SET keywords = ARRAY[
   'pausing strikes', 'halt strikes', 'halt to strikes', 'halt of strikes',
   'stop the strikes', 'halt attacks', 'halt to attacks', 'halt of attacks',
   'stop the attacks', 'cessation of attacks',
-  'stop|stops|stopped|stopping|halt|halts|halted|halting|pause|paused|pausing|cease|ceased|ceasing|suspend|suspended|suspending|suspension|cessation|end|ends|ended|ending near/3 strikes|attacks|firing|fighting|shelling|bombing|bombardment|bombardments|airstrikes|hostilities',
+  'stop|stops|stopped|stopping|halt|halts|halted|halting|pause|paused|pausing near/3 strikes|attacks|firing|fighting|shelling|bombing|bombardment|bombardments|airstrikes|hostilities',
+  'cease|ceased|ceasing|suspend|suspended|suspending|suspension|cessation|end|ends|ended|ending near/3 strikes|attacks|firing|fighting|shelling|bombing|bombardment|bombardments|airstrikes|hostilities',
   '~hostilities', '~halt', '~pause', '~moratorium']::text[],
   updated_at = clock_timestamp()
   WHERE slug = 'ceasefire' AND keywords = ARRAY[
