@@ -17,9 +17,9 @@ score() {
   python3 "$shared/tools/score.py" --cmd "$parley load --dry-run --json" "$@"
 }
 echo "== corpus + corpus-wide"
-score --min-attribution "${MIN_ATTRIBUTION:-0.88}" --min-issue "${MIN_ISSUE:-0.78}" \
-  --min-stance "${MIN_STANCE:-0.88}" --min-e2e "${MIN_E2E:-0.60}" \
+score --min-attribution "${MIN_ATTRIBUTION:-0.93}" --min-issue "${MIN_ISSUE:-0.82}" \
+  --min-stance "${MIN_STANCE:-0.95}" --min-e2e "${MIN_E2E:-0.74}" \
   "$shared/corpus" "$shared/corpus-wide"
 echo "== corpus-wide alone"
-score --quiet --min-attribution "${MIN_WIDE_ATTRIBUTION:-0.84}" --min-issue "${MIN_WIDE_ISSUE:-0.66}" \
-  --min-stance "${MIN_WIDE_STANCE:-0.85}" --min-e2e "${MIN_WIDE_E2E:-0.54}" "$shared/corpus-wide"
+score --quiet --min-attribution "${MIN_WIDE_ATTRIBUTION:-0.91}" --min-issue "${MIN_WIDE_ISSUE:-0.75}" \
+  --min-stance "${MIN_WIDE_STANCE:-0.95}" --min-e2e "${MIN_WIDE_E2E:-0.73}" "$shared/corpus-wide"

@@ -84,11 +84,16 @@ enum lexicon_word_class {
   LEXICON_WORD_DETERMINER = 1 << 5,
   LEXICON_WORD_HEDGE = 1 << 6,   /* "reportedly": the attribution is hearsay */
   LEXICON_WORD_ANAPHOR = 1 << 7, /* "it", "they", "(the) group": a body */
-  LEXICON_WORD_PREPOSITION = 1 << 8, /* "in", "at": opens a phrase that may
-                                        stand between speaker and cue */
-  LEXICON_WORD_CONDITIONAL = 1 << 9, /* "if", "unless": what follows is
-                                        hypothetical, not a claim */
-  LEXICON_WORD_POSSESSIVE = 1 << 10, /* "his", "her": "his office said" */
+  LEXICON_WORD_PREPOSITION = 1 << 8,    /* "in", "at": opens a phrase that may
+                                           stand between speaker and cue */
+  LEXICON_WORD_CONDITIONAL = 1 << 9,    /* "if", "unless": what follows is
+                                           hypothetical, not a claim */
+  LEXICON_WORD_POSSESSIVE = 1 << 10,    /* "his", "their": "his office said",
+                                           "his counterpart" */
+  LEXICON_WORD_DEMONSTRATIVE = 1 << 11, /* "this", "that": may point back */
+  LEXICON_WORD_MATTER = 1 << 12,        /* "plan", "effort": a matter named
+                                           earlier ("this plan") */
+  LEXICON_WORD_FINITE = 1 << 13, /* "is", "will": a verb after a subject */
 };
 
 enum lexicon_calendar_kind {
@@ -195,6 +200,9 @@ struct extract_lexicon {
      A keyword listed under two issues belongs to the first. */
   struct lexicon_map *issue_keywords[2];
   int issue_keyword_max_tokens[2];
+  /* Keywords written as patterns ("stop near/3 strikes", "meet @party"),
+     compiled by issues_patterns_compile into issue_arena; NULL when none. */
+  struct issue_patterns *issue_patterns;
   struct arena issue_arena;
   UBreakIterator *sentence_template; /* cloned per article, never iterated */
 };

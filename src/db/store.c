@@ -9,6 +9,7 @@
 #include "common/slug.h"
 #include "db/migrate.h"
 #include "db/records.h"
+#include "extract/issues.h"
 #include "extract/lexicon.h"
 #include "extract/load_cli.h"
 #include "extract/tokens.h"
@@ -419,11 +420,9 @@ int store_claims_evidence(struct db_conn *conn, const char *article_id,
 
 /* --- the issue catalogue -------------------------------------------------- */
 
-/* True for a keyword the lexicon can hold as a phrase. */
+/* True for a keyword the lexicon can hold: a phrase or a pattern. */
 static bool keyword_usable(const char *keyword) {
-  char key[256];
-  int tokens = tokens_phrase_key(keyword, strlen(keyword), key, sizeof key);
-  return tokens > 0 && tokens <= LEXICON_MAX_PHRASE_TOKENS;
+  return issues_keyword_usable(keyword) != 0;
 }
 
 int store_issue_catalogue(struct db_conn *conn,

@@ -368,8 +368,10 @@ static int speaker_before(const struct finder *f, size_t cue, size_t floor,
       }
       return resolve_anaphor(f, i, floor, sentence, speaker);
     }
-    if (classes & LEXICON_WORD_POSSESSIVE) {
-      /* "His office said": the body of the person named last. */
+    if ((classes & LEXICON_WORD_POSSESSIVE) &&
+        (is(f, i, "his") || is(f, i, "her"))) {
+      /* "His office said": the body of the person named last ("its" and
+         "their" point at bodies, not people). */
       enum lexicon_role_class role_class = LEXICON_ROLE_NONE;
       int role = role_at(f, i + 1, limit, &role_class);
       if (role == 0 || role_class != LEXICON_ROLE_BODY ||
@@ -774,8 +776,8 @@ static size_t clause_start(const struct finder *f, size_t from,
     }
     if (i == speaker_first && t > from + 1 && is_word(f, t) &&
         !(tok(f, t)->flags & TOKEN_UPPER) &&
-        (word_class(f, t - 1) & LEXICON_WORD_DETERMINER) &&
-        is(f, t - 2, ",") && !in_quote(f, t - 2)) {
+        (word_class(f, t - 1) & LEXICON_WORD_DETERMINER) && is(f, t - 2, ",") &&
+        !in_quote(f, t - 2)) {
       return t - 1; /* "..., a demand Minsk has dismissed" */
     }
     if (!(word_class(f, t) & LEXICON_WORD_DETERMINER)) {

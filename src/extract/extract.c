@@ -136,6 +136,50 @@ static int build_parties(struct extract_result *result, struct arena *arena,
   return 0;
 }
 
+/* Adds to found (sorted, count of them) the issues of extra not yet in it,
+   keeping catalogue order; returns the new count. */
+static size_t merge_issues(size_t *found, size_t count, const size_t *extra,
+                           size_t extra_count, size_t capacity) {
+  for (size_t e = 0; e < extra_count && count < capacity; e++) {
+    size_t at = 0;
+    while (at < count && found[at] < extra[e]) {
+      at++;
+    }
+    if (at < count && found[at] == extra[e]) {
+      continue;
+    }
+    memmove(found + at + 1, found + at, (count - at) * sizeof(*found));
+    found[at] = extra[e];
+    count++;
+  }
+  return count;
+}
+
+/* The issues of the sentence before the one token first is in (what "this"
+   may point back at), written to found; returns their count. */
+static size_t previous_sentence_issues(const struct extract_lexicon *lexicon,
+                                       const struct token_list *tokens,
+                                       const struct issue_context *context,
+                                       const struct issue_topics *topics,
+                                       size_t first, size_t *found,
+                                       size_t found_size) {
+  size_t end = first;
+  uint32_t sentence = tokens->items[first].sentence;
+  while (end > 0 && tokens->items[end - 1].sentence == sentence) {
+    end--;
+  }
+  if (end == 0) {
+    return 0;
+  }
+  size_t start = end - 1;
+  uint32_t previous = tokens->items[start].sentence;
+  while (start > 0 && tokens->items[start - 1].sentence == previous) {
+    start--;
+  }
+  return issues_detect_in_article(lexicon, tokens, context, topics, start, end,
+                                  found, found_size, NULL);
+}
+
 static int build_claims(struct extract_result *result, struct arena *arena,
                         const struct extract_lexicon *lexicon,
                         const struct text_doc *doc, const char *bytes,
@@ -150,9 +194,10 @@ static int build_claims(struct extract_result *result, struct arena *arena,
   size_t previous_issues[MAX_CLAIM_ISSUES];
   size_t previous_issue_count = 0;
   long previous_sentence = -10;
+  struct issue_context context = {parties};
   /* Weak issue keywords count only for the issues the article names. */
   struct issue_topics topics;
-  issues_article_topics(lexicon, tokens, 0, tokens->count, &topics);
+  issues_article_topics(lexicon, tokens, &context, 0, tokens->count, &topics);
   for (size_t c = 0; c < claims->count; c++) {
     const struct claim *claim = &claims->items[c];
     struct extract_claim *out = &result->claims[result->claim_count++];
@@ -171,7 +216,7 @@ static int build_claims(struct extract_result *result, struct arena *arena,
     confidence_features_of(lexicon, tokens, claim, &features);
     struct issue_evidence evidence;
     size_t issue_count = issues_detect_in_article(
-        lexicon, tokens, &topics, claim->first, claim->last, found,
+        lexicon, tokens, &context, &topics, claim->first, claim->last, found,
         MAX_CLAIM_ISSUES, &evidence);
     features.issues_weak = evidence.weak;
     features.issues_inherited = 0;
@@ -189,6 +234,25 @@ static int build_claims(struct extract_result *result, struct arena *arena,
       memcpy(found, previous_issues, previous_issue_count * sizeof(*found));
       issue_count = previous_issue_count;
       features.issues_inherited = 1;
+    } else if (evidence.refers_back && (issue_count == 0 || evidence.weak)) {
+      /* "this plan", "that effort", "avoid this": the matter of the claim
+         just before (at most two sentences back: a quotation may stand
+         between), or else of the sentence before. */
+      size_t referred[MAX_CLAIM_ISSUES];
+      size_t referred_count = 0;
+      if ((long)claim->sentence <= previous_sentence + 2) {
+        memcpy(referred, previous_issues,
+               previous_issue_count * sizeof(*referred));
+        referred_count = previous_issue_count;
+      }
+      if (referred_count == 0) {
+        referred_count =
+            previous_sentence_issues(lexicon, tokens, &context, &topics,
+                                     claim->first, referred, MAX_CLAIM_ISSUES);
+      }
+      issue_count = merge_issues(found, issue_count, referred, referred_count,
+                                 MAX_CLAIM_ISSUES);
+      features.issues_inherited = referred_count > 0;
     }
     features.issue_count = issue_count;
     memcpy(previous_issues, found, issue_count * sizeof(*found));

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/embedded.h"
+#include "extract/issues.h"
 #include "extract/tokens.h"
 
 extern const struct embedded_file embedded_lexicons[];
@@ -915,7 +916,10 @@ static int load_function_words(struct builder *b) {
                  {"anaphor", LEXICON_WORD_ANAPHOR},
                  {"preposition", LEXICON_WORD_PREPOSITION},
                  {"conditional", LEXICON_WORD_CONDITIONAL},
-                 {"possessive", LEXICON_WORD_POSSESSIVE}};
+                 {"demonstrative", LEXICON_WORD_DEMONSTRATIVE},
+                 {"matter", LEXICON_WORD_MATTER},
+                 {"possessive", LEXICON_WORD_POSSESSIVE},
+                 {"finite", LEXICON_WORD_FINITE}};
   struct extract_lexicon *lexicon = b->lexicon;
   struct tsv_reader reader;
   int result = -1;
@@ -1351,8 +1355,9 @@ int extract_lexicon_set_issues(struct extract_lexicon *lexicon,
     }
     for (size_t k = 0; k < issues[i].keyword_count; k++) {
       const struct extract_issue_keyword *keyword = &issues[i].keywords[k];
-      if (keyword->keyword == NULL) {
-        continue;
+      if (keyword->keyword == NULL ||
+          issues_keyword_is_pattern(keyword->keyword)) {
+        continue; /* patterns are compiled below */
       }
       char key[KEY_SIZE];
       int tokens = tokens_phrase_key(keyword->keyword, strlen(keyword->keyword),
@@ -1375,9 +1380,15 @@ int extract_lexicon_set_issues(struct extract_lexicon *lexicon,
       }
     }
   }
+  struct issue_patterns *patterns = NULL;
+  if (issues_patterns_compile(&arena, issues, issue_count, &patterns, error,
+                              error_size) != 0) {
+    goto fail;
+  }
   free_keyword_maps(lexicon->issue_keywords);
   arena_free(&lexicon->issue_arena);
   lexicon->issue_arena = arena;
+  lexicon->issue_patterns = patterns;
   lexicon->issues = table;
   lexicon->issue_count = issue_count;
   for (int k = 0; k < 2; k++) {
