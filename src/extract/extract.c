@@ -191,7 +191,7 @@ static int build_claims(struct extract_result *result, struct arena *arena,
   if (result->claims == NULL) {
     return -1;
   }
-  size_t previous_issues[MAX_CLAIM_ISSUES];
+  size_t previous_issues[MAX_CLAIM_ISSUES] = {0};
   size_t previous_issue_count = 0;
   long previous_sentence = -10;
   struct issue_context context = {parties};

@@ -838,15 +838,14 @@ static int recognise_people(struct finder *f) {
       i = m->last - 1;
       continue;
     }
-    size_t end = i;
-    if (surname_like_pronoun(f, i, limit)) {
-      end = i + 2; /* "He Ming said": the surname He, not a pronoun */
-    } else if (!name_token(f, i) ||
-               parties_role_at(f->lexicon, f->tokens, i, limit, NULL) > 0) {
+    int he_surname = surname_like_pronoun(f, i, limit);
+    if (!he_surname &&
+        (!name_token(f, i) ||
+         parties_role_at(f->lexicon, f->tokens, i, limit, NULL) > 0)) {
       continue;
-    } else {
-      end = name_run(f, i, limit);
     }
+    /* "He Ming said": the surname He, not a pronoun. */
+    size_t end = he_surname ? i + 2 : name_run(f, i, limit);
     if (end == i) {
       continue;
     }
