@@ -550,6 +550,16 @@ class ApiTest(unittest.TestCase):
         return body
 
     # fixtures -------------------------------------------------------------
+    def fresh_database(self, prefix="parley_own"):
+        """A migrated database of the test's own, dropped at its end; its URL."""
+        name = f"{prefix}_{uid()}"
+        run_psql(self.env.admin_url, f'CREATE DATABASE "{name}";')
+        self.addCleanup(run_psql, self.env.admin_url, f'DROP DATABASE IF EXISTS "{name}";')
+        url = _with_dbname(self.env.admin_url, name)
+        out = self.env.cli("migrate", database_url=url)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return url
+
     def make_party(self, **fields):
         body = {"name": fields.pop("name", None) or f"Party {uid()}", "kind": fields.pop("kind", "state")}
         if "slug" not in fields:

@@ -18,13 +18,7 @@ class NegotiationsCatalogue(ApiTest):
     def setUp(self):
         # A database of its own: the imported issues would show in other
         # tests' lists and matrices.
-        name = f"parley_catalogue_{harness.uid()}"
-        harness.run_psql(self.env.admin_url, f'CREATE DATABASE "{name}";')
-        self.addCleanup(harness.run_psql, self.env.admin_url,
-                        f'DROP DATABASE IF EXISTS "{name}";')
-        url = harness._with_dbname(self.env.admin_url, name)  # noqa: SLF001
-        migrated = self.env.cli("migrate", database_url=url)
-        self.assertEqual(migrated.returncode, 0, migrated.stderr)
+        url = self.fresh_database("parley_catalogue")
         self.key = self.env.create_key("catalogue", database_url=url)
         self.own = self.env.start_server(database_url=url, key=self.key)
         self.addCleanup(self.own.stop)

@@ -22,30 +22,20 @@ def pg_array(words):
 
 
 class IssueKeywords(ApiTest):
-    def fresh_database(self):
-        name = f"parley_keywords_{harness.uid()}"
-        harness.run_psql(self.env.admin_url, f'CREATE DATABASE "{name}";')
-        self.addCleanup(harness.run_psql, self.env.admin_url,
-                        f'DROP DATABASE IF EXISTS "{name}";')
-        url = harness._with_dbname(self.env.admin_url, name)  # noqa: SLF001
-        out = self.env.cli("migrate", database_url=url)
-        self.assertEqual(out.returncode, 0, out.stderr)
-        return url
-
     def database_keywords(self, url):
         rows = harness.run_psql(
             url, "SELECT slug, array_to_json(keywords) FROM issues ORDER BY slug")
         return {slug: json.loads(words) for slug, words in rows}
 
     def test_migrated_keywords_equal_the_tsv(self):
-        url = self.fresh_database()
+        url = self.fresh_database("parley_keywords")
         expected = keywords_sql.read_keywords(keywords_sql.DEFAULT_TSV)
         stored = self.database_keywords(url)
         for slug, words in expected.items():
             self.assertEqual(stored.get(slug), words, slug)
 
     def test_update_keeps_edited_keywords(self):
-        url = self.fresh_database()
+        url = self.fresh_database("parley_keywords")
         # 010 again, on a database where one issue holds the old default and
         # another a user's own list: only the first changes.
         with open(os.path.join(SQL_DIR, "010_issue_keywords.sql"), encoding="utf-8") as f:

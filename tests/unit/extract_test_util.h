@@ -49,6 +49,18 @@ extract_text(const char *text) {
   return result;
 }
 
+/* The stance of the one claim of text, failing the test if there is not
+   exactly one. */
+__attribute__((unused)) static enum extract_stance stance_of(const char *text) {
+  struct extract_result *r = extract_text(text);
+  if (r->claim_count != 1) {
+    fail_msg("%zu claims in: %s", r->claim_count, text);
+  }
+  enum extract_stance stance = r->claims[0].stance;
+  extract_result_free(r);
+  return stance;
+}
+
 /* The claim whose text contains needle, or NULL. */
 __attribute__((unused)) static const struct extract_claim *
 claim_with(const struct extract_result *r, const char *needle) {

@@ -1,14 +1,6 @@
 /* Unit tests of stance.c: cue stances, modals, negation, subjects. */
 #include "extract_test_util.h"
 
-static enum extract_stance stance_of(const char *text) {
-  struct extract_result *r = extract_text(text);
-  assert_int_equal(r->claim_count, 1);
-  enum extract_stance stance = r->claims[0].stance;
-  extract_result_free(r);
-  return stance;
-}
-
 static void test_cue_stances(void **state) {
   (void)state;
   assert_int_equal(stance_of("Russia has rejected the plan."),

@@ -3,16 +3,6 @@
    purposes, timing and requests complied with. */
 #include "extract_test_util.h"
 
-static enum extract_stance stance_of(const char *text) {
-  struct extract_result *r = extract_text(text);
-  if (r->claim_count != 1) {
-    fail_msg("%zu claims in: %s", r->claim_count, text);
-  }
-  enum extract_stance stance = r->claims[0].stance;
-  extract_result_free(r);
-  return stance;
-}
-
 static void test_condemning_name_rejects(void **state) {
   (void)state;
   assert_int_equal(stance_of("Moscow has called the plan to seize its "
