@@ -575,27 +575,31 @@ static size_t clause_first(const struct finder *f, size_t first, size_t cue) {
   return first;
 }
 
-/* Is the cue at token i separated from what precedes it by a comma (after
-   auxiliaries and adverbs: "..., has threatened", "..., also criticized")? */
-static int comma_before_cue(const struct finder *f, size_t i, size_t floor) {
+/* The token after the last word before the cue at token i that is not an
+   auxiliary or an -ly adverb (at most three are skipped): "..., has
+   reportedly threatened" gives the comma's successor. */
+static size_t before_auxiliaries(const struct finder *f, size_t i,
+                                 size_t floor) {
   size_t j = i;
   while (
       j > floor + 1 && j + 4 > i &&
       ((word_class(f, j - 1) & LEXICON_WORD_AUX) || ends_with_ly(f, j - 1))) {
     j--;
   }
+  return j;
+}
+
+/* Is the cue at token i separated from what precedes it by a comma (after
+   auxiliaries and adverbs: "..., has threatened", "..., also criticized")? */
+static int comma_before_cue(const struct finder *f, size_t i, size_t floor) {
+  size_t j = before_auxiliaries(f, i, floor);
   return j > floor + 1 && is(f, j - 1, ",") && !in_quote(f, j - 1);
 }
 
 /* Is the cue at token i the second verb of its subject ("... but said",
    "... and also rejected")? */
 static int coordinated_verb(const struct finder *f, size_t i, size_t floor) {
-  size_t j = i;
-  while (
-      j > floor + 1 && j + 4 > i &&
-      ((word_class(f, j - 1) & LEXICON_WORD_AUX) || ends_with_ly(f, j - 1))) {
-    j--;
-  }
+  size_t j = before_auxiliaries(f, i, floor);
   return j > floor + 1 && (is(f, j - 1, "but") || is(f, j - 1, "and")) &&
          !in_quote(f, j - 1);
 }
