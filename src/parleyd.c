@@ -181,6 +181,8 @@ int main(int argc, char **argv) {
       .port = config.port,
       .threads = config.threads,
       .connection_timeout_s = config.connection_timeout_s,
+      .header_timeout_s = config.header_timeout_s,
+      .max_connections_per_ip = config.max_connections_per_ip,
       .body_limit = config.body_limit,
       .cors_origins = config.cors_origins,
       .routes = api_routes,

@@ -16,8 +16,10 @@ struct config {
   unsigned pool_size;            /* PARLEY_DB_POOL: database connections */
   unsigned statement_timeout_ms; /* PARLEY_STATEMENT_TIMEOUT_MS */
   unsigned connection_timeout_s; /* PARLEY_CONNECTION_TIMEOUT: idle clients */
-  unsigned drain_seconds;        /* PARLEY_DRAIN_SECONDS: shutdown deadline */
-  int log_level;                 /* PARLEY_LOG_LEVEL */
+  unsigned header_timeout_s;     /* PARLEY_HEADER_TIMEOUT: the request head */
+  unsigned max_connections_per_ip; /* PARLEY_MAX_CONNECTIONS_PER_IP, 0: none */
+  unsigned drain_seconds;          /* PARLEY_DRAIN_SECONDS: shutdown deadline */
+  int log_level;                   /* PARLEY_LOG_LEVEL */
 };
 
 /* Fills `config` from the environment (call before starting threads).

@@ -18,6 +18,10 @@ struct http_options {
   unsigned port;
   unsigned threads;
   unsigned connection_timeout_s;
+  /* The whole request head must arrive within this many seconds of the
+     connection being ready for a request (0: no bound). */
+  unsigned header_timeout_s;
+  unsigned max_connections_per_ip; /* 0: no limit */
   size_t body_limit;
   const char *cors_origins; /* "*" or "https://a.example,https://b.example" */
   const struct route *routes;

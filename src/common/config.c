@@ -101,6 +101,16 @@ int config_from_environment(struct config *config, char *error,
     return -1;
   }
   config->connection_timeout_s = (unsigned)value;
+  if (parse_unsigned("PARLEY_HEADER_TIMEOUT", 1, 3600, 10, &value, error,
+                     error_size) != 0) {
+    return -1;
+  }
+  config->header_timeout_s = (unsigned)value;
+  if (parse_unsigned("PARLEY_MAX_CONNECTIONS_PER_IP", 0, 1024, 64, &value,
+                     error, error_size) != 0) {
+    return -1;
+  }
+  config->max_connections_per_ip = (unsigned)value;
   if (parse_unsigned("PARLEY_DRAIN_SECONDS", 0, 600, 10, &value, error,
                      error_size) != 0) {
     return -1;

@@ -8,17 +8,54 @@
 #include "http/response.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+/* Time one MHD worker thread spent in our callbacks (handlers above all).
+   While a worker runs one request's handler its other connections wait,
+   unread: that time is the server's, never counted against their clients.
+   Written by its worker, read by the reaper. */
+struct worker_clock {
+  atomic_llong busy_total_us; /* finished callback time */
+  atomic_llong busy_since_us; /* start of the callback running, or 0 */
+};
+
+/* One open connection, from MHD's STARTED to its CLOSED notification (its
+   socket_context). The list is guarded by the daemon's watch_mutex. */
+struct connection_watch {
+  struct connection_watch *previous;
+  struct connection_watch *next;
+  MHD_socket socket;
+  struct worker_clock *clock; /* the worker serving it, or NULL */
+  bool awaiting_head;         /* no request head complete since ready_us */
+  bool cut;                   /* already shut down by the reaper */
+  long long ready_us;         /* accepted, or the previous response done */
+  long long ready_busy_us;    /* the worker's busy time at ready_us */
+};
 
 struct http_daemon {
   struct MHD_Daemon *mhd;
   struct http_options options;
+  /* Connections whose request head is awaited, and the reaper thread that
+     cuts those overdue (MHD's own timeout only measures idleness). */
+  pthread_mutex_t watch_mutex;
+  pthread_cond_t reaper_wake;
+  struct connection_watch *watches;
+  bool reaper_started;
+  bool reaper_stop; /* guarded by watch_mutex */
+  pthread_t reaper;
+  struct worker_clock *clocks; /* threads + 1 of them */
+  unsigned clock_count;
+  atomic_uint clocks_taken;
   char *cors_origins; /* owned copy of options.cors_origins */
   bool cors_any;
   atomic_bool draining;
@@ -31,6 +68,180 @@ long long http_now_us(void) {
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   return (long long)now.tv_sec * 1000000LL + now.tv_nsec / 1000;
+}
+
+static long long monotonic_us(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (long long)now.tv_sec * 1000000LL + now.tv_nsec / 1000;
+}
+
+/* The calling worker thread's clock (taken on first use), or NULL. */
+static _Thread_local const struct http_daemon *thread_clock_daemon;
+static _Thread_local struct worker_clock *thread_clock;
+
+static struct worker_clock *worker_clock_current(struct http_daemon *daemon) {
+  if (thread_clock_daemon != daemon) {
+    thread_clock_daemon = daemon;
+    unsigned index = atomic_fetch_add(&daemon->clocks_taken, 1);
+    thread_clock = index < daemon->clock_count ? &daemon->clocks[index] : NULL;
+  }
+  return thread_clock;
+}
+
+static void worker_clock_enter(struct worker_clock *clock) {
+  if (clock != NULL) {
+    atomic_store(&clock->busy_since_us, monotonic_us());
+  }
+}
+
+/* The total is added before `since` is cleared, and worker_clock_busy reads
+   `since` first: a reader may count a callback twice, never miss one (which
+   could wrongly cut a client). */
+static void worker_clock_leave(struct worker_clock *clock) {
+  if (clock != NULL) {
+    long long since = atomic_load(&clock->busy_since_us);
+    atomic_fetch_add(&clock->busy_total_us, monotonic_us() - since);
+    atomic_store(&clock->busy_since_us, 0);
+  }
+}
+
+/* Busy microseconds of a worker so far, the running callback included. */
+static long long worker_clock_busy(struct worker_clock *clock, long long now) {
+  if (clock == NULL) {
+    return 0;
+  }
+  long long since = atomic_load(&clock->busy_since_us);
+  long long total = atomic_load(&clock->busy_total_us);
+  return total + (since != 0 && now > since ? now - since : 0);
+}
+
+static struct connection_watch *
+connection_watch_of(struct MHD_Connection *connection) {
+  const union MHD_ConnectionInfo *info =
+      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return info != NULL ? info->socket_context : NULL;
+}
+
+/* The connection became ready for a request (accepted, or its previous
+   response done): its head is due within the header timeout from now. */
+static void connection_watch_ready(struct http_daemon *daemon,
+                                   struct connection_watch *watch) {
+  long long now = monotonic_us();
+  pthread_mutex_lock(&daemon->watch_mutex);
+  watch->awaiting_head = true;
+  watch->ready_us = now;
+  watch->ready_busy_us = worker_clock_busy(watch->clock, now);
+  pthread_mutex_unlock(&daemon->watch_mutex);
+}
+
+static void connection_notified(void *closure,
+                                struct MHD_Connection *connection,
+                                void **socket_context,
+                                enum MHD_ConnectionNotificationCode code) {
+  struct http_daemon *daemon = closure;
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    struct connection_watch *watch = calloc(1, sizeof *watch);
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (watch == NULL || info == NULL) {
+      free(watch); /* unwatched: only MHD's idle timeout applies */
+      return;
+    }
+    watch->socket = info->connect_fd;
+    watch->clock = worker_clock_current(daemon);
+    pthread_mutex_lock(&daemon->watch_mutex);
+    watch->next = daemon->watches;
+    if (daemon->watches != NULL) {
+      daemon->watches->previous = watch;
+    }
+    daemon->watches = watch;
+    pthread_mutex_unlock(&daemon->watch_mutex);
+    connection_watch_ready(daemon, watch);
+    *socket_context = watch;
+    return;
+  }
+  /* CLOSED: MHD closes the socket only after this returns, so the reaper,
+     which shuts sockets down holding the mutex, never touches a closed (or
+     reused) descriptor. */
+  struct connection_watch *watch = *socket_context;
+  if (watch == NULL) {
+    return;
+  }
+  pthread_mutex_lock(&daemon->watch_mutex);
+  if (watch->previous != NULL) {
+    watch->previous->next = watch->next;
+  } else {
+    daemon->watches = watch->next;
+  }
+  if (watch->next != NULL) {
+    watch->next->previous = watch->previous;
+  }
+  pthread_mutex_unlock(&daemon->watch_mutex);
+  free(watch);
+  *socket_context = NULL;
+}
+
+/* Every half second: shut down the sockets of connections whose request
+   head is overdue. MHD then reads end-of-file and closes the connection in
+   its own thread. Time the connection's worker spent busy on other requests
+   is not the client's and is left out. */
+static void *reaper_run(void *closure) {
+  struct http_daemon *daemon = closure;
+  long long limit_us = (long long)daemon->options.header_timeout_s * 1000000LL;
+  pthread_mutex_lock(&daemon->watch_mutex);
+  while (!daemon->reaper_stop) {
+    struct timespec wake;
+    clock_gettime(CLOCK_MONOTONIC, &wake);
+    wake.tv_nsec += 500000000L;
+    if (wake.tv_nsec >= 1000000000L) {
+      wake.tv_sec++;
+      wake.tv_nsec -= 1000000000L;
+    }
+    int waited = 0;
+    while (!daemon->reaper_stop && waited != ETIMEDOUT) {
+      waited = pthread_cond_timedwait(&daemon->reaper_wake,
+                                      &daemon->watch_mutex, &wake);
+    }
+    if (daemon->reaper_stop) {
+      break;
+    }
+    long long now = monotonic_us();
+    unsigned cut = 0;
+    for (struct connection_watch *watch = daemon->watches; watch != NULL;
+         watch = watch->next) {
+      if (!watch->awaiting_head || watch->cut) {
+        continue;
+      }
+      long long waiting =
+          now - watch->ready_us -
+          (worker_clock_busy(watch->clock, now) - watch->ready_busy_us);
+      if (waiting > limit_us) {
+        shutdown(watch->socket, SHUT_RDWR);
+        watch->cut = true;
+        cut++;
+      }
+    }
+    if (cut > 0) {
+      log_warn("%u connection%s closed: no complete request head within %u s",
+               cut, cut == 1 ? "" : "s", daemon->options.header_timeout_s);
+    }
+  }
+  pthread_mutex_unlock(&daemon->watch_mutex);
+  return NULL;
+}
+
+/* 1,024 connections and the database pool need more descriptors than a
+   soft limit of 1,024 gives: take what the hard limit allows. */
+static void descriptor_limit_raise(void) {
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 &&
+      limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+      log_warn("cannot raise the open file limit (errno %d)", errno);
+    }
+  }
 }
 
 static enum http_method method_from_name(const char *name) {
@@ -412,15 +623,20 @@ static enum MHD_Result request_append(struct http_daemon *daemon,
   return MHD_YES;
 }
 
-static enum MHD_Result
-access_handler(void *closure, struct MHD_Connection *connection,
-               const char *url, const char *method, const char *version,
-               const char *upload_data, size_t *upload_data_size,
-               void **context) {
-  struct http_daemon *daemon = closure;
+static enum MHD_Result access_handler_timed(struct http_daemon *daemon,
+                                            struct MHD_Connection *connection,
+                                            const char *url, const char *method,
+                                            const char *upload_data,
+                                            size_t *upload_data_size,
+                                            void **context) {
   struct request *request = *context;
-  (void)version;
   if (request == NULL) {
+    struct connection_watch *watch = connection_watch_of(connection);
+    if (watch != NULL) {
+      pthread_mutex_lock(&daemon->watch_mutex);
+      watch->awaiting_head = false; /* the head is complete */
+      pthread_mutex_unlock(&daemon->watch_mutex);
+    }
     /* Answering on this first call would make MHD close every connection:
        only a body over the limit is refused this early. */
     return request_begin(daemon, connection, url, method, context);
@@ -441,12 +657,31 @@ access_handler(void *closure, struct MHD_Connection *connection,
   return result;
 }
 
+static enum MHD_Result
+access_handler(void *closure, struct MHD_Connection *connection,
+               const char *url, const char *method, const char *version,
+               const char *upload_data, size_t *upload_data_size,
+               void **context) {
+  struct http_daemon *daemon = closure;
+  struct worker_clock *clock = worker_clock_current(daemon);
+  worker_clock_enter(clock);
+  enum MHD_Result result = access_handler_timed(
+      daemon, connection, url, method, upload_data, upload_data_size, context);
+  worker_clock_leave(clock);
+  (void)version;
+  return result;
+}
+
 static void request_completed(void *closure, struct MHD_Connection *connection,
                               void **context,
                               enum MHD_RequestTerminationCode code) {
   struct http_daemon *daemon = closure;
   struct request *request = *context;
-  (void)connection;
+  struct connection_watch *watch = connection_watch_of(connection);
+  if (watch != NULL) {
+    /* Ready for the next request on a kept-alive connection. */
+    connection_watch_ready(daemon, watch);
+  }
   if (request == NULL) {
     return;
   }
@@ -491,6 +726,15 @@ static void mhd_log(void *closure, const char *format, va_list args) {
   log_debug("libmicrohttpd: %s", line);
 }
 
+/* Frees what http_daemon_start set up around MHD (stopped before). */
+static void daemon_free(struct http_daemon *daemon) {
+  pthread_cond_destroy(&daemon->reaper_wake);
+  pthread_mutex_destroy(&daemon->watch_mutex);
+  free(daemon->clocks);
+  free(daemon->cors_origins);
+  free(daemon);
+}
+
 struct http_daemon *http_daemon_start(const struct http_options *options,
                                       char *error, size_t error_size) {
   struct http_daemon *daemon = calloc(1, sizeof *daemon);
@@ -500,11 +744,20 @@ struct http_daemon *http_daemon_start(const struct http_options *options,
   }
   daemon->options = *options;
   daemon->cors_origins = strdup(options->cors_origins);
-  if (daemon->cors_origins == NULL) {
-    free(daemon);
+  daemon->clock_count = options->threads + 1;
+  daemon->clocks = calloc(daemon->clock_count, sizeof *daemon->clocks);
+  pthread_condattr_t reaper_clock;
+  pthread_condattr_init(&reaper_clock);
+  pthread_condattr_setclock(&reaper_clock, CLOCK_MONOTONIC);
+  pthread_mutex_init(&daemon->watch_mutex, NULL);
+  pthread_cond_init(&daemon->reaper_wake, &reaper_clock);
+  pthread_condattr_destroy(&reaper_clock);
+  if (daemon->cors_origins == NULL || daemon->clocks == NULL) {
+    daemon_free(daemon);
     snprintf(error, error_size, "out of memory");
     return NULL;
   }
+  descriptor_limit_raise();
   daemon->cors_any = strcmp(options->cors_origins, "*") == 0;
   unsigned char random[8];
   if (random_bytes(random, sizeof random) != 0) {
@@ -523,14 +776,25 @@ struct http_daemon *http_daemon_start(const struct http_options *options,
       MHD_OPTION_CONNECTION_TIMEOUT,
       (unsigned int)options->connection_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
       (unsigned int)1024, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+      MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+      (unsigned int)options->max_connections_per_ip,
       MHD_OPTION_NOTIFY_COMPLETED, request_completed, daemon,
+      MHD_OPTION_NOTIFY_CONNECTION, connection_notified, daemon,
       MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
   if (daemon->mhd == NULL) {
     snprintf(error, error_size, "cannot listen on port %u (in use?)",
              options->port);
-    free(daemon->cors_origins);
-    free(daemon);
+    daemon_free(daemon);
     return NULL;
+  }
+  if (options->header_timeout_s > 0) {
+    if (pthread_create(&daemon->reaper, NULL, reaper_run, daemon) != 0) {
+      snprintf(error, error_size, "cannot start the connection reaper");
+      MHD_stop_daemon(daemon->mhd);
+      daemon_free(daemon);
+      return NULL;
+    }
+    daemon->reaper_started = true;
   }
   return daemon;
 }
@@ -557,10 +821,17 @@ void http_daemon_stop(struct http_daemon *daemon, unsigned deadline_s) {
     log_warn("stopping with %ld requests still in flight",
              atomic_load(&daemon->in_flight));
   }
+  if (daemon->reaper_started) {
+    pthread_mutex_lock(&daemon->watch_mutex);
+    daemon->reaper_stop = true;
+    pthread_cond_signal(&daemon->reaper_wake);
+    pthread_mutex_unlock(&daemon->watch_mutex);
+    pthread_join(daemon->reaper, NULL);
+  }
+  /* Closes every connection: the CLOSED notifications empty the watches. */
   MHD_stop_daemon(daemon->mhd);
   if (listener != MHD_INVALID_SOCKET) {
     close(listener);
   }
-  free(daemon->cors_origins);
-  free(daemon);
+  daemon_free(daemon);
 }
