@@ -59,6 +59,10 @@ struct request {
   bool answered;
 
   long long started_us;
+  /* Monotonic start and the worker's busy time then: the body's deadline
+     counts only time spent waiting on the client. */
+  long long begun_monotonic_us;
+  long long begun_busy_us;
   char id[33];
   long long key_id; /* the API key that authorised a write, or 0 */
 };

@@ -35,6 +35,7 @@ struct connection_watch {
   struct connection_watch *previous;
   struct connection_watch *next;
   MHD_socket socket;
+  struct MHD_Connection *connection;
   struct worker_clock *clock; /* the worker serving it, or NULL */
   bool awaiting_head;         /* no request head complete since ready_us */
   bool cut;                   /* already shut down by the reaper */
@@ -149,6 +150,7 @@ static void connection_notified(void *closure,
       return;
     }
     watch->socket = info->connect_fd;
+    watch->connection = connection;
     watch->clock = worker_clock_current(daemon);
     pthread_mutex_lock(&daemon->watch_mutex);
     watch->next = daemon->watches;
@@ -180,6 +182,31 @@ static void connection_notified(void *closure,
   pthread_mutex_unlock(&daemon->watch_mutex);
   free(watch);
   *socket_context = NULL;
+}
+
+/* After this worker ran one callback for a second or more, its other
+   connections went unread that long: MHD would count it as their clients'
+   idleness. Setting a connection's timeout from 0 back to the daemon's
+   restarts MHD's idle timer (MHD_set_connection_option; these connections
+   belong to this thread, which is the one allowed to change them). */
+static void idle_timers_restart(struct http_daemon *daemon,
+                                const struct worker_clock *clock,
+                                struct MHD_Connection *current) {
+  if (clock == NULL) {
+    return;
+  }
+  pthread_mutex_lock(&daemon->watch_mutex);
+  for (struct connection_watch *watch = daemon->watches; watch != NULL;
+       watch = watch->next) {
+    if (watch->clock == clock && watch->connection != current) {
+      MHD_set_connection_option(watch->connection,
+                                MHD_CONNECTION_OPTION_TIMEOUT, 0U);
+      MHD_set_connection_option(
+          watch->connection, MHD_CONNECTION_OPTION_TIMEOUT,
+          (unsigned int)daemon->options.connection_timeout_s);
+    }
+  }
+  pthread_mutex_unlock(&daemon->watch_mutex);
 }
 
 /* Every half second: shut down the sockets of connections whose request
@@ -524,6 +551,9 @@ static enum MHD_Result request_begin(struct http_daemon *daemon,
   request->connection = connection;
   request->daemon = daemon;
   request->started_us = http_now_us();
+  request->begun_monotonic_us = monotonic_us();
+  request->begun_busy_us = worker_clock_busy(worker_clock_current(daemon),
+                                             request->begun_monotonic_us);
   request->method = method_from_name(method);
   snprintf(request->method_name, sizeof request->method_name, "%s", method);
   request->path = url;
@@ -570,8 +600,12 @@ static enum MHD_Result request_append(struct http_daemon *daemon,
                                       size_t size) {
   /* MHD's timeout is for idle connections, so a body dripped a byte at a
      time would hold a connection for ever: the whole body must arrive
-     within the connection timeout (MHD_NO closes the connection). */
-  if (http_now_us() - request->started_us >
+     within the connection timeout (MHD_NO closes the connection). Time
+     this worker spent on other requests meanwhile is the server's. */
+  long long now = monotonic_us();
+  long long busy = worker_clock_busy(worker_clock_current(daemon), now) -
+                   request->begun_busy_us;
+  if (now - request->begun_monotonic_us - busy >
       (long long)daemon->options.connection_timeout_s * 1000000LL) {
     log_warn("request %s: body still arriving after %u s; connection closed",
              request->id, daemon->options.connection_timeout_s);
@@ -664,10 +698,14 @@ access_handler(void *closure, struct MHD_Connection *connection,
                void **context) {
   struct http_daemon *daemon = closure;
   struct worker_clock *clock = worker_clock_current(daemon);
+  long long entered = monotonic_us();
   worker_clock_enter(clock);
   enum MHD_Result result = access_handler_timed(
       daemon, connection, url, method, upload_data, upload_data_size, context);
   worker_clock_leave(clock);
+  if (monotonic_us() - entered >= 1000000LL) {
+    idle_timers_restart(daemon, clock, connection);
+  }
   (void)version;
   return result;
 }

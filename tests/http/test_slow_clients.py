@@ -217,3 +217,45 @@ class SlowHeaders(ApiTest):
         finally:
             self.assertEqual(server.stop(), 0, server.log_tail())
 
+
+
+class BusyWorker(ApiTest):
+    """A request kept waiting by its server thread (busy with another request's handler) is not
+    cut off as a slow client: only time spent waiting on the client counts."""
+
+    def test_a_body_kept_waiting_by_a_busy_worker_is_answered(self):
+        server = self.env.start_server(name="busy", extra_env={
+            "PARLEY_THREADS": "1", "PARLEY_CONNECTION_TIMEOUT": "2", "PARLEY_STATEMENT_TIMEOUT_MS": "60000"})
+        try:
+            with open(f"{ROOT}/sql/sample/seed-2025-12-29-talks.txt", "rb") as f:
+                sample = f.read()
+            article = (sample + b"\n\n") * (1_900_000 // (len(sample) + 2))
+            body = b'{"name": "Kept waiting %s", "kind": "state"}' % uid().encode()
+            waiting = server.raw_socket(timeout=60)
+            busy = server.raw_socket(timeout=60)
+            try:
+                # B: its head and half its body; the one worker reads them and waits for the rest.
+                waiting.sendall(b"POST /parties HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer %s\r\n"
+                                b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                                % (self.env.key.encode(), len(body)) + body[:10])
+                time.sleep(0.5)
+                # A: a large dry run keeps the one worker busy for seconds.
+                started = time.monotonic()
+                busy.sendall(b"POST /articles?dry_run=true HTTP/1.1\r\nHost: a\r\n"
+                             b"Authorization: Bearer %s\r\nContent-Type: text/plain\r\n"
+                             b"Content-Length: %d\r\n\r\n" % (self.env.key.encode(), len(article)) + article)
+                time.sleep(1)
+                # B sends the rest at once: it has kept the server waiting for no time at all.
+                waiting.sendall(body[10:])
+                answer = parse_raw_response(waiting, "POST", "/parties", timeout=120)
+                resp = parse_raw_response(busy, "POST", "/articles", timeout=120)
+                report(f"the dry run of {len(article):,} bytes kept the worker busy "
+                       f"{time.monotonic() - started:.1f} s (status {resp and resp.status})")
+                self.assertIsNotNone(answer, "the waiting request is answered, not dropped")
+                self.assertEqual(answer.status, 201, answer.body)
+            finally:
+                waiting.close()
+                busy.close()
+        finally:
+            self.assertEqual(server.stop(), 0, server.log_tail())
+        self.assertNotIn("body still arriving", server.log_text())
