@@ -521,10 +521,13 @@ static enum MHD_Result request_queue(struct http_daemon *daemon,
   if (origin != NULL) {
     MHD_add_response_header(response, "Access-Control-Allow-Origin", origin);
     MHD_add_response_header(response, "Access-Control-Expose-Headers",
-                            "ETag, Link, Location, Retry-After, X-Request-Id");
-    if (!daemon->cors_any) {
-      MHD_add_response_header(response, "Vary", "Origin");
-    }
+                            "ETag, Link, Location, Retry-After, "
+                            "WWW-Authenticate, X-Request-Id");
+  }
+  if (!daemon->cors_any) {
+    /* With an origin list the answer depends on Origin, even where it does
+       not match or is absent: caches must keep the variants apart. */
+    MHD_add_response_header(response, "Vary", "Origin");
   }
   if (atomic_load(&daemon->draining)) {
     MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
