@@ -17,6 +17,7 @@ struct MHD_Connection;
 struct MHD_Response;
 struct route;
 struct http_daemon;
+struct header_copy;
 
 enum http_method {
   HTTP_GET = 1 << 0,
@@ -65,10 +66,16 @@ struct request {
   long long begun_busy_us;
   char id[33];
   long long key_id; /* the API key that authorised a write, or 0 */
+  struct header_copy *header_copies; /* trimmed header values, owned */
 };
 
-/* A request header's value, or NULL. */
-const char *request_header(const struct request *request, const char *name);
+/* A request header's value without surrounding whitespace (space, tab), or
+   NULL. A value that needs trimming at its end is copied; the request owns
+   the copy. */
+const char *request_header(struct request *request, const char *name);
+
+/* Frees the copies request_header made (once, when the request ends). */
+void request_release_headers(struct request *request);
 
 /* Query parameters, declared per list endpoint as a table. */
 enum query_type {

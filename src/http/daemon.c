@@ -350,39 +350,83 @@ static void request_id_assign(struct http_daemon *daemon,
            number);
 }
 
-/* Reads the media type of the body: lowercase, parameters checked (only a
-   utf-8 charset is accepted). Returns false when the type is unusable. */
+static bool is_optional_whitespace(char c) {
+  return c == ' ' || c == '\t';
+}
+
+/* RFC 9110 token characters (media types, parameter names). */
+static bool is_token_char(char c) {
+  return isalnum((unsigned char)c) ||
+         (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* Reads the media type of the body (RFC 9110: type "/" subtype *( OWS ";"
+   OWS [ name "=" value ] ), OWS being spaces and tabs), lowercase. Only a
+   utf-8 charset is accepted; anything else after the type makes it
+   unusable (false). */
 static bool content_type_parse(const char *header, char *media_type,
                                size_t size) {
   size_t used = 0;
   const char *p = header;
-  while (*p == ' ') {
-    p++;
-  }
-  while (*p != '\0' && *p != ';' && *p != ' ' && used + 1 < size) {
+  bool slash = false;
+  while ((is_token_char(*p) || (*p == '/' && !slash)) && used + 1 < size) {
+    slash = slash || *p == '/';
     media_type[used++] = (char)tolower((unsigned char)*p++);
   }
   media_type[used] = '\0';
-  while (*p == ' ') {
-    p++;
+  if (!slash || media_type[used - 1] == '/' || media_type[0] == '/') {
+    return false;
   }
-  while (*p == ';') {
-    p++;
-    while (*p == ' ') {
+  for (;;) {
+    while (is_optional_whitespace(*p)) {
       p++;
     }
-    if (strncasecmp(p, "charset=", 8) == 0) {
-      const char *value = p + 8;
-      if (strncasecmp(value, "utf-8", 5) != 0 &&
-          strncasecmp(value, "\"utf-8\"", 7) != 0) {
+    if (*p == '\0') {
+      return true;
+    }
+    if (*p != ';') {
+      return false;
+    }
+    p++;
+    while (is_optional_whitespace(*p)) {
+      p++;
+    }
+    if (*p == ';' || *p == '\0') {
+      continue; /* an empty parameter */
+    }
+    const char *name = p;
+    while (is_token_char(*p)) {
+      p++;
+    }
+    size_t name_length = (size_t)(p - name);
+    if (name_length == 0 || *p != '=') {
+      return false;
+    }
+    p++;
+    const char *value = p;
+    size_t value_length = 0;
+    if (*p == '"') {
+      const char *end = strchr(p + 1, '"');
+      if (end == NULL) {
+        return false;
+      }
+      value = p + 1;
+      value_length = (size_t)(end - value);
+      p = end + 1;
+    } else {
+      while (is_token_char(*p)) {
+        p++;
+      }
+      value_length = (size_t)(p - value);
+      if (value_length == 0) {
         return false;
       }
     }
-    while (*p != '\0' && *p != ';') {
-      p++;
+    if (name_length == 7 && strncasecmp(name, "charset", 7) == 0 &&
+        !(value_length == 5 && strncasecmp(value, "utf-8", 5) == 0)) {
+      return false;
     }
   }
-  return used > 0;
 }
 
 /* Body intake and parsing for the route's declared body kind; answers 415
@@ -749,6 +793,7 @@ static void request_completed(void *closure, struct MHD_Connection *connection,
   json_decref(request->json);
   free(request->body);
   free(request->path_copy);
+  request_release_headers(request);
   free(request);
   *context = NULL;
   atomic_fetch_sub(&daemon->in_flight, 1);

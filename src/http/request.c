@@ -10,9 +10,48 @@
 #include <string.h>
 #include <utf8proc.h>
 
-const char *request_header(const struct request *request, const char *name) {
-  return MHD_lookup_connection_value(request->connection, MHD_HEADER_KIND,
-                                     name);
+struct header_copy {
+  struct header_copy *next;
+  char text[];
+};
+
+static bool is_optional_whitespace(char c) {
+  return c == ' ' || c == '\t';
+}
+
+const char *request_header(struct request *request, const char *name) {
+  const char *value =
+      MHD_lookup_connection_value(request->connection, MHD_HEADER_KIND, name);
+  if (value == NULL) {
+    return NULL;
+  }
+  while (is_optional_whitespace(*value)) {
+    value++;
+  }
+  size_t length = strlen(value);
+  if (length == 0 || !is_optional_whitespace(value[length - 1])) {
+    return value;
+  }
+  while (length > 0 && is_optional_whitespace(value[length - 1])) {
+    length--;
+  }
+  struct header_copy *copy = malloc(sizeof *copy + length + 1);
+  if (copy == NULL) {
+    return NULL;
+  }
+  memcpy(copy->text, value, length);
+  copy->text[length] = '\0';
+  copy->next = request->header_copies;
+  request->header_copies = copy;
+  return copy->text;
+}
+
+void request_release_headers(struct request *request) {
+  while (request->header_copies != NULL) {
+    struct header_copy *next = request->header_copies->next;
+    free(request->header_copies);
+    request->header_copies = next;
+  }
 }
 
 bool request_date_is_valid(const char *text) {

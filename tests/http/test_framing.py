@@ -42,6 +42,38 @@ def exchange(server, data, method="GET", timeout=5):
         return (resp.status, headers, body), closed, elapsed
 
 
+class HeaderValues(ApiTest):
+    def post_party(self, content_type, authorization=None):
+        name = f"Header values {slug('h')}"
+        body = ('{"name": "%s", "kind": "state"}' % name).encode()
+        data = (b"POST /parties HTTP/1.1\r\nHost: t\r\nAuthorization: "
+                + (authorization or b"Bearer " + self.env.key.encode())
+                + b"\r\nContent-Type: " + content_type + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        answer, _, _ = exchange(self.server, data, "POST")
+        self.assertIsNotNone(answer)
+        return answer
+
+    def test_content_type_parameters(self):
+        for content_type in (b"application/json; charset=utf-8x", b"application/json garbage",
+                             b"application/json; charset=latin-1", b"application/json;;x",
+                             b"application/json; charset", b"application/jsonx"):
+            with self.subTest(content_type=content_type):
+                self.assertEqual(self.post_party(content_type)[0], 415)
+        for content_type in (b"application/json\t; charset=utf-8", b"application/json;charset=UTF-8",
+                             b'application/json; charset="utf-8"', b"Application/JSON",
+                             b"application/json ; charset=utf-8 ", b"application/json; foo=bar"):
+            with self.subTest(content_type=content_type):
+                answer = self.post_party(content_type)
+                self.assertEqual(answer[0], 201, answer[2])
+
+    def test_header_values_are_trimmed(self):
+        key = self.env.key.encode()
+        for authorization in (b"Bearer " + key + b" ", b"Bearer " + key + b"\t", b"Bearer  " + key):
+            with self.subTest(authorization=authorization):
+                answer = self.post_party(b"application/json", authorization)
+                self.assertEqual(answer[0], 201, answer[2])
+
+
 class CorsOriginList(ApiTest):
     @classmethod
     def setUpClass(cls):
