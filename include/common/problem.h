@@ -10,6 +10,7 @@
   XX(INVALID_BODY, 400, "invalid-body", "Invalid request body")                \
   XX(INVALID_QUERY, 400, "invalid-query", "Invalid query parameter")           \
   XX(INVALID_CURSOR, 400, "invalid-cursor", "Invalid cursor")                  \
+  XX(MALFORMED_REQUEST, 400, "malformed-request", "Malformed request")         \
   XX(UNAUTHORIZED, 401, "unauthorized", "Missing or invalid API key")          \
   XX(FORBIDDEN, 403, "forbidden", "Forbidden")                                 \
   XX(NOT_FOUND, 404, "not-found", "Not found")                                 \
@@ -26,6 +27,7 @@
      "Unsupported media type")                                                 \
   XX(INVALID_VALUE, 422, "invalid-value", "Invalid value")                     \
   XX(INTERNAL, 500, "internal-error", "Internal error")                        \
+  XX(NOT_IMPLEMENTED, 501, "not-implemented", "Not implemented")               \
   XX(DATABASE_UNAVAILABLE, 503, "database-unavailable",                        \
      "Database unavailable")                                                   \
   XX(SHUTTING_DOWN, 503, "shutting-down", "Service shutting down")

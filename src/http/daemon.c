@@ -584,11 +584,138 @@ static enum MHD_Result request_queue(struct http_daemon *daemon,
   return result;
 }
 
-/* First call: set up the request, route it, check the declared length. */
+/* What the raw request target says of its path, before MHD decodes it
+   (%00 would cut a segment short, %2F would split it). The URI log
+   callback's return value becomes the request's first context, so a static
+   marker (nothing to free) carries the verdict to the access handler. */
+enum raw_path {
+  RAW_PATH_PLAIN,
+  RAW_PATH_ENCODED_NUL,
+  RAW_PATH_ENCODED_SLASH,
+  RAW_PATH_COUNT
+};
+static char raw_path_markers[RAW_PATH_COUNT];
+
+static void *raw_path_check(void *closure, const char *uri,
+                            struct MHD_Connection *connection) {
+  (void)closure;
+  (void)connection;
+  enum raw_path verdict = RAW_PATH_PLAIN;
+  for (const char *p = uri; *p != '\0' && *p != '?'; p++) {
+    if (p[0] == '%' && p[1] == '0' && p[2] == '0') {
+      verdict = RAW_PATH_ENCODED_NUL;
+      break;
+    }
+    if (p[0] == '%' && p[1] == '2' && (p[2] == 'F' || p[2] == 'f')) {
+      verdict = RAW_PATH_ENCODED_SLASH;
+    }
+  }
+  return &raw_path_markers[verdict];
+}
+
+/* The marker's verdict, or RAW_PATH_COUNT when `context` is a request. */
+static enum raw_path raw_path_of(const void *context) {
+  for (int i = 0; i < RAW_PATH_COUNT; i++) {
+    if (context == &raw_path_markers[i]) {
+      return (enum raw_path)i;
+    }
+  }
+  return context == NULL ? RAW_PATH_PLAIN : RAW_PATH_COUNT;
+}
+
+/* What one pass over the header lines found (libmicrohttpd 0.9.75 lets all
+   of these through). */
+struct header_scan {
+  unsigned host_count;
+  unsigned transfer_encoding_count;
+  bool content_length;
+  const char *transfer_encoding;
+  const char *malformed; /* why the head is malformed, or NULL */
+};
+
+static enum MHD_Result header_visit(void *closure, enum MHD_ValueKind kind,
+                                    const char *key, size_t key_size,
+                                    const char *value, size_t value_size) {
+  struct header_scan *scan = closure;
+  (void)kind;
+  if (key_size == 0) {
+    scan->malformed = "a header line has an empty name";
+    return MHD_NO;
+  }
+  for (size_t i = 0; i < key_size; i++) {
+    if (!is_token_char(key[i])) {
+      scan->malformed = "a header name holds a character a name cannot hold";
+      return MHD_NO;
+    }
+  }
+  for (size_t i = 0; value != NULL && i < value_size; i++) {
+    if (value[i] == '\0') {
+      scan->malformed = "a header value holds a NUL character";
+      return MHD_NO;
+    }
+    if (value[i] == '\r' || value[i] == '\n') {
+      scan->malformed = "a header line holds a bare CR or LF";
+      return MHD_NO;
+    }
+  }
+  if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) {
+    scan->host_count++;
+  } else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+    scan->content_length = true;
+  } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+    scan->transfer_encoding_count++;
+    scan->transfer_encoding = value != NULL ? value : "";
+  }
+  return MHD_YES;
+}
+
+/* Refuses a head whose framing is malformed or ambiguous (request
+   smuggling through a proxy that reads it otherwise): answers at once and
+   closes the connection. Returns false when it answered. */
+static bool request_framing_check(struct request *request,
+                                  const char *version) {
+  struct header_scan scan = {0};
+  MHD_get_connection_values_n(request->connection, MHD_HEADER_KIND,
+                              header_visit, &scan);
+  enum problem problem = PROBLEM_MALFORMED_REQUEST;
+  const char *detail = scan.malformed;
+  if (detail == NULL && scan.host_count == 0 &&
+      strcmp(version, MHD_HTTP_VERSION_1_1) == 0) {
+    detail = "an HTTP/1.1 request needs a Host header";
+  } else if (detail == NULL && scan.host_count > 1) {
+    detail = "the request has more than one Host header";
+  } else if (detail == NULL && scan.transfer_encoding_count > 0) {
+    const char *coding = scan.transfer_encoding;
+    while (is_optional_whitespace(*coding)) {
+      coding++;
+    }
+    size_t length = strlen(coding);
+    while (length > 0 && is_optional_whitespace(coding[length - 1])) {
+      length--;
+    }
+    if (scan.content_length) {
+      detail = "Content-Length and Transfer-Encoding together are ambiguous";
+    } else if (scan.transfer_encoding_count > 1 || length != 7 ||
+               strncasecmp(coding, "chunked", 7) != 0) {
+      problem = PROBLEM_NOT_IMPLEMENTED;
+      detail = "the only transfer coding accepted is chunked";
+    }
+  }
+  if (detail == NULL) {
+    return true;
+  }
+  response_problem(request, problem, "%s", detail);
+  response_add_header(request, MHD_HTTP_HEADER_CONNECTION, "close");
+  return false;
+}
+
+/* First call: set up the request, route it, check the framing and the
+   declared length. */
 static enum MHD_Result request_begin(struct http_daemon *daemon,
                                      struct MHD_Connection *connection,
                                      const char *url, const char *method,
-                                     void **context) {
+                                     const char *version, void **context) {
+  enum raw_path raw_path = raw_path_of(*context);
   struct request *request = calloc(1, sizeof *request);
   if (request == NULL) {
     return MHD_NO;
@@ -609,11 +736,33 @@ static enum MHD_Result request_begin(struct http_daemon *daemon,
     return MHD_NO;
   }
   request_id_assign(daemon, request);
+  if (!request_framing_check(request, version)) {
+    return request_queue(daemon, request);
+  }
 
   unsigned allowed = 0;
-  request->route = router_match(daemon->options.routes, request, url,
-                                request->method, &allowed);
-  if (request->route == NULL && !(request->method == HTTP_OPTIONS && allowed)) {
+  if (raw_path == RAW_PATH_ENCODED_SLASH) {
+    /* An encoded slash belongs to its segment; no resource has one. */
+    request->has_early_problem = true;
+    request->early_problem = PROBLEM_NOT_FOUND;
+    snprintf(request->early_detail, sizeof request->early_detail,
+             "no resource at this path (an encoded slash, %%2F, does not "
+             "separate segments)");
+  } else {
+    request->route = router_match(daemon->options.routes, request, url,
+                                  request->method, &allowed);
+  }
+  if (raw_path == RAW_PATH_ENCODED_NUL && allowed != 0) {
+    /* MHD's decoded path ends at the NUL: a resource matched only what came
+       before it. (A path that matches nothing is 404 as usual.) */
+    request->route = NULL;
+    request->has_early_problem = true;
+    request->early_problem = PROBLEM_MALFORMED_REQUEST;
+    snprintf(request->early_detail, sizeof request->early_detail,
+             "the path holds an encoded NUL character (%%00)");
+  }
+  if (!request->has_early_problem && request->route == NULL &&
+      !(request->method == HTTP_OPTIONS && allowed)) {
     request->has_early_problem = true;
     if (allowed == 0) {
       request->early_problem = PROBLEM_NOT_FOUND;
@@ -704,14 +853,11 @@ static enum MHD_Result request_append(struct http_daemon *daemon,
   return MHD_YES;
 }
 
-static enum MHD_Result access_handler_timed(struct http_daemon *daemon,
-                                            struct MHD_Connection *connection,
-                                            const char *url, const char *method,
-                                            const char *upload_data,
-                                            size_t *upload_data_size,
-                                            void **context) {
-  struct request *request = *context;
-  if (request == NULL) {
+static enum MHD_Result access_handler_timed(
+    struct http_daemon *daemon, struct MHD_Connection *connection,
+    const char *url, const char *method, const char *version,
+    const char *upload_data, size_t *upload_data_size, void **context) {
+  if (raw_path_of(*context) != RAW_PATH_COUNT) {
     struct connection_watch *watch = connection_watch_of(connection);
     if (watch != NULL) {
       pthread_mutex_lock(&daemon->watch_mutex);
@@ -720,8 +866,9 @@ static enum MHD_Result access_handler_timed(struct http_daemon *daemon,
     }
     /* Answering on this first call would make MHD close every connection:
        only a body over the limit is refused this early. */
-    return request_begin(daemon, connection, url, method, context);
+    return request_begin(daemon, connection, url, method, version, context);
   }
+  struct request *request = *context;
   if (*upload_data_size > 0) {
     size_t size = *upload_data_size;
     *upload_data_size = 0;
@@ -747,13 +894,13 @@ access_handler(void *closure, struct MHD_Connection *connection,
   struct worker_clock *clock = worker_clock_current(daemon);
   long long entered = monotonic_us();
   worker_clock_enter(clock);
-  enum MHD_Result result = access_handler_timed(
-      daemon, connection, url, method, upload_data, upload_data_size, context);
+  enum MHD_Result result =
+      access_handler_timed(daemon, connection, url, method, version,
+                           upload_data, upload_data_size, context);
   worker_clock_leave(clock);
   if (monotonic_us() - entered >= 1000000LL) {
     idle_timers_restart(daemon, clock, connection);
   }
-  (void)version;
   return result;
 }
 
@@ -767,7 +914,8 @@ static void request_completed(void *closure, struct MHD_Connection *connection,
     /* Ready for the next request on a kept-alive connection. */
     connection_watch_ready(daemon, watch);
   }
-  if (request == NULL) {
+  if (raw_path_of(request) != RAW_PATH_COUNT) {
+    *context = NULL; /* a marker of the URI callback: nothing to free */
     return;
   }
   long long elapsed = http_now_us() - request->started_us;
@@ -866,6 +1014,7 @@ struct http_daemon *http_daemon_start(const struct http_options *options,
       (unsigned int)options->max_connections_per_ip,
       MHD_OPTION_NOTIFY_COMPLETED, request_completed, daemon,
       MHD_OPTION_NOTIFY_CONNECTION, connection_notified, daemon,
+      MHD_OPTION_URI_LOG_CALLBACK, raw_path_check, NULL,
       MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
   if (daemon->mhd == NULL) {
     snprintf(error, error_size, "cannot listen on port %u (in use?)",
