@@ -6,6 +6,7 @@ another session: 503, never 422 "names no party").
 The hung-database test makes a throwaway cluster of its own with scripts/pgcluster.sh, as
 test_resilience.DatabaseOutage does, and always resumes it (SIGCONT) in a finally block."""
 
+import hashlib
 import os
 import shutil
 import signal
@@ -168,3 +169,128 @@ class HungDatabase(ApiTest):
         self.assertEqual(created.status, 201, created.body)
         self.assertEqual(self.hung.proc.pid, server_pid)
         self.assertTrue(self.hung.alive(), "the same process, not restarted")
+
+
+class ReferenceCheckUnderLock(ApiTest):
+    """Another session holds ACCESS EXCLUSIVE on the table a reference check reads: the check cannot
+    ask, so the write answers 503 with Retry-After (the statement timeout), never 422 "names no
+    party", and nothing is written."""
+
+    TIMEOUT_MS = 500
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.db = FreshDatabase(cls.env, "refcheck")
+        try:
+            cls.locked = cls.env.start_server(name="refcheck", database_url=cls.db.url, key=cls.db.key,
+                                              extra_env={"PARLEY_STATEMENT_TIMEOUT_MS": str(cls.TIMEOUT_MS),
+                                                         "PARLEY_THREADS": "2"})
+        except BaseException:
+            cls.db.drop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.locked.stop()
+        cls.db.drop()
+
+    def call(self, method, path, body=None):
+        return self.request(method, path, body, server=self.locked, key=self.db.key if method != "GET" else None,
+                            timeout=15)
+
+    def created(self, path, body):
+        return self.expect(self.call("POST", path, body), 201, f"POST {path}")
+
+    def hold_lock(self, table):
+        """psql holding ACCESS EXCLUSIVE on `table` in an open transaction, once the lock is granted;
+        rolled back at the test's end."""
+        proc = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.db.url],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True)
+        self.addCleanup(self.release, proc)
+        proc.stdin.write(f"BEGIN;\nLOCK TABLE {table} IN ACCESS EXCLUSIVE MODE;\n")
+        proc.stdin.flush()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.db.value("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                             f"WHERE c.relname = '{table}' AND l.mode = 'AccessExclusiveLock' AND l.granted") == "1":
+                return proc
+            time.sleep(0.05)
+        self.fail(f"psql did not take the lock on {table}")
+
+    @staticmethod
+    def release(proc):
+        if proc.poll() is None:
+            try:
+                proc.stdin.write("ROLLBACK;\n")
+                proc.stdin.close()
+                proc.wait(10)
+            except (OSError, subprocess.TimeoutExpired):
+                proc.kill()
+                proc.wait()
+
+    def assert503(self, resp, what):
+        self.assertEqual(resp.status, 503, f"{what}: {resp.body!r:.400}")
+        self.assertEqual(resp.headers.get("retry-after"), "2", what)
+        problem_errors(self, resp)
+
+    def count(self, sql):
+        return int(self.db.value(sql))
+
+    def test_parties_locked_claim_and_affiliation_503(self):
+        party = self.created("/parties", {"name": f"Locked {uid()}", "kind": "state", "slug": slug("lk")})
+        claims_before = self.count("SELECT count(*) FROM claims")
+        new_party = slug("lkaff")
+        holder = self.hold_lock("parties")
+        self.assert503(self.call("POST", "/claims", {"party": party["slug"], "stance": "asserts",
+                                                     "text": "under a lock on parties"}),
+                       "POST /claims naming an existing party")
+        self.assert503(self.call("POST", "/parties", {"name": "Affiliated", "kind": "organization",
+                                                      "slug": new_party, "affiliation": party["slug"]}),
+                       "POST /parties with an existing affiliation")
+        self.release(holder)
+        self.assertEqual(self.count("SELECT count(*) FROM claims"), claims_before, "the 503 wrote no claim")
+        self.expect(self.call("GET", f"/parties/{new_party}"), 404, "the 503 wrote no party")
+        # And the same requests succeed once the lock is gone.
+        self.created("/claims", {"party": party["slug"], "stance": "asserts", "text": "after the lock"})
+        self.created("/parties", {"name": "Affiliated", "kind": "organization", "slug": new_party,
+                                  "affiliation": party["slug"]})
+
+    def test_issues_locked_parent_and_claim_issues_503(self):
+        parent = self.created("/issues", {"name": f"Parent {uid()}", "slug": slug("lkp")})
+        child = self.created("/issues", {"name": f"Child {uid()}", "slug": slug("lkc")})
+        party = self.created("/parties", {"name": f"Locked {uid()}", "kind": "state", "slug": slug("lki")})
+        new_issue = slug("lkn")
+        holder = self.hold_lock("issues")
+        self.assert503(self.call("POST", "/issues", {"name": "New", "slug": new_issue, "parent": parent["slug"]}),
+                       "POST /issues with an existing parent")
+        self.assert503(self.call("PATCH", f"/issues/{child['slug']}", {"parent": parent["slug"]}),
+                       "PATCH /issues parent")
+        self.assert503(self.call("POST", "/claims", {"party": party["slug"], "stance": "asserts",
+                                                     "text": "under a lock on issues", "issues": [parent["slug"]]}),
+                       "POST /claims naming an existing issue")
+        self.release(holder)
+        self.expect(self.call("GET", f"/issues/{new_issue}"), 404, "the 503 wrote no issue")
+        self.assertIsNone(self.expect(self.call("GET", f"/issues/{child['slug']}"), 200)["parent"],
+                          "the 503 changed no parent")
+        self.assertEqual(self.call("PATCH", f"/issues/{child['slug']}", {"parent": parent["slug"]}).status, 200)
+
+    def test_articles_locked_patch_claim_article_503(self):
+        party = self.created("/parties", {"name": f"Locked {uid()}", "kind": "state", "slug": slug("lka")})
+        claim = self.created("/claims", {"party": party["slug"], "stance": "asserts", "text": "a claim"})
+        text = f"Article {uid()}."
+        article = int(self.db.value("INSERT INTO articles (sha256, text, authors) VALUES (:'sha', :'text', "
+                                    "ARRAY[]::text[]) RETURNING id", sha=hashlib.sha256(text.encode()).hexdigest(),
+                                    text=text))
+        holder = self.hold_lock("articles")
+        self.assert503(self.call("PATCH", f"/claims/{claim['id']}", {"article_id": article}),
+                       "PATCH /claims naming an existing article")
+        self.assert503(self.call("POST", "/claims", {"party": party["slug"], "stance": "asserts",
+                                                     "text": "under a lock on articles", "article_id": article}),
+                       "POST /claims naming an existing article")
+        self.release(holder)
+        self.assertIsNone(self.expect(self.call("GET", f"/claims/{claim['id']}"), 200)["article_id"],
+                          "the 503 changed nothing")
+        patched = self.expect(self.call("PATCH", f"/claims/{claim['id']}", {"article_id": article}), 200)
+        self.assertEqual(patched["article_id"], article)
