@@ -360,8 +360,17 @@ static enum db_status status_from_result(struct db_conn *conn,
   const char *message = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
   const char *column = PQresultErrorField(result, PG_DIAG_COLUMN_NAME);
   const char *constraint = PQresultErrorField(result, PG_DIAG_CONSTRAINT_NAME);
-  snprintf(conn->error.sqlstate, sizeof conn->error.sqlstate, "%s",
-           state != NULL ? state : "XX000");
+  if (state == NULL || state[0] == '\0') {
+    /* Every error the server sends has a SQLSTATE: one without is libpq's
+       own (lost connection, broken protocol, out of memory), an outage
+       rather than our bug. */
+    snprintf(conn->error.sqlstate, sizeof conn->error.sqlstate, "08006");
+    snprintf(conn->error.message, sizeof conn->error.message, "%s",
+             PQresultErrorMessage(result));
+    metrics_db_error(METRICS_DB_UNAVAILABLE);
+    return DB_UNAVAILABLE;
+  }
+  snprintf(conn->error.sqlstate, sizeof conn->error.sqlstate, "%s", state);
   snprintf(conn->error.message, sizeof conn->error.message, "%s",
            message != NULL ? message : "");
   snprintf(conn->error.column, sizeof conn->error.column, "%s",
