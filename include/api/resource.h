@@ -36,10 +36,12 @@ struct resource {
   int (*update)(struct db_conn *conn, const char *key,
                 const char *const *values);
   int (*remove)(struct db_conn *conn, const char *key);
-  /* Checks the references of a complete body inside the write transaction;
-     appends to errors and returns false when one is unknown. */
-  bool (*references_valid)(struct db_conn *conn, const json_t *body,
-                           const char *own_key, json_t *errors);
+  /* Checks the references of a complete body inside the write transaction:
+     DB_OK when all are sound; DB_NOT_FOUND when one is unknown or invalid,
+     with the reason appended to errors (422); a negative db_status when the
+     database could not be asked (503, or 500 for our bug, never 422). */
+  int (*references_valid)(struct db_conn *conn, const json_t *body,
+                          const char *own_key, json_t *errors);
 };
 
 /* The four record resources (src/api/parties.c, issues.c, claims.c,

@@ -70,9 +70,10 @@ static int claim_insert(struct db_conn *conn, const char *const *values,
 }
 
 /* Unknown slugs and articles are the client's mistake (422), found here
-   before the insert rather than from a constraint's message. */
-static bool claim_references_valid(struct db_conn *conn, const json_t *body,
-                                   const char *own_key, json_t *errors) {
+   before the insert rather than from a constraint's message; a check that
+   could not be made (a lock, a lost connection) ends the write at once. */
+static int claim_references_valid(struct db_conn *conn, const json_t *body,
+                                  const char *own_key, json_t *errors) {
   bool valid = true;
   (void)own_key;
   const char *party = json_string_value(json_object_get(body, "party"));
@@ -80,11 +81,19 @@ static bool claim_references_valid(struct db_conn *conn, const json_t *body,
   json_t *article = json_object_get(body, "article_id");
   json_t *start = json_object_get(body, "start");
   json_t *end = json_object_get(body, "end");
-  if (party != NULL && parties_exists(conn, party) != DB_OK) {
+  int found = party != NULL ? parties_exists(conn, party) : DB_OK;
+  if (found < 0) {
+    return found;
+  }
+  if (found == DB_NOT_FOUND) {
     problem_errors_add(errors, "party", "names no party");
     valid = false;
   }
-  if (speaker != NULL && parties_exists(conn, speaker) != DB_OK) {
+  found = speaker != NULL ? parties_exists(conn, speaker) : DB_OK;
+  if (found < 0) {
+    return found;
+  }
+  if (found == DB_NOT_FOUND) {
     problem_errors_add(errors, "speaker", "names no party");
     valid = false;
   }
@@ -92,7 +101,11 @@ static bool claim_references_valid(struct db_conn *conn, const json_t *body,
     char id[24];
     snprintf(id, sizeof id, "%" JSON_INTEGER_FORMAT,
              json_integer_value(article));
-    if (articles_exists(conn, id) != DB_OK) {
+    found = articles_exists(conn, id);
+    if (found < 0) {
+      return found;
+    }
+    if (found == DB_NOT_FOUND) {
       problem_errors_add(errors, "article_id", "names no article");
       valid = false;
     }
@@ -100,15 +113,22 @@ static bool claim_references_valid(struct db_conn *conn, const json_t *body,
   json_t *issues = json_object_get(body, "issues");
   if (json_array_size(issues) > 0) {
     char *slugs = json_dumps(issues, JSON_COMPACT);
+    if (slugs == NULL) {
+      return DB_HARD_ERROR;
+    }
     char missing[72];
-    if (slugs != NULL &&
-        issues_first_missing(conn, slugs, missing, sizeof missing) == DB_OK) {
+    /* DB_OK here means a missing slug was found. */
+    found = issues_first_missing(conn, slugs, missing, sizeof missing);
+    free(slugs);
+    if (found < 0) {
+      return found;
+    }
+    if (found == DB_OK) {
       char message[120];
       snprintf(message, sizeof message, "'%s' names no issue", missing);
       problem_errors_add(errors, "issues", message);
       valid = false;
     }
-    free(slugs);
   }
   bool has_start = json_is_integer(start);
   bool has_end = json_is_integer(end);
@@ -124,7 +144,7 @@ static bool claim_references_valid(struct db_conn *conn, const json_t *body,
     problem_errors_add(errors, "end", "must not be before start");
     valid = false;
   }
-  return valid;
+  return valid ? DB_OK : DB_NOT_FOUND;
 }
 
 const struct resource claim_resource = {

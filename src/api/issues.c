@@ -39,23 +39,23 @@ static int issue_insert(struct db_conn *conn, const char *const *values,
   return outcome;
 }
 
-static bool issue_references_valid(struct db_conn *conn, const json_t *body,
-                                   const char *own_key, json_t *errors) {
+static int issue_references_valid(struct db_conn *conn, const json_t *body,
+                                  const char *own_key, json_t *errors) {
   const char *parent = json_string_value(json_object_get(body, "parent"));
   const char *slug = json_string_value(json_object_get(body, "slug"));
   if (parent == NULL) {
-    return true;
+    return DB_OK;
   }
   if ((slug != NULL && strcmp(parent, slug) == 0) ||
       (own_key != NULL && strcmp(parent, own_key) == 0)) {
     problem_errors_add(errors, "parent", "an issue cannot be its own parent");
-    return false;
+    return DB_NOT_FOUND;
   }
-  if (issues_exists(conn, parent) != DB_OK) {
+  int found = issues_exists(conn, parent);
+  if (found == DB_NOT_FOUND) {
     problem_errors_add(errors, "parent", "names no issue");
-    return false;
   }
-  return true;
+  return found;
 }
 
 const struct resource issue_resource = {

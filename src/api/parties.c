@@ -45,25 +45,25 @@ static int party_insert(struct db_conn *conn, const char *const *values,
   return outcome;
 }
 
-static bool party_references_valid(struct db_conn *conn, const json_t *body,
-                                   const char *own_key, json_t *errors) {
+static int party_references_valid(struct db_conn *conn, const json_t *body,
+                                  const char *own_key, json_t *errors) {
   const char *affiliation =
       json_string_value(json_object_get(body, "affiliation"));
   const char *slug = json_string_value(json_object_get(body, "slug"));
   if (affiliation == NULL) {
-    return true;
+    return DB_OK;
   }
   if ((slug != NULL && strcmp(affiliation, slug) == 0) ||
       (own_key != NULL && strcmp(affiliation, own_key) == 0)) {
     problem_errors_add(errors, "affiliation",
                        "a party cannot be its own affiliation");
-    return false;
+    return DB_NOT_FOUND;
   }
-  if (parties_exists(conn, affiliation) != DB_OK) {
+  int found = parties_exists(conn, affiliation);
+  if (found == DB_NOT_FOUND) {
     problem_errors_add(errors, "affiliation", "names no party");
-    return false;
   }
-  return true;
+  return found;
 }
 
 const struct resource party_resource = {

@@ -374,13 +374,18 @@ static int create_body(struct db_conn *conn, void *closure) {
   json_decref(job->record);
   job->record = NULL;
   json_t *errors = json_array();
-  if (resource->references_valid != NULL &&
-      !resource->references_valid(conn, job->input, NULL, errors)) {
+  int checked = resource->references_valid != NULL
+                    ? resource->references_valid(conn, job->input, NULL, errors)
+                    : DB_OK;
+  if (checked == DB_NOT_FOUND) {
     response_problem_steal(job->request, PROBLEM_INVALID_VALUE,
                            "the body names records that do not exist", errors);
     return API_CLIENT_PROBLEM;
   }
   json_decref(errors);
+  if (checked != DB_OK) {
+    return checked;
+  }
   struct field_values values;
   if (fields_to_values(resource->fields, resource->field_count, job->input,
                        &values) != 0) {
@@ -506,9 +511,15 @@ static int patch_body(struct db_conn *conn, void *closure) {
   json_t *errors = json_array();
   enum problem problem = fields_check(resource->fields, resource->field_count,
                                       merged, FIELD_CHECK_FULL, errors);
-  if (problem == PROBLEM_COUNT && resource->references_valid != NULL &&
-      !resource->references_valid(conn, merged, job->key, errors)) {
-    problem = PROBLEM_INVALID_VALUE;
+  if (problem == PROBLEM_COUNT && resource->references_valid != NULL) {
+    int checked = resource->references_valid(conn, merged, job->key, errors);
+    if (checked == DB_NOT_FOUND) {
+      problem = PROBLEM_INVALID_VALUE;
+    } else if (checked != DB_OK) {
+      json_decref(errors);
+      json_decref(merged);
+      return checked;
+    }
   }
   if (problem != PROBLEM_COUNT) {
     json_decref(merged);

@@ -4,15 +4,27 @@
 #include "common/log.h"
 #include "common/metrics.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Names of the statements prepared on one connection: an open-addressing
    set of strings, emptied when the connection is re-established. */
 #define PREPARED_SLOTS 512
+
+/* How long after the statement timeout an answer may still come before the
+   server is taken for hung (stopped, or unreachable without a reset): past
+   it the connection is closed and the request answered 503. */
+#define ANSWER_GRACE_MS 1000
+
+/* The command-line program's statement timeout (long loads). */
+#define CLI_STATEMENT_TIMEOUT_MS 60000
 
 /* Set once at start-up: behind a transaction pooler (pgbouncer in
    transaction mode) consecutive transactions may run on different server
@@ -29,6 +41,10 @@ struct db_conn {
   unsigned prepared_count;
   struct db_error error;
   struct db_conn *next_idle;
+  unsigned answer_wait_ms; /* the longest wait for one result */
+  /* Closed at a deadline: the server may be hung, so reconnecting within
+     the same request would only wait again (connect_timeout). */
+  bool abandoned;
 };
 
 struct db_pool {
@@ -41,6 +57,12 @@ struct db_pool {
   char *database_url;
   unsigned statement_timeout_ms;
 };
+
+static long long monotonic_ms(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
 
 static unsigned long name_hash(const char *name) {
   unsigned long hash = 5381;
@@ -78,20 +100,30 @@ static PGconn *connect_to(const char *database_url,
   char options[64];
   snprintf(options, sizeof options, "-c statement_timeout=%u",
            statement_timeout_ms);
+  /* A peer gone silent on TCP (no reset) is found by keepalives when idle
+     and by tcp_user_timeout while data is unacknowledged; a server that is
+     up but does not answer, by the deadline of answer_await. */
+  char user_timeout[16];
+  snprintf(user_timeout, sizeof user_timeout, "%u",
+           statement_timeout_ms + ANSWER_GRACE_MS);
   /* Our defaults come first so that whatever DATABASE_URL says wins. */
-  const char *keywords[] = {
-      "connect_timeout", "application_name", "keepalives", "keepalives_idle",
-      "client_encoding", "options",          "dbname",     NULL};
-  const char *values[] = {"3",    "parleyd", "1",          "30",
-                          "UTF8", options,   database_url, NULL};
-  if (atomic_load(&db_transaction_pooling)) {
-    /* pgbouncer refuses the "options" startup parameter; the statement
-       timeout is then the role's or the pooler's (see README). */
-    keywords[5] = "dbname";
-    values[5] = database_url;
-    keywords[6] = NULL;
-    values[6] = NULL;
+  const char *keywords[12] = {"connect_timeout",     "application_name",
+                              "keepalives",          "keepalives_idle",
+                              "keepalives_interval", "keepalives_count",
+                              "tcp_user_timeout",    "client_encoding"};
+  const char *values[12] = {"3",  "parleyd", "1",          "30",
+                            "10", "3",       user_timeout, "UTF8"};
+  size_t count = 8;
+  /* pgbouncer refuses the "options" startup parameter; the statement
+     timeout is then the role's or the pooler's (see README). */
+  if (!atomic_load(&db_transaction_pooling)) {
+    keywords[count] = "options";
+    values[count++] = options;
   }
+  keywords[count] = "dbname";
+  values[count++] = database_url;
+  keywords[count] = NULL;
+  values[count] = NULL;
   PGconn *pq = PQconnectdbParams(keywords, values, 1);
   if (pq == NULL || PQstatus(pq) != CONNECTION_OK) {
     return pq;
@@ -110,6 +142,14 @@ static PGconn *connect_to(const char *database_url,
     return NULL;
   }
   PQsetNoticeReceiver(pq, notice_to_log, NULL);
+  /* Sending never blocks on a server that stopped reading; answer_await
+     flushes and waits with a deadline. */
+  if (PQsetnonblocking(pq, 1) != 0) {
+    log_error("cannot make the database connection non-blocking: %s",
+              PQerrorMessage(pq));
+    PQfinish(pq);
+    return NULL;
+  }
   return pq;
 }
 
@@ -127,7 +167,8 @@ struct db_conn *db_connect(const char *database_url, char *error,
     snprintf(error, error_size, "out of memory");
     return NULL;
   }
-  conn->pq = connect_to(database_url, 60000);
+  conn->pq = connect_to(database_url, CLI_STATEMENT_TIMEOUT_MS);
+  conn->answer_wait_ms = CLI_STATEMENT_TIMEOUT_MS + ANSWER_GRACE_MS;
   if (conn->pq == NULL || PQstatus(conn->pq) != CONNECTION_OK) {
     snprintf(error, error_size, "cannot connect to the database: %s",
              conn->pq != NULL ? PQerrorMessage(conn->pq)
@@ -165,7 +206,12 @@ struct db_pool *db_pool_create(const char *database_url, unsigned size,
     return NULL;
   }
   pthread_mutex_init(&pool->lock, NULL);
-  pthread_cond_init(&pool->available, NULL);
+  /* Timed waits for a connection count on the monotonic clock. */
+  pthread_condattr_t attributes;
+  pthread_condattr_init(&attributes);
+  pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
+  pthread_cond_init(&pool->available, &attributes);
+  pthread_condattr_destroy(&attributes);
   pool->free_slots = size;
   pool->size = size;
   pool->statement_timeout_ms = statement_timeout_ms;
@@ -196,6 +242,8 @@ static bool conn_ensure(struct db_pool *pool, struct db_conn *conn) {
   if (conn->pq != NULL) {
     PQfinish(conn->pq);
   }
+  conn->abandoned = false;
+  conn->answer_wait_ms = pool->statement_timeout_ms + ANSWER_GRACE_MS;
   conn->pq = connect_to(pool->database_url, pool->statement_timeout_ms);
   if (conn->pq == NULL || PQstatus(conn->pq) != CONNECTION_OK) {
     metrics_db_error(METRICS_DB_CONNECT);
@@ -212,14 +260,34 @@ bool db_pool_reconnect(struct db_pool *pool, struct db_conn *conn) {
   if (conn->pq != NULL && PQstatus(conn->pq) == CONNECTION_OK) {
     return true;
   }
+  if (conn->abandoned) {
+    return false; /* the next request reconnects */
+  }
   return conn_ensure(pool, conn);
 }
 
 struct db_conn *db_pool_acquire(struct db_pool *pool) {
   struct db_conn *conn = NULL;
+  /* Every connection busy (or stuck on a hung server) for as long as one
+     statement may take: the request answers 503 rather than queue on. */
+  long long wait_ms = (long long)pool->statement_timeout_ms + ANSWER_GRACE_MS;
+  struct timespec deadline;
+  clock_gettime(CLOCK_MONOTONIC, &deadline);
+  deadline.tv_sec += wait_ms / 1000;
+  deadline.tv_nsec += (wait_ms % 1000) * 1000000;
+  if (deadline.tv_nsec >= 1000000000) {
+    deadline.tv_sec++;
+    deadline.tv_nsec -= 1000000000;
+  }
   pthread_mutex_lock(&pool->lock);
   while (pool->idle == NULL && pool->free_slots == 0) {
-    pthread_cond_wait(&pool->available, &pool->lock);
+    if (pthread_cond_timedwait(&pool->available, &pool->lock, &deadline) ==
+        ETIMEDOUT) {
+      pthread_mutex_unlock(&pool->lock);
+      log_warn("no database connection free within %lld ms", wait_ms);
+      metrics_db_error(METRICS_DB_UNAVAILABLE);
+      return NULL;
+    }
   }
   if (pool->idle != NULL) {
     conn = pool->idle;
@@ -292,8 +360,17 @@ static enum db_status status_from_result(struct db_conn *conn,
   const char *message = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
   const char *column = PQresultErrorField(result, PG_DIAG_COLUMN_NAME);
   const char *constraint = PQresultErrorField(result, PG_DIAG_CONSTRAINT_NAME);
-  snprintf(conn->error.sqlstate, sizeof conn->error.sqlstate, "%s",
-           state != NULL ? state : "XX000");
+  if (state == NULL || state[0] == '\0') {
+    /* Every error the server sends has a SQLSTATE: one without is libpq's
+       own (lost connection, broken protocol, out of memory), an outage
+       rather than our bug. */
+    snprintf(conn->error.sqlstate, sizeof conn->error.sqlstate, "08006");
+    snprintf(conn->error.message, sizeof conn->error.message, "%s",
+             PQresultErrorMessage(result));
+    metrics_db_error(METRICS_DB_UNAVAILABLE);
+    return DB_UNAVAILABLE;
+  }
+  snprintf(conn->error.sqlstate, sizeof conn->error.sqlstate, "%s", state);
   snprintf(conn->error.message, sizeof conn->error.message, "%s",
            message != NULL ? message : "");
   snprintf(conn->error.column, sizeof conn->error.column, "%s",
@@ -320,26 +397,139 @@ static enum db_status status_from_result(struct db_conn *conn,
   return DB_HARD_ERROR;
 }
 
+/* Waits until the socket can be read (or written, when `writing`): 1 when
+   it can, 0 at the deadline, -1 on a failure. */
+static int socket_wait(PGconn *pq, bool writing, long long deadline) {
+  int socket = PQsocket(pq);
+  if (socket < 0) {
+    return -1;
+  }
+  for (;;) {
+    long long left = deadline - monotonic_ms();
+    if (left <= 0) {
+      return 0;
+    }
+    struct pollfd ready = {.fd = socket,
+                           .events = (short)(POLLIN | (writing ? POLLOUT : 0))};
+    int count = poll(&ready, 1, left > INT_MAX ? INT_MAX : (int)left);
+    if (count > 0) {
+      return 1;
+    }
+    if (count == 0) {
+      return 0;
+    }
+    if (errno != EINTR) {
+      return -1;
+    }
+  }
+}
+
+/* Gives up on a server that does not answer. PQcancel is no way out: it
+   connects to the postmaster, which may be hung too. Closing never blocks
+   (the connection is non-blocking); the backend, once it runs again, ends
+   with the statement timeout or on the closed socket. */
+static void conn_abandon(struct db_conn *conn) {
+  memset(&conn->error, 0, sizeof conn->error);
+  snprintf(conn->error.sqlstate, sizeof conn->error.sqlstate, "08006");
+  snprintf(conn->error.message, sizeof conn->error.message,
+           "no answer from the database within %u ms", conn->answer_wait_ms);
+  log_warn("%s: closing the connection", conn->error.message);
+  metrics_db_error(METRICS_DB_UNAVAILABLE);
+  PQfinish(conn->pq);
+  conn->pq = NULL;
+  prepared_clear(conn);
+  conn->abandoned = true;
+}
+
+static bool result_succeeded(const PGresult *result) {
+  ExecStatusType kind = PQresultStatus(result);
+  return kind == PGRES_COMMAND_OK || kind == PGRES_TUPLES_OK;
+}
+
+/* Sends what PQsend* queued and collects the answer, as PQexec would: the
+   first failed result, else the last one. Waits at most answer_wait_ms for
+   each result; past it the connection is abandoned. NULL when no result
+   came (the connection was lost or abandoned: conn->error tells). */
+static PGresult *answer_await(struct db_conn *conn) {
+  long long deadline = monotonic_ms() + conn->answer_wait_ms;
+  PGresult *kept = NULL;
+  for (;;) {
+    int unsent = PQflush(conn->pq);
+    if (unsent < 0) {
+      break;
+    }
+    if (unsent == 0 && !PQisBusy(conn->pq)) {
+      PGresult *result = PQgetResult(conn->pq);
+      if (result == NULL) {
+        return kept;
+      }
+      if (kept == NULL || result_succeeded(kept)) {
+        PQclear(kept);
+        kept = result;
+      } else {
+        PQclear(result);
+      }
+      deadline = monotonic_ms() + conn->answer_wait_ms;
+      continue;
+    }
+    int ready = socket_wait(conn->pq, unsent > 0, deadline);
+    if (ready == 0) {
+      PQclear(kept);
+      conn_abandon(conn);
+      return NULL;
+    }
+    if (ready < 0 || PQconsumeInput(conn->pq) == 0) {
+      break;
+    }
+  }
+  /* The connection broke: the server's own error (a shutdown, a crash),
+     when one came before, says more than libpq's. */
+  if (kept != NULL && !result_succeeded(kept)) {
+    return kept;
+  }
+  PQclear(kept);
+  return NULL;
+}
+
+/* A sent command's answer, or NULL with conn->error filled in. */
+static PGresult *answer_of(struct db_conn *conn, int sent) {
+  if (sent == 0) {
+    return NULL;
+  }
+  return answer_await(conn);
+}
+
+/* The result of a statement, or NULL with *status < 0 and conn->error set;
+   `result` is consumed. */
+static PGresult *result_checked(struct db_conn *conn, PGresult *result,
+                                enum db_status *status) {
+  if (result != NULL && result_succeeded(result)) {
+    *status = DB_OK;
+    return result;
+  }
+  if (result == NULL && conn->abandoned && conn->pq == NULL) {
+    *status = DB_UNAVAILABLE; /* conn_abandon said why */
+  } else {
+    *status = status_from_result(conn, result);
+  }
+  PQclear(result);
+  return NULL;
+}
+
 /* The unnamed statement, parsed for this call only: what a transaction
    pooler can carry between any client and server connection. */
 static PGresult *exec_unnamed(struct db_conn *conn,
                               const struct db_statement *statement, int count,
                               const char *const *values,
                               enum db_status *status) {
-  PGresult *result = PQexecParams(conn->pq, statement->sql, count, NULL, values,
-                                  NULL, NULL, 0);
-  ExecStatusType kind =
-      result != NULL ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-  if (kind == PGRES_COMMAND_OK || kind == PGRES_TUPLES_OK) {
-    *status = DB_OK;
-    return result;
-  }
-  *status = status_from_result(conn, result);
+  PGresult *result =
+      answer_of(conn, PQsendQueryParams(conn->pq, statement->sql, count, NULL,
+                                        values, NULL, NULL, 0));
+  result = result_checked(conn, result, status);
   if (*status == DB_HARD_ERROR && strncmp(conn->error.sqlstate, "42", 2) == 0) {
     log_error("running %s: %s", statement->name, conn->error.message);
   }
-  PQclear(result);
-  return NULL;
+  return result;
 }
 
 PGresult *db_exec(struct db_conn *conn, const struct db_statement *statement,
@@ -357,13 +547,13 @@ PGresult *db_exec(struct db_conn *conn, const struct db_statement *statement,
       slot = prepared_slot(conn, statement->name);
     }
     PGresult *prepared =
-        PQprepare(conn->pq, statement->name, statement->sql, 0, NULL);
-    if (prepared == NULL || PQresultStatus(prepared) != PGRES_COMMAND_OK) {
-      *status = status_from_result(conn, prepared);
+        answer_of(conn, PQsendPrepare(conn->pq, statement->name, statement->sql,
+                                      0, NULL));
+    prepared = result_checked(conn, prepared, status);
+    if (prepared == NULL) {
       if (*status == DB_HARD_ERROR) {
         log_error("preparing %s: %s", statement->name, conn->error.message);
       }
-      PQclear(prepared);
       return NULL;
     }
     PQclear(prepared);
@@ -373,27 +563,15 @@ PGresult *db_exec(struct db_conn *conn, const struct db_statement *statement,
     }
   }
   PGresult *result =
-      PQexecPrepared(conn->pq, statement->name, count, values, NULL, NULL, 0);
-  ExecStatusType kind =
-      result != NULL ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-  if (kind == PGRES_COMMAND_OK || kind == PGRES_TUPLES_OK) {
-    *status = DB_OK;
-    return result;
-  }
-  *status = status_from_result(conn, result);
-  PQclear(result);
-  return NULL;
+      answer_of(conn, PQsendQueryPrepared(conn->pq, statement->name, count,
+                                          values, NULL, NULL, 0));
+  return result_checked(conn, result, status);
 }
 
 enum db_status db_exec_simple(struct db_conn *conn, const char *sql) {
-  PGresult *result = PQexec(conn->pq, sql);
-  ExecStatusType kind =
-      result != NULL ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   enum db_status status = DB_OK;
-  if (kind != PGRES_COMMAND_OK && kind != PGRES_TUPLES_OK) {
-    status = status_from_result(conn, result);
-  }
-  PQclear(result);
+  PGresult *result = answer_of(conn, PQsendQuery(conn->pq, sql));
+  PQclear(result_checked(conn, result, &status));
   return status;
 }
 
