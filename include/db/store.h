@@ -40,8 +40,9 @@ struct store_outcome {
    - otherwise the article is inserted.
    Then the parties are created where no party has their slug yet (an
    existing party is reused as it is), and the claims inserted with origin
-   'extracted' and their links to the issues that exist. `overrides` may be
-   NULL. */
+   'extracted' and their links to the issues that exist. A title taken
+   from the text is cut to 500 characters at a character boundary.
+   `overrides` may be NULL. */
 int store_article(struct db_conn *conn, const struct extract_result *result,
                   const char *bytes, size_t length,
                   const struct store_overrides *overrides,

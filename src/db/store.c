@@ -5,6 +5,7 @@
  * released before it returns. */
 #include "db/store.h"
 
+#include "common/encoding.h"
 #include "common/log.h"
 #include "common/slug.h"
 #include "db/migrate.h"
@@ -27,15 +28,17 @@
    a replaced version of one (2), an earlier version by URL (3), or by title
    and date where the URLs do not differ (4); when there is none, the
    article is inserted (rank 0). No row at all: a concurrent load of the
-   same bytes won the race. */
+   same bytes won the race. URL and title are found through the indexes of
+   their md5 (migration 011: a long value does not fit a b-tree row). */
 static const struct db_statement statement_article = {
     "store_article",
     "WITH found AS (SELECT id, rank FROM (SELECT id, 1 AS rank FROM articles "
     "WHERE sha256 = $1 UNION ALL SELECT article_id, 2 FROM article_versions "
-    "WHERE sha256 = $1 UNION ALL (SELECT id, 3 FROM articles WHERE url = $3 "
-    "ORDER BY id DESC LIMIT 1) UNION ALL (SELECT id, 4 FROM articles WHERE "
-    "title = $2 AND published = $4::date AND (url IS NULL OR $3::text IS "
-    "NULL) ORDER BY id DESC LIMIT 1)) candidates ORDER BY rank LIMIT 1), "
+    "WHERE sha256 = $1 UNION ALL (SELECT id, 3 FROM articles WHERE md5(url) = "
+    "md5($3::text) AND url = $3 ORDER BY id DESC LIMIT 1) UNION ALL (SELECT "
+    "id, 4 FROM articles WHERE md5(title) = md5($2::text) AND title = $2 AND "
+    "published = $4::date AND (url IS NULL OR $3::text IS NULL) ORDER BY id "
+    "DESC LIMIT 1)) candidates ORDER BY rank LIMIT 1), "
     "inserted AS (INSERT INTO articles (sha256, title, url, published, "
     "updated, authors, dateline, text) SELECT $1, $2, $3, $4::date, $5::date, "
     "ARRAY(SELECT json_array_elements_text($6::json)), $7, $8 WHERE NOT "
@@ -81,8 +84,9 @@ static const struct db_statement statement_parties = {
 
 /* All claims of an article and their issue links in one statement: the
    ids are drawn first so that the links can name them, and the links carry
-   their claim's party, speaker and created_at (migrations 007 and 009). Claims whose party
-   is unknown or whose text breaks the claims' rules are left out. */
+   their claim's party, speaker and created_at (migrations 007 and 009). Claims
+   whose party is unknown or whose text breaks the claims' rules are left out.
+ */
 static const struct db_statement statement_claims = {
     "store_claims",
     "WITH input AS (SELECT nextval((SELECT pg_get_serial_sequence('claims', "
@@ -261,6 +265,38 @@ enum article_param {
   PARAM_COUNT
 };
 
+/* A title taken from the article's first line is cut to what a client may
+   give (500 characters, and 2,000 bytes so that it fits its index with
+   room to spare), at a character boundary, with an ellipsis. NULL when it
+   fits as it is, else a malloc'd copy (or NULL when out of memory: the
+   title is then left out). */
+#define STORE_TITLE_MAX_CHARACTERS 500
+#define STORE_TITLE_MAX_BYTES 2000
+#define STORE_ELLIPSIS "\u2026" /* one character, three bytes */
+
+static char *title_bounded(const char *title, bool *bounded) {
+  *bounded = false;
+  if (title == NULL) {
+    return NULL;
+  }
+  size_t length = strlen(title);
+  if (length <= STORE_TITLE_MAX_CHARACTERS ||
+      (length <= STORE_TITLE_MAX_BYTES &&
+       utf8_characters(title) <= STORE_TITLE_MAX_CHARACTERS)) {
+    return NULL;
+  }
+  *bounded = true;
+  size_t kept =
+      utf8_prefix_length(title, STORE_TITLE_MAX_CHARACTERS - 1,
+                         STORE_TITLE_MAX_BYTES - (sizeof STORE_ELLIPSIS - 1));
+  char *cut = malloc(kept + sizeof STORE_ELLIPSIS);
+  if (cut != NULL) {
+    memcpy(cut, title, kept);
+    memcpy(cut + kept, STORE_ELLIPSIS, sizeof STORE_ELLIPSIS);
+  }
+  return cut;
+}
+
 /* Finds or inserts the article: *rank as statement_article says, -1 when
    a concurrent load of the same bytes is still to be seen. */
 static int article_find_or_insert(struct db_conn *conn,
@@ -322,8 +358,11 @@ int store_article(struct db_conn *conn, const struct extract_result *result,
   char *authors = string_array_json(article->authors, article->author_count);
   char *parties = NULL;
   char *claims = NULL;
+  bool bounded = false;
+  char *title =
+      overrides->title ? NULL : title_bounded(article->title, &bounded);
   int status = DB_HARD_ERROR;
-  if (text == NULL || authors == NULL) {
+  if (text == NULL || authors == NULL || (bounded && title == NULL)) {
     log_error("storing an article: out of memory");
     goto done;
   }
@@ -331,7 +370,9 @@ int store_article(struct db_conn *conn, const struct extract_result *result,
   text[length] = '\0';
   const char *params[PARAM_COUNT] = {
       [PARAM_SHA256] = article->sha256,
-      [PARAM_TITLE] = overrides->title ? overrides->title : article->title,
+      [PARAM_TITLE] = overrides->title ? overrides->title
+                      : bounded        ? title
+                                       : article->title,
       [PARAM_URL] = overrides->url,
       [PARAM_PUBLISHED] =
           overrides->published ? overrides->published : article->published,
@@ -363,6 +404,7 @@ done:
   free(claims);
   free(parties);
   free(authors);
+  free(title);
   free(text);
   return status;
 }

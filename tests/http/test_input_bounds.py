@@ -1,0 +1,150 @@
+"""Input a client may send that the database's indexes, the loader's budget or Unicode could trip
+over (issue 12, items 2, 7 and 16): never a 500, never a 503 for what can never succeed.
+
+- Every b-tree-indexed text column reachable from the API gets values at and just over its limit in
+  1-, 2-, 3- and 4-byte characters and in combining marks: 2xx, or 422 naming the field.
+- An article yielding more claims than the per-article limit is refused (413) with the reason,
+  quickly, for stored loads and dry runs alike, through the API and the CLI; nothing is stored.
+- Names are compared after NFC normalisation; claim offsets inside a UTF-8 character are 422."""
+
+import os
+import random
+import tempfile
+import time
+import unicodedata
+
+from harness import ApiTest, problem_errors, q, slug, uid, word
+
+# Ranges of characters of each UTF-8 width that NFC leaves as they are, and combining marks (two
+# bytes, no base of their own). Values mix them at random so that PostgreSQL cannot compress them
+# under its index row limit.
+WIDTHS = {"1-byte": (0x61, 0x7a), "2-byte": (0x410, 0x44f), "3-byte": (0x4e00, 0x9fff),
+          "4-byte": (0x20000, 0x2a6df), "combining": (0x300, 0x36f)}
+
+# The claims one article may yield (include/db/store.h); past it a load is refused.
+MAX_CLAIMS_PER_ARTICLE = 5000
+
+# How long a refused over-limit load may take, generously: extracting 2 MB takes about 1.5 s here,
+# against two minutes and a 503 before the limit.
+REFUSAL_SECONDS = 30
+
+NAMES = ["Russia", "Ukraine", "France", "Germany", "Poland", "Hungary", "Turkey", "China", "India",
+         "Brazil", "Japan", "Italy", "Spain", "Canada", "Mexico", "Egypt", "Iran", "Israel", "Qatar",
+         "Norway"]
+TOPICS = ["the ceasefire must hold", "sanctions should be lifted", "the peace plan was unacceptable",
+          "talks would resume next week", "troops would not withdraw", "the referendum was illegal"]
+
+
+def text_of(kind, characters):
+    """`characters` code points of one kind, the same for the same arguments; combining marks
+    follow one base letter."""
+    low, high = WIDTHS[kind]
+    chosen = random.Random(f"{kind}{characters}")
+    marks = "".join(chr(chosen.randint(low, high)) for _ in range(characters))
+    return "a" + marks[1:] if kind == "combining" else marks
+
+
+def synthetic_article(claims, tag):
+    """An article of about `claims` attributed sentences (five to a paragraph), names varied."""
+    lines = [f"Synthetic transcript {tag}", ""]
+    paragraph = []
+    for i in range(claims):
+        paragraph.append(f"{NAMES[i % len(NAMES)]} said on Monday that "
+                         f"{TOPICS[(i // len(NAMES)) % len(TOPICS)]}.")
+        if len(paragraph) == 5:
+            lines += [" ".join(paragraph), ""]
+            paragraph = []
+    lines.append(" ".join(paragraph))
+    return "\n".join(lines)
+
+
+class InputBoundsTest(ApiTest):
+    def assertBounded(self, resp, field, what):
+        """2xx, or a 422 problem naming `field`; never a 5xx."""
+        self.assertLess(resp.status, 500, f"{what}: {resp.body!r:.400}")
+        if resp.status >= 300:
+            self.assertProblem(resp, 422, field=field)
+        return resp
+
+
+class IndexedColumnLimits(InputBoundsTest):
+    """Item 2: the b-tree-indexed text columns are parties.slug/name, issues.slug/name,
+    articles.sha256/url/title (with published) and api_keys.name/prefix (CLI only); sha256, prefix
+    and the slugs are ASCII of fixed or small size. The others get values at and over each limit."""
+
+    def values(self, limit):
+        for kind in WIDTHS:
+            for characters in (limit, limit + 1):
+                yield kind, characters, text_of(kind, characters)
+
+    def test_party_and_issue_names_and_slugs(self):
+        for path in ("/parties", "/issues"):
+            for kind, characters, value in self.values(200):
+                with self.subTest(path=path, kind=kind, characters=characters):
+                    body = {"name": value, "slug": slug("nb")}
+                    if path == "/parties":
+                        body["kind"] = "state"
+                    self.assertBounded(self.post(path, body), "name", f"{path} name")
+            for kind, characters, value in self.values(64):
+                with self.subTest(path=path, kind=kind, characters=characters, field="slug"):
+                    body = {"name": f"Slug test {uid()}", "slug": value}
+                    if path == "/parties":
+                        body["kind"] = "state"
+                    self.assertBounded(self.post(path, body), "slug", f"{path} slug")
+
+    def test_article_url_and_title_through_patch(self):
+        article = self.make_article()
+        for field, limit in (("url", 2000), ("title", 500)):
+            for kind, characters, value in self.values(limit):
+                with self.subTest(field=field, kind=kind, characters=characters):
+                    resp = self.assertBounded(self.patch(f"/articles/{article}", {field: value}),
+                                              field, f"PATCH {field}")
+                    if characters == limit:
+                        self.assertEqual(resp.status, 200, f"{field} of {limit} {kind} characters")
+                        self.assertEqual(resp.body[field], value)
+
+    def test_article_url_and_title_through_the_loader(self):
+        for dry_run in (False, True):
+            for field, limit in (("url", 2000), ("title", 500)):
+                for kind, characters, value in self.values(limit):
+                    with self.subTest(dry_run=dry_run, field=field, kind=kind, characters=characters):
+                        body = {"text": f"Russia said on Monday that the ceasefire must hold {word()}.",
+                                field: value}
+                        path = "/articles?dry_run=true" if dry_run else "/articles"
+                        resp = self.assertBounded(self.post(path, body), field, f"POST {path} {field}")
+                        if characters == limit:
+                            self.assertIn(resp.status, (200, 201), f"{field} of {limit} {kind}")
+
+    def test_a_long_first_line_becomes_a_truncated_title(self):
+        for kind in WIDTHS:
+            for characters in (500, 501, 3000):
+                for dry_run in (False, True):
+                    with self.subTest(kind=kind, characters=characters, dry_run=dry_run):
+                        heading = text_of(kind, characters)
+                        text = f"{heading}\n\nRussia said on Monday that the ceasefire must hold {word()}.\n"
+                        path = "/articles?dry_run=true" if dry_run else "/articles"
+                        resp = self.post(path, {"text": text})
+                        body = self.expect(resp, 200 if dry_run else 201, f"{kind} x {characters}")
+                        title = body["article"]["title"]
+                        self.assertIsNotNone(title)
+                        self.assertLessEqual(len(title), 500)
+                        self.assertLessEqual(len(title.encode("utf-8")), 2000)
+                        stem = title[:-1] if title.endswith("\u2026") else title
+                        self.assertTrue(unicodedata.normalize("NFC", heading).startswith(stem)
+                                        or heading.startswith(stem), f"{title[:40]!r}")
+                        if characters <= 500 and kind != "combining":
+                            self.assertEqual(title, heading)
+
+    def test_two_megabytes_of_combining_marks(self):
+        before = self.env.counts()
+        marks = "a" + "\u0301" * 950_000  # 1.9 MB of UTF-8, one "character" to a reader
+        for dry_run in (True, False):
+            with self.subTest(dry_run=dry_run):
+                path = "/articles?dry_run=true" if dry_run else "/articles"
+                resp = self.request("POST", path, raw=(marks + f"\n\nText {word()}.\n").encode("utf-8"),
+                                    headers={"Content-Type": "text/plain; charset=utf-8"}, key=True)
+                self.assertBounded(resp, "text", f"POST {path}")
+        # As a name it is over every limit.
+        resp = self.post("/parties", {"name": marks[:100_000], "kind": "state", "slug": slug("cm")})
+        self.assertProblem(resp, 422, field="name")
+        self.assertGreaterEqual(self.env.counts()["articles"], before["articles"])
