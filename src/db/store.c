@@ -297,6 +297,18 @@ static char *title_bounded(const char *title, bool *bounded) {
   return cut;
 }
 
+bool store_claims_within_limit(const struct extract_result *result,
+                               char *message, size_t size) {
+  if (result->claim_count <= STORE_MAX_CLAIMS_PER_ARTICLE) {
+    return true;
+  }
+  snprintf(message, size,
+           "the article yields %zu claims, over the limit of %d claims per "
+           "article: split it into smaller articles",
+           result->claim_count, STORE_MAX_CLAIMS_PER_ARTICLE);
+  return false;
+}
+
 /* Finds or inserts the article: *rank as statement_article says, -1 when
    a concurrent load of the same bytes is still to be seen. */
 static int article_find_or_insert(struct db_conn *conn,
@@ -443,19 +455,28 @@ int store_claims_evidence(struct db_conn *conn, const char *article_id,
   if (status != DB_OK) {
     return status;
   }
-  int outcome = DB_OK;
-  int rows = PQntuples(result);
+  /* The claims by id (the row's own text): one pass over each, not one
+     over the rows per claim (thousands of claims made that quadratic). */
+  json_t *by_id = json_object();
+  int outcome = by_id != NULL ? DB_OK : DB_HARD_ERROR;
   size_t index;
   json_t *claim;
   json_array_foreach(claims, index, claim) {
-    json_int_t id = json_integer_value(json_object_get(claim, "id"));
-    for (int row = 0; row < rows && outcome == DB_OK; row++) {
-      if (strtoll(PQgetvalue(result, row, 0), NULL, 10) == id) {
-        outcome = evidence_set(claim, result, row);
-        break;
-      }
+    char id[24];
+    snprintf(id, sizeof id, "%" JSON_INTEGER_FORMAT,
+             json_integer_value(json_object_get(claim, "id")));
+    if (outcome == DB_OK && json_object_set(by_id, id, claim) != 0) {
+      outcome = DB_HARD_ERROR;
     }
   }
+  int rows = PQntuples(result);
+  for (int row = 0; row < rows && outcome == DB_OK; row++) {
+    claim = json_object_get(by_id, PQgetvalue(result, row, 0));
+    if (claim != NULL) {
+      outcome = evidence_set(claim, result, row);
+    }
+  }
+  json_decref(by_id);
   PQclear(result);
   return outcome;
 }
@@ -836,6 +857,9 @@ static int load_body(struct db_conn *conn, void *closure) {
 int load_store_article(struct load_session *session,
                        const struct extract_result *result, const char *bytes,
                        size_t length, char *error, size_t error_size) {
+  if (!store_claims_within_limit(result, error, error_size)) {
+    return EX_DATAERR;
+  }
   struct load_job job = {result, bytes, length, {0}};
   int outcome = DB_UNAVAILABLE;
   /* A connection lost between two articles (a server restart) gets one

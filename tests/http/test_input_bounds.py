@@ -148,3 +148,62 @@ class IndexedColumnLimits(InputBoundsTest):
         resp = self.post("/parties", {"name": marks[:100_000], "kind": "state", "slug": slug("cm")})
         self.assertProblem(resp, 422, field="name")
         self.assertGreaterEqual(self.env.counts()["articles"], before["articles"])
+
+
+class ClaimsPerArticle(InputBoundsTest):
+    """Item 7: an article that yields more claims than the limit is refused at once, with the
+    reason, and nothing is stored."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.article = synthetic_article(MAX_CLAIMS_PER_ARTICLE * 3, uid())
+        assert len(cls.article.encode("utf-8")) < 2 * 1024 * 1024 - 4096
+
+    def assertRefused(self, resp, seconds, what):
+        body = self.assertProblem(resp, 413, field="text")
+        self.assertLess(seconds, REFUSAL_SECONDS, f"{what}: refused in {seconds:.1f} s")
+        self.assertIn(str(MAX_CLAIMS_PER_ARTICLE), body["detail"], body["detail"])
+        self.assertIn("split", body["detail"], body["detail"])
+        self.assertNotIn("try again", body["detail"].lower())
+        return body
+
+    def test_over_the_limit_is_refused_through_the_api(self):
+        for dry_run in (True, False):
+            for as_json in (True, False):
+                with self.subTest(dry_run=dry_run, as_json=as_json):
+                    before = self.env.counts()
+                    path = "/articles?dry_run=true" if dry_run else "/articles"
+                    started = time.monotonic()
+                    if as_json:
+                        resp = self.post(path, {"text": self.article}, timeout=180)
+                    else:
+                        resp = self.request("POST", path, raw=self.article.encode("utf-8"), key=True,
+                                            headers={"Content-Type": "text/plain"}, timeout=180)
+                    self.assertRefused(resp, time.monotonic() - started, path)
+                    self.assertEqual(self.env.counts(), before, "the database is unchanged")
+        self.assertTrue(self.server.healthy())
+
+    def test_at_the_limit_is_stored(self):
+        text = synthetic_article(MAX_CLAIMS_PER_ARTICLE, uid())
+        started = time.monotonic()
+        resp = self.post("/articles?dry_run=true", {"text": text}, timeout=180)
+        body = self.expect(resp, 200, "a dry run at the limit")
+        self.assertEqual(len(body["claims"]), MAX_CLAIMS_PER_ARTICLE)
+        self.assertLess(time.monotonic() - started, REFUSAL_SECONDS * 2)
+
+    def test_over_the_limit_is_refused_by_the_cli(self):
+        before = self.env.counts()
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "transcript.txt")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(self.article)
+            started = time.monotonic()
+            out = self.env.cli("load", path, timeout=180)
+            seconds = time.monotonic() - started
+        self.assertNotEqual(out.returncode, 0, out.stderr)
+        self.assertIn(path, out.stderr)
+        self.assertIn(str(MAX_CLAIMS_PER_ARTICLE), out.stderr)
+        self.assertIn("split", out.stderr)
+        self.assertLess(seconds, REFUSAL_SECONDS)
+        self.assertEqual(self.env.counts(), before, "the database is unchanged")
