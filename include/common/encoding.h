@@ -1,5 +1,5 @@
 /* Hashing, randomness, the text encodings of keys, ETags and cursors, and
-   the truncation of titles. */
+   the Unicode normalisation and truncation of names and titles. */
 #ifndef PARLEY_COMMON_ENCODING_H
 #define PARLEY_COMMON_ENCODING_H
 
@@ -25,6 +25,11 @@ size_t base64url_encoded_size(size_t length);
 void base64url_encode(const unsigned char *bytes, size_t length, char *out);
 long base64url_decode(const char *text, size_t length, unsigned char *out,
                       size_t out_size);
+
+/* The NFC form of a NUL-terminated UTF-8 string (utf8proc), malloc'd; NULL
+   when out of memory or when `text` is not valid UTF-8. Names are compared
+   and stored in this form, so that "Caf\u00e9" and "Cafe\u0301" are one. */
+char *utf8_nfc(const char *text);
 
 /* Code points in a NUL-terminated UTF-8 string (continuation bytes are not
    counted). */

@@ -1,5 +1,5 @@
 /* Hashing (OpenSSL), randomness and base64url for keys, ETags and cursors;
- * truncation at character boundaries (utf8proc). */
+ * Unicode normalisation and truncation (utf8proc). */
 #include "common/encoding.h"
 
 #include <openssl/crypto.h>
@@ -110,6 +110,10 @@ long base64url_decode(const char *text, size_t length, unsigned char *out,
     return -1;
   }
   return (long)o;
+}
+
+char *utf8_nfc(const char *text) {
+  return (char *)utf8proc_NFC((const utf8proc_uint8_t *)text);
 }
 
 size_t utf8_characters(const char *text) {

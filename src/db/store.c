@@ -149,6 +149,19 @@ static int json_set_text(json_t *object, const char *name, const char *text) {
                              text != NULL ? json_string(text) : json_null());
 }
 
+/* Adds a name in NFC (as the API stores names), or null for NULL. */
+static int json_set_name(json_t *object, const char *name, const char *text) {
+  if (text == NULL) {
+    return json_object_set_new(object, name, json_null());
+  }
+  char *normal = utf8_nfc(text);
+  int status = normal != NULL
+                   ? json_object_set_new(object, name, json_string(normal))
+                   : -1;
+  free(normal);
+  return status;
+}
+
 static char *json_text_of(json_t *value) {
   char *text = value != NULL ? json_dumps(value, JSON_COMPACT) : NULL;
   json_decref(value);
@@ -182,12 +195,17 @@ static char *parties_json(const struct extract_result *result) {
     }
     json_t *aliases = json_array();
     for (size_t k = 0; aliases != NULL && k < party->alias_count; k++) {
-      json_array_append_new(aliases, json_string(party->aliases[k]));
+      char *alias = utf8_nfc(party->aliases[k]);
+      if (alias == NULL || json_array_append_new(aliases, json_string(alias))) {
+        json_decref(aliases);
+        aliases = NULL;
+      }
+      free(alias);
     }
     json_t *row = json_object();
     if (row == NULL || aliases == NULL ||
         json_object_set_new(row, "slug", json_string(slug)) != 0 ||
-        json_set_text(row, "name", party->name) != 0 ||
+        json_set_name(row, "name", party->name) != 0 ||
         json_set_text(row, "kind", party->kind) != 0 ||
         json_object_set_new(row, "aliases", aliases) != 0 ||
         json_set_text(row, "affiliation",

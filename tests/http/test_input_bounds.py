@@ -84,7 +84,11 @@ class IndexedColumnLimits(InputBoundsTest):
                     body = {"name": value, "slug": slug("nb")}
                     if path == "/parties":
                         body["kind"] = "state"
-                    self.assertBounded(self.post(path, body), "name", f"{path} name")
+                    resp = self.assertBounded(self.post(path, body), "name", f"{path} name")
+                    # Past the limit is 422, unless normalisation (NFC) shortens it.
+                    nfc = unicodedata.normalize("NFC", value)
+                    if len(nfc) > 200:
+                        self.assertEqual(resp.status, 422, f"{path} name of {len(nfc)} characters")
             for kind, characters, value in self.values(64):
                 with self.subTest(path=path, kind=kind, characters=characters, field="slug"):
                     body = {"name": f"Slug test {uid()}", "slug": value}
@@ -207,3 +211,53 @@ class ClaimsPerArticle(InputBoundsTest):
         self.assertIn("split", out.stderr)
         self.assertLess(seconds, REFUSAL_SECONDS)
         self.assertEqual(self.env.counts(), before, "the database is unchanged")
+
+
+class NormalisedNames(InputBoundsTest):
+    """Item 16: names are stored NFC, so the NFC and NFD spellings are one name; offsets must fall on
+    character boundaries."""
+
+    def test_nfd_and_nfc_names_are_one_party(self):
+        stem = word().capitalize()
+        nfc = f"Caf\u00e9 {stem}"
+        nfd = unicodedata.normalize("NFD", nfc)
+        self.assertNotEqual(nfc, nfd)
+        created = self.expect(self.post("/parties", {"name": nfd, "kind": "group",
+                                                     "aliases": [f"{nfd} Bar"]}), 201)
+        self.assertEqual(created["name"], nfc, "stored NFC")
+        self.assertEqual(created["aliases"], [f"{nfc} Bar"])
+        resp = self.post("/parties", {"name": nfc, "kind": "group"})
+        self.assertProblem(resp, 409, field="slug")
+        for spelling in (nfc, nfd, f"caf\u00e9 {stem}".upper(), unicodedata.normalize("NFD", f"{nfc} Bar")):
+            with self.subTest(q=spelling):
+                items = self.ok_get(f"/parties?q={q(spelling)}")["items"]
+                self.assertEqual([p["slug"] for p in items], [created["slug"]])
+        patched = self.expect(self.patch(f"/parties/{created['slug']}", {"name": nfd + " X"}), 200)
+        self.assertEqual(patched["name"], nfc + " X")
+
+    def test_issue_names_are_normalised(self):
+        nfd = unicodedata.normalize("NFD", f"R\u00e9forme {word()}")
+        created = self.expect(self.post("/issues", {"name": nfd}), 201)
+        self.assertEqual(created["name"], unicodedata.normalize("NFC", nfd))
+        items = self.ok_get(f"/issues?q={q(unicodedata.normalize('NFC', nfd))}")["items"]
+        self.assertEqual([i["slug"] for i in items], [created["slug"]])
+
+    def test_offsets_inside_a_character_are_refused(self):
+        text = f"Caf\u00e9 \U0001f600 said {word()}."
+        article = self.make_article(text)
+        party = self.make_party()["slug"]
+        raw = text.encode("utf-8")
+        e_acute = raw.index("\u00e9".encode("utf-8"))
+        emoji = raw.index("\U0001f600".encode("utf-8"))
+        good = self.make_claim(party, article_id=article, start=0, end=e_acute + 2)
+        for start, end, field in ((e_acute + 1, e_acute + 2, "start"), (0, e_acute + 1, "end"),
+                                  (emoji + 2, len(raw), "start"), (emoji, emoji + 3, "end")):
+            with self.subTest(start=start, end=end):
+                body = {"party": party, "stance": "asserts", "text": "x", "article_id": article,
+                        "start": start, "end": end}
+                self.assertProblem(self.post("/claims", body), 422, field=field)
+                patch = {"start": start, "end": end}
+                self.assertProblem(self.patch(f"/claims/{good['id']}", patch), 422, field=field)
+        for start, end in ((emoji, emoji + 4), (len(raw), len(raw)), (0, len(raw))):
+            with self.subTest(start=start, end=end, ok=True):
+                self.expect(self.patch(f"/claims/{good['id']}", {"start": start, "end": end}), 200)

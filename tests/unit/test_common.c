@@ -96,6 +96,20 @@ static void test_hex_and_digest(void **state) {
   assert_memory_not_equal(a, b, sizeof a);
 }
 
+static void test_utf8_nfc(void **state) {
+  (void)state;
+  char *composed = utf8_nfc("Cafe\xcc\x81");
+  assert_non_null(composed);
+  assert_string_equal(composed, "Caf\xc3\xa9");
+  free(composed);
+  /* "q" and U+0344 become three code points: NFC can lengthen. */
+  char *longer = utf8_nfc("q\xcd\x84");
+  assert_non_null(longer);
+  assert_int_equal(utf8_characters(longer), 3);
+  free(longer);
+  assert_null(utf8_nfc("\xff"));
+}
+
 static void test_utf8_prefix_length(void **state) {
   (void)state;
   /* Whole text fits. */
@@ -166,6 +180,7 @@ int main(void) {
       cmocka_unit_test(test_base64url_round_trip),
       cmocka_unit_test(test_base64url_rejects),
       cmocka_unit_test(test_hex_and_digest),
+      cmocka_unit_test(test_utf8_nfc),
       cmocka_unit_test(test_utf8_prefix_length),
       cmocka_unit_test(test_problem_catalogue),
       cmocka_unit_test(test_config_defaults_and_errors),
