@@ -27,6 +27,8 @@ enum field_flags {
   FIELD_REQUIRED = 1 << 0,  /* must be present and not null after a merge */
   FIELD_NULLABLE = 1 << 1,  /* null is a value */
   FIELD_READ_ONLY = 1 << 2, /* in responses only: 400 in a request */
+  FIELD_NFC = 1 << 3,       /* a name: stored in Unicode NFC (and its
+                               length counted so) */
 };
 
 struct field {
@@ -68,8 +70,9 @@ json_t *fields_writable_copy(const struct field *fields, size_t count,
 /* Applies an RFC 7396 merge patch of flat fields: null removes the member. */
 void fields_merge_patch(json_t *target, const json_t *patch);
 
-/* Makes the SQL values of a checked body. Returns 0, or -1 on allocation
-   failure. Always release. */
+/* Makes the SQL values of a checked body, FIELD_NFC strings (and array
+   items) normalised. Returns 0, or -1 on allocation failure. Always
+   release. */
 int fields_to_values(const struct field *fields, size_t count,
                      const json_t *body, struct field_values *values);
 void field_values_release(struct field_values *values);

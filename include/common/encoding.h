@@ -1,4 +1,5 @@
-/* Hashing, randomness and the text encodings of keys, ETags and cursors. */
+/* Hashing, randomness, the text encodings of keys, ETags and cursors, and
+   the Unicode normalisation and truncation of names and titles. */
 #ifndef PARLEY_COMMON_ENCODING_H
 #define PARLEY_COMMON_ENCODING_H
 
@@ -24,5 +25,22 @@ size_t base64url_encoded_size(size_t length);
 void base64url_encode(const unsigned char *bytes, size_t length, char *out);
 long base64url_decode(const char *text, size_t length, unsigned char *out,
                       size_t out_size);
+
+/* The NFC form of a NUL-terminated UTF-8 string (utf8proc), malloc'd; NULL
+   when out of memory or when `text` is not valid UTF-8. Names are compared
+   and stored in this form, so that "Caf\u00e9" and "Cafe\u0301" are one. */
+char *utf8_nfc(const char *text);
+
+/* Code points in a NUL-terminated UTF-8 string (continuation bytes are not
+   counted). */
+size_t utf8_characters(const char *text);
+
+/* The byte length of the longest prefix of `text` with at most
+   `max_characters` code points and `max_bytes` bytes that ends between two
+   grapheme clusters (a letter keeps its accents); when no cluster boundary
+   fits (one letter with thousands of marks), between two code points. Never
+   inside a character. */
+size_t utf8_prefix_length(const char *text, size_t max_characters,
+                          size_t max_bytes);
 
 #endif

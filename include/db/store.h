@@ -30,6 +30,17 @@ struct store_outcome {
   char article_id[24]; /* the stored article */
 };
 
+/* The most claims one article may yield to be stored (a news article has
+   tens, a long transcript a few thousand): storing and answering them must
+   fit well within a statement timeout and a response of a few megabytes. */
+#define STORE_MAX_CLAIMS_PER_ARTICLE 5000
+
+/* True when the extraction yields at most STORE_MAX_CLAIMS_PER_ARTICLE
+   claims; else false, with the reason (the count, the limit, and to split
+   the article) in `message`. */
+bool store_claims_within_limit(const struct extract_result *result,
+                               char *message, size_t size);
+
 /* Stores one article extracted from bytes[0..length):
    - the same sha256 stored already (or kept as a replaced version): nothing
      is written and outcome->unchanged is set;
@@ -40,8 +51,10 @@ struct store_outcome {
    - otherwise the article is inserted.
    Then the parties are created where no party has their slug yet (an
    existing party is reused as it is), and the claims inserted with origin
-   'extracted' and their links to the issues that exist. `overrides` may be
-   NULL. */
+   'extracted' and their links to the issues that exist. A title taken
+   from the text is cut to 500 characters at a character boundary.
+   `overrides` may be NULL. The caller checks store_claims_within_limit
+   first. */
 int store_article(struct db_conn *conn, const struct extract_result *result,
                   const char *bytes, size_t length,
                   const struct store_overrides *overrides,

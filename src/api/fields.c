@@ -1,6 +1,7 @@
 /* The JSON request-spec checker and the conversion to SQL values. */
 #include "api/fields.h"
 
+#include "common/encoding.h"
 #include "common/slug.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -19,12 +20,56 @@ static const struct field *field_find(const struct field *fields, size_t count,
   return NULL;
 }
 
-static size_t utf8_characters(const char *text) {
-  size_t characters = 0;
-  for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-    characters += (*p & 0xc0) != 0x80;
+/* Code points of a string as it will be stored: in NFC for a name. */
+static size_t stored_characters(const struct field *field, const char *text) {
+  if (!(field->flags & FIELD_NFC)) {
+    return utf8_characters(text);
   }
-  return characters;
+  char *normal = utf8_nfc(text);
+  /* Jansson holds valid UTF-8 only: NULL is out of memory, and the field
+     is then measured as sent (the database's own check still holds). */
+  size_t length = utf8_characters(normal != NULL ? normal : text);
+  free(normal);
+  return length;
+}
+
+/* The JSON text of a string array, its items in NFC; NULL when out of
+   memory. */
+static char *normal_array_text(const json_t *array) {
+  json_t *normal = json_array();
+  size_t index;
+  json_t *item;
+  json_array_foreach(array, index, item) {
+    char *text = utf8_nfc(json_string_value(item));
+    if (normal == NULL || text == NULL ||
+        json_array_append_new(normal, json_string(text)) != 0) {
+      free(text);
+      json_decref(normal);
+      return NULL;
+    }
+    free(text);
+  }
+  char *dumped = json_dumps(normal, JSON_COMPACT);
+  json_decref(normal);
+  return dumped;
+}
+
+/* Whether two items are one once stored (NFC for names). */
+static bool items_equal(const struct field *field, const char *a,
+                        const char *b) {
+  if (strcmp(a, b) == 0) {
+    return true;
+  }
+  if (!(field->flags & FIELD_NFC)) {
+    return false;
+  }
+  char *normal_a = utf8_nfc(a);
+  char *normal_b = utf8_nfc(b);
+  bool equal =
+      normal_a != NULL && normal_b != NULL && strcmp(normal_a, normal_b) == 0;
+  free(normal_a);
+  free(normal_b);
+  return equal;
 }
 
 static bool type_matches(enum field_type type, const json_t *value) {
@@ -77,7 +122,7 @@ static const char *value_rule_broken(const struct field *field,
                                      size_t size) {
   switch (field->type) {
   case FIELD_STRING: {
-    size_t length = utf8_characters(json_string_value(value));
+    size_t length = stored_characters(field, json_string_value(value));
     if (length < field->min_length || length > field->max_length) {
       snprintf(buffer, size, "must have %zu to %zu characters",
                field->min_length, field->max_length);
@@ -131,13 +176,13 @@ static const char *value_rule_broken(const struct field *field,
       if (field->type == FIELD_SLUG_ARRAY && !slug_is_valid(text)) {
         return "must hold slugs: 1-64 characters of a-z, 0-9 and -";
       }
-      size_t length = utf8_characters(text);
+      size_t length = stored_characters(field, text);
       if (length < 1 || length > 200) {
         return "items must have 1 to 200 characters";
       }
       for (size_t other = 0; other < index; other++) {
-        if (strcmp(json_string_value(json_array_get(value, other)), text) ==
-            0) {
+        if (items_equal(field, json_string_value(json_array_get(value, other)),
+                        text)) {
           return "must not repeat an item";
         }
       }
@@ -263,7 +308,8 @@ int fields_to_values(const struct field *fields, size_t count,
     }
     case FIELD_STRING_ARRAY:
     case FIELD_SLUG_ARRAY: {
-      char *text = json_dumps(value, JSON_COMPACT);
+      char *text = field->flags & FIELD_NFC ? normal_array_text(value)
+                                            : json_dumps(value, JSON_COMPACT);
       if (text == NULL) {
         return -1;
       }
@@ -272,7 +318,16 @@ int fields_to_values(const struct field *fields, size_t count,
       break;
     }
     default:
-      values->value[index] = json_string_value(value);
+      if (field->flags & FIELD_NFC) {
+        char *text = utf8_nfc(json_string_value(value));
+        if (text == NULL) {
+          return -1;
+        }
+        values->owned[index] = text;
+        values->value[index] = text;
+      } else {
+        values->value[index] = json_string_value(value);
+      }
       break;
     }
   }

@@ -10,10 +10,12 @@
 static const struct field issue_fields[] = {
     {"id", FIELD_INTEGER, FIELD_READ_ONLY, -1, 0, 0, 0, 0, NULL},
     {"slug", FIELD_SLUG, 0, ISSUE_SLUG, 0, 0, 0, 0, NULL},
-    {"name", FIELD_STRING, FIELD_REQUIRED, ISSUE_NAME, 1, 200, 0, 0, NULL},
+    {"name", FIELD_STRING, FIELD_REQUIRED | FIELD_NFC, ISSUE_NAME, 1, 200, 0, 0,
+     NULL},
     {"description", FIELD_STRING, 0, ISSUE_DESCRIPTION, 0, 2000, 0, 0, NULL},
     {"parent", FIELD_SLUG, FIELD_NULLABLE, ISSUE_PARENT, 0, 0, 0, 0, NULL},
-    {"keywords", FIELD_STRING_ARRAY, 0, ISSUE_KEYWORDS, 0, 100, 0, 0, NULL},
+    {"keywords", FIELD_STRING_ARRAY, FIELD_NFC, ISSUE_KEYWORDS, 0, 100, 0, 0,
+     NULL},
     {"created_at", FIELD_STRING, FIELD_READ_ONLY, -1, 0, 0, 0, 0, NULL},
     {"updated_at", FIELD_STRING, FIELD_READ_ONLY, -1, 0, 0, 0, 0, NULL},
 };

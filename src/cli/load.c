@@ -2,6 +2,8 @@
    standard input; prints the dry-run JSON or hands results to the store. */
 #include "extract/load_cli.h"
 
+#include "db/store.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -159,6 +161,13 @@ static void load_bytes(const struct extract_lexicon *lexicon,
                                status == EXTRACT_ERROR_INTERNAL
                            ? EX_SOFTWARE
                            : EX_DATAERR);
+    return;
+  }
+  /* A dry run says what a load would do: refuse what it would refuse. */
+  if (!store_claims_within_limit(result, error, sizeof(error))) {
+    fprintf(stderr, "parley load: %s: %s\n", path, error);
+    tally_count(tally, EX_DATAERR);
+    extract_result_free(result);
     return;
   }
   if (options->dry_run) {

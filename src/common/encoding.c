@@ -1,9 +1,12 @@
-/* Hashing (OpenSSL), randomness and base64url for keys, ETags and cursors. */
+/* Hashing (OpenSSL), randomness and base64url for keys, ETags and cursors;
+ * Unicode normalisation and truncation (utf8proc). */
 #include "common/encoding.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <string.h>
+#include <utf8proc.h>
 
 void sha256_digest(const void *data, size_t length,
                    unsigned char digest[SHA256_BYTES]) {
@@ -107,4 +110,48 @@ long base64url_decode(const char *text, size_t length, unsigned char *out,
     return -1;
   }
   return (long)o;
+}
+
+char *utf8_nfc(const char *text) {
+  return (char *)utf8proc_NFC((const utf8proc_uint8_t *)text);
+}
+
+size_t utf8_characters(const char *text) {
+  size_t characters = 0;
+  for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+    characters += (*p & 0xc0) != 0x80;
+  }
+  return characters;
+}
+
+size_t utf8_prefix_length(const char *text, size_t max_characters,
+                          size_t max_bytes) {
+  const utf8proc_uint8_t *bytes = (const utf8proc_uint8_t *)text;
+  size_t length = strlen(text);
+  size_t at = 0;
+  size_t characters = 0;
+  size_t last_character = 0; /* the longest prefix of whole code points */
+  size_t last_cluster = 0;   /* ... that also ends a grapheme cluster */
+  utf8proc_int32_t previous = -1;
+  utf8proc_int32_t state = 0;
+  while (at < length) {
+    utf8proc_int32_t codepoint;
+    utf8proc_ssize_t size = utf8proc_iterate(
+        bytes + at, (utf8proc_ssize_t)(length - at), &codepoint);
+    if (size <= 0) {
+      break; /* not UTF-8: stop before it */
+    }
+    if (previous >= 0 &&
+        utf8proc_grapheme_break_stateful(previous, codepoint, &state)) {
+      last_cluster = at;
+    }
+    if (characters + 1 > max_characters || at + (size_t)size > max_bytes) {
+      return last_cluster > 0 ? last_cluster : last_character;
+    }
+    at += (size_t)size;
+    characters++;
+    last_character = at;
+    previous = codepoint;
+  }
+  return at; /* the whole text fits */
 }

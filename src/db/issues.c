@@ -19,10 +19,11 @@ static const struct column issue_columns[] = {
 
 static const struct list_filter issue_filters[] = {
     {"parent", "parent.slug = $?"},
-    {"q", "(strpos(lower(i.name), lower($?)) > 0 OR strpos(lower("
-          "i.description), lower($?)) > 0 OR EXISTS (SELECT 1 FROM "
-          "unnest(i.keywords) keyword WHERE strpos(lower(keyword), lower($?)) "
-          "> 0))"},
+    /* Names and keywords are stored in NFC (fields.h): so is the term. */
+    {"q", "(strpos(lower(i.name), lower(normalize($?, NFC))) > 0 OR "
+          "strpos(lower(i.description), lower(normalize($?, NFC))) > 0 OR "
+          "EXISTS (SELECT 1 FROM unnest(i.keywords) keyword WHERE "
+          "strpos(lower(keyword), lower(normalize($?, NFC))) > 0))"},
 };
 
 static const struct list_sort issue_sorts[] = {

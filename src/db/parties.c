@@ -22,8 +22,10 @@ static const struct list_filter party_filters[] = {
     {"kind", "p.kind = $?"},
     {"affiliation", "a.slug = $?"},
     {"q",
-     "(strpos(lower(p.name), lower($?)) > 0 OR EXISTS (SELECT 1 FROM "
-     "unnest(p.aliases) alias WHERE strpos(lower(alias), lower($?)) > 0))"},
+     /* Names and aliases are stored in NFC (fields.h): so is the term. */
+     "(strpos(lower(p.name), lower(normalize($?, NFC))) > 0 OR EXISTS (SELECT "
+     "1 FROM unnest(p.aliases) alias WHERE strpos(lower(alias), "
+     "lower(normalize($?, NFC))) > 0))"},
 };
 
 static const struct list_sort party_sorts[] = {

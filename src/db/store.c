@@ -5,6 +5,7 @@
  * released before it returns. */
 #include "db/store.h"
 
+#include "common/encoding.h"
 #include "common/log.h"
 #include "common/slug.h"
 #include "db/migrate.h"
@@ -27,15 +28,17 @@
    a replaced version of one (2), an earlier version by URL (3), or by title
    and date where the URLs do not differ (4); when there is none, the
    article is inserted (rank 0). No row at all: a concurrent load of the
-   same bytes won the race. */
+   same bytes won the race. URL and title are found through the indexes of
+   their md5 (migration 011: a long value does not fit a b-tree row). */
 static const struct db_statement statement_article = {
     "store_article",
     "WITH found AS (SELECT id, rank FROM (SELECT id, 1 AS rank FROM articles "
     "WHERE sha256 = $1 UNION ALL SELECT article_id, 2 FROM article_versions "
-    "WHERE sha256 = $1 UNION ALL (SELECT id, 3 FROM articles WHERE url = $3 "
-    "ORDER BY id DESC LIMIT 1) UNION ALL (SELECT id, 4 FROM articles WHERE "
-    "title = $2 AND published = $4::date AND (url IS NULL OR $3::text IS "
-    "NULL) ORDER BY id DESC LIMIT 1)) candidates ORDER BY rank LIMIT 1), "
+    "WHERE sha256 = $1 UNION ALL (SELECT id, 3 FROM articles WHERE md5(url) = "
+    "md5($3::text) AND url = $3 ORDER BY id DESC LIMIT 1) UNION ALL (SELECT "
+    "id, 4 FROM articles WHERE md5(title) = md5($2::text) AND title = $2 AND "
+    "published = $4::date AND (url IS NULL OR $3::text IS NULL) ORDER BY id "
+    "DESC LIMIT 1)) candidates ORDER BY rank LIMIT 1), "
     "inserted AS (INSERT INTO articles (sha256, title, url, published, "
     "updated, authors, dateline, text) SELECT $1, $2, $3, $4::date, $5::date, "
     "ARRAY(SELECT json_array_elements_text($6::json)), $7, $8 WHERE NOT "
@@ -81,8 +84,9 @@ static const struct db_statement statement_parties = {
 
 /* All claims of an article and their issue links in one statement: the
    ids are drawn first so that the links can name them, and the links carry
-   their claim's party, speaker and created_at (migrations 007 and 009). Claims whose party
-   is unknown or whose text breaks the claims' rules are left out. */
+   their claim's party, speaker and created_at (migrations 007 and 009). Claims
+   whose party is unknown or whose text breaks the claims' rules are left out.
+ */
 static const struct db_statement statement_claims = {
     "store_claims",
     "WITH input AS (SELECT nextval((SELECT pg_get_serial_sequence('claims', "
@@ -145,6 +149,19 @@ static int json_set_text(json_t *object, const char *name, const char *text) {
                              text != NULL ? json_string(text) : json_null());
 }
 
+/* Adds a name in NFC (as the API stores names), or null for NULL. */
+static int json_set_name(json_t *object, const char *name, const char *text) {
+  if (text == NULL) {
+    return json_object_set_new(object, name, json_null());
+  }
+  char *normal = utf8_nfc(text);
+  int status = normal != NULL
+                   ? json_object_set_new(object, name, json_string(normal))
+                   : -1;
+  free(normal);
+  return status;
+}
+
 static char *json_text_of(json_t *value) {
   char *text = value != NULL ? json_dumps(value, JSON_COMPACT) : NULL;
   json_decref(value);
@@ -178,12 +195,17 @@ static char *parties_json(const struct extract_result *result) {
     }
     json_t *aliases = json_array();
     for (size_t k = 0; aliases != NULL && k < party->alias_count; k++) {
-      json_array_append_new(aliases, json_string(party->aliases[k]));
+      char *alias = utf8_nfc(party->aliases[k]);
+      if (alias == NULL || json_array_append_new(aliases, json_string(alias))) {
+        json_decref(aliases);
+        aliases = NULL;
+      }
+      free(alias);
     }
     json_t *row = json_object();
     if (row == NULL || aliases == NULL ||
         json_object_set_new(row, "slug", json_string(slug)) != 0 ||
-        json_set_text(row, "name", party->name) != 0 ||
+        json_set_name(row, "name", party->name) != 0 ||
         json_set_text(row, "kind", party->kind) != 0 ||
         json_object_set_new(row, "aliases", aliases) != 0 ||
         json_set_text(row, "affiliation",
@@ -261,6 +283,50 @@ enum article_param {
   PARAM_COUNT
 };
 
+/* A title taken from the article's first line is cut to what a client may
+   give (500 characters, and 2,000 bytes so that it fits its index with
+   room to spare), at a character boundary, with an ellipsis. NULL when it
+   fits as it is, else a malloc'd copy (or NULL when out of memory: the
+   title is then left out). */
+#define STORE_TITLE_MAX_CHARACTERS 500
+#define STORE_TITLE_MAX_BYTES 2000
+#define STORE_ELLIPSIS "\u2026" /* one character, three bytes */
+
+static char *title_bounded(const char *title, bool *bounded) {
+  *bounded = false;
+  if (title == NULL) {
+    return NULL;
+  }
+  size_t length = strlen(title);
+  if (length <= STORE_TITLE_MAX_CHARACTERS ||
+      (length <= STORE_TITLE_MAX_BYTES &&
+       utf8_characters(title) <= STORE_TITLE_MAX_CHARACTERS)) {
+    return NULL;
+  }
+  *bounded = true;
+  size_t kept =
+      utf8_prefix_length(title, STORE_TITLE_MAX_CHARACTERS - 1,
+                         STORE_TITLE_MAX_BYTES - (sizeof STORE_ELLIPSIS - 1));
+  char *cut = malloc(kept + sizeof STORE_ELLIPSIS);
+  if (cut != NULL) {
+    memcpy(cut, title, kept);
+    memcpy(cut + kept, STORE_ELLIPSIS, sizeof STORE_ELLIPSIS);
+  }
+  return cut;
+}
+
+bool store_claims_within_limit(const struct extract_result *result,
+                               char *message, size_t size) {
+  if (result->claim_count <= STORE_MAX_CLAIMS_PER_ARTICLE) {
+    return true;
+  }
+  snprintf(message, size,
+           "the article yields %zu claims, over the limit of %d claims per "
+           "article: split it into smaller articles",
+           result->claim_count, STORE_MAX_CLAIMS_PER_ARTICLE);
+  return false;
+}
+
 /* Finds or inserts the article: *rank as statement_article says, -1 when
    a concurrent load of the same bytes is still to be seen. */
 static int article_find_or_insert(struct db_conn *conn,
@@ -322,8 +388,11 @@ int store_article(struct db_conn *conn, const struct extract_result *result,
   char *authors = string_array_json(article->authors, article->author_count);
   char *parties = NULL;
   char *claims = NULL;
+  bool bounded = false;
+  char *title =
+      overrides->title ? NULL : title_bounded(article->title, &bounded);
   int status = DB_HARD_ERROR;
-  if (text == NULL || authors == NULL) {
+  if (text == NULL || authors == NULL || (bounded && title == NULL)) {
     log_error("storing an article: out of memory");
     goto done;
   }
@@ -331,7 +400,9 @@ int store_article(struct db_conn *conn, const struct extract_result *result,
   text[length] = '\0';
   const char *params[PARAM_COUNT] = {
       [PARAM_SHA256] = article->sha256,
-      [PARAM_TITLE] = overrides->title ? overrides->title : article->title,
+      [PARAM_TITLE] = overrides->title ? overrides->title
+                      : bounded        ? title
+                                       : article->title,
       [PARAM_URL] = overrides->url,
       [PARAM_PUBLISHED] =
           overrides->published ? overrides->published : article->published,
@@ -363,6 +434,7 @@ done:
   free(claims);
   free(parties);
   free(authors);
+  free(title);
   free(text);
   return status;
 }
@@ -401,19 +473,28 @@ int store_claims_evidence(struct db_conn *conn, const char *article_id,
   if (status != DB_OK) {
     return status;
   }
-  int outcome = DB_OK;
-  int rows = PQntuples(result);
+  /* The claims by id (the row's own text): one pass over each, not one
+     over the rows per claim (thousands of claims made that quadratic). */
+  json_t *by_id = json_object();
+  int outcome = by_id != NULL ? DB_OK : DB_HARD_ERROR;
   size_t index;
   json_t *claim;
   json_array_foreach(claims, index, claim) {
-    json_int_t id = json_integer_value(json_object_get(claim, "id"));
-    for (int row = 0; row < rows && outcome == DB_OK; row++) {
-      if (strtoll(PQgetvalue(result, row, 0), NULL, 10) == id) {
-        outcome = evidence_set(claim, result, row);
-        break;
-      }
+    char id[24];
+    snprintf(id, sizeof id, "%" JSON_INTEGER_FORMAT,
+             json_integer_value(json_object_get(claim, "id")));
+    if (outcome == DB_OK && json_object_set(by_id, id, claim) != 0) {
+      outcome = DB_HARD_ERROR;
     }
   }
+  int rows = PQntuples(result);
+  for (int row = 0; row < rows && outcome == DB_OK; row++) {
+    claim = json_object_get(by_id, PQgetvalue(result, row, 0));
+    if (claim != NULL) {
+      outcome = evidence_set(claim, result, row);
+    }
+  }
+  json_decref(by_id);
   PQclear(result);
   return outcome;
 }
@@ -794,6 +875,9 @@ static int load_body(struct db_conn *conn, void *closure) {
 int load_store_article(struct load_session *session,
                        const struct extract_result *result, const char *bytes,
                        size_t length, char *error, size_t error_size) {
+  if (!store_claims_within_limit(result, error, error_size)) {
+    return EX_DATAERR;
+  }
   struct load_job job = {result, bytes, length, {0}};
   int outcome = DB_UNAVAILABLE;
   /* A connection lost between two articles (a server restart) gets one

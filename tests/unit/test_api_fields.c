@@ -147,6 +147,38 @@ static char *cursor_of(const char *json_text) {
   return cursor;
 }
 
+/* Names are stored in NFC: their values are normalised, their lengths
+   counted so, and two spellings of one alias are a repeat. */
+static void test_names_in_nfc(void **state) {
+  (void)state;
+  static const struct field names[] = {
+      {"name", FIELD_STRING, FIELD_REQUIRED | FIELD_NFC, 0, 1, 2, 0, 0, NULL},
+      {"aliases", FIELD_STRING_ARRAY, FIELD_NFC, 1, 0, 5, 0, 0, NULL},
+  };
+  /* "e" + U+0301 twice: four code points, two in NFC. */
+  json_t *body = json_pack("{s:s, s:[s]}", "name",
+                           "e\xcc\x81"
+                           "e\xcc\x81",
+                           "aliases", "Cafe\xcc\x81");
+  json_t *errors = json_array();
+  assert_int_equal(fields_check(names, 2, body, FIELD_CHECK_FULL, errors),
+                   PROBLEM_COUNT);
+  struct field_values values;
+  assert_int_equal(fields_to_values(names, 2, body, &values), 0);
+  assert_string_equal(values.value[0], "\xc3\xa9\xc3\xa9");
+  assert_string_equal(values.value[1], "[\"Caf\xc3\xa9\"]");
+  field_values_release(&values);
+  json_decref(body);
+  /* "q" + U+0344: two code points sent, three in NFC, over the limit. */
+  body = json_pack("{s:s, s:[s, s]}", "name", "q\xcd\x84", "aliases",
+                   "Caf\xc3\xa9", "Cafe\xcc\x81");
+  assert_int_equal(fields_check(names, 2, body, FIELD_CHECK_FULL, errors),
+                   PROBLEM_INVALID_VALUE);
+  assert_int_equal(json_array_size(errors), 2);
+  json_decref(body);
+  json_decref(errors);
+}
+
 static void test_cursor_decode(void **state) {
   (void)state;
   struct list_request request;
@@ -188,6 +220,7 @@ int main(void) {
       cmocka_unit_test(test_shape_problems_are_400),
       cmocka_unit_test(test_value_problems_are_422),
       cmocka_unit_test(test_merge_patch_and_values),
+      cmocka_unit_test(test_names_in_nfc),
       cmocka_unit_test(test_cursor_decode),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -96,6 +96,35 @@ static void test_hex_and_digest(void **state) {
   assert_memory_not_equal(a, b, sizeof a);
 }
 
+static void test_utf8_nfc(void **state) {
+  (void)state;
+  char *composed = utf8_nfc("Cafe\xcc\x81");
+  assert_non_null(composed);
+  assert_string_equal(composed, "Caf\xc3\xa9");
+  free(composed);
+  /* "q" and U+0344 become three code points: NFC can lengthen. */
+  char *longer = utf8_nfc("q\xcd\x84");
+  assert_non_null(longer);
+  assert_int_equal(utf8_characters(longer), 3);
+  free(longer);
+  assert_null(utf8_nfc("\xff"));
+}
+
+static void test_utf8_prefix_length(void **state) {
+  (void)state;
+  /* Whole text fits. */
+  assert_int_equal(utf8_prefix_length("abc", 5, 10), 3);
+  /* Characters, then bytes, bound it; never inside one. */
+  assert_int_equal(utf8_prefix_length("abcdef", 4, 100), 4);
+  assert_int_equal(utf8_prefix_length("\xc3\xa9\xc3\xa9\xc3\xa9", 10, 5), 4);
+  assert_int_equal(utf8_prefix_length("\xf0\x9f\x98\x80x", 10, 3), 0);
+  /* A letter keeps its accent: "ae\u0301" cut to two code points is "a". */
+  assert_int_equal(utf8_prefix_length("ae\xcc\x81", 2, 100), 1);
+  /* One letter and many marks has no cluster boundary: cut between code
+     points. */
+  assert_int_equal(utf8_prefix_length("a\xcc\x81\xcc\x81\xcc\x81", 3, 100), 5);
+}
+
 static void test_problem_catalogue(void **state) {
   (void)state;
   assert_int_equal(problem_status(PROBLEM_NOT_FOUND), 404);
@@ -151,6 +180,8 @@ int main(void) {
       cmocka_unit_test(test_base64url_round_trip),
       cmocka_unit_test(test_base64url_rejects),
       cmocka_unit_test(test_hex_and_digest),
+      cmocka_unit_test(test_utf8_nfc),
+      cmocka_unit_test(test_utf8_prefix_length),
       cmocka_unit_test(test_problem_catalogue),
       cmocka_unit_test(test_config_defaults_and_errors),
   };
