@@ -10,6 +10,7 @@
   XX(INVALID_BODY, 400, "invalid-body", "Invalid request body")                \
   XX(INVALID_QUERY, 400, "invalid-query", "Invalid query parameter")           \
   XX(INVALID_CURSOR, 400, "invalid-cursor", "Invalid cursor")                  \
+  XX(INVALID_HEADER, 400, "invalid-header", "Invalid request header")          \
   XX(UNAUTHORIZED, 401, "unauthorized", "Missing or invalid API key")          \
   XX(FORBIDDEN, 403, "forbidden", "Forbidden")                                 \
   XX(NOT_FOUND, 404, "not-found", "Not found")                                 \

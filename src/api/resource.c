@@ -459,9 +459,29 @@ void resource_create(struct request *request, const struct resource *resource) {
 
 /* --- merge patch -------------------------------------------------------- */
 
-/* Reads and locks the record a write changes, and checks If-Match against
-   it: DB_OK with *current set (owned by the caller), API_CLIENT_PROBLEM once
-   answered (404, 412), or a database failure. */
+/* A write's If-Match and If-None-Match must parse (RFC 9110 13.1): answers
+   400 and returns false otherwise, before anything is read. */
+static bool preconditions_well_formed(struct request *request) {
+  static const char *const names[] = {"If-Match", "If-None-Match"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    if (response_etag_condition(request, names[i], NULL, false) ==
+        ETAG_MALFORMED) {
+      json_t *errors = json_array();
+      problem_errors_add(errors, names[i],
+                         "must be * or a list of entity tags (\"...\" or "
+                         "W/\"...\")");
+      response_problem_steal(request, PROBLEM_INVALID_HEADER,
+                             "a conditional header does not parse", errors);
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Reads and locks the record a write changes, and evaluates If-Match
+   (strongly) and If-None-Match (weakly; "*" fails, the record exists)
+   against it: DB_OK with *current set (owned by the caller),
+   API_CLIENT_PROBLEM once answered (404, 412), or a database failure. */
 static int record_lock_current(struct db_conn *conn, struct record_job *job,
                                json_t **current) {
   const struct resource *resource = job->resource;
@@ -473,18 +493,22 @@ static int record_lock_current(struct db_conn *conn, struct record_job *job,
   if (outcome != DB_OK) {
     return outcome;
   }
-  const char *if_match = request_header(job->request, "If-Match");
-  if (if_match != NULL) {
-    char etag[RESPONSE_ETAG_SIZE];
-    response_etag(*current, etag);
-    if (!response_etag_matches(if_match, etag, false)) {
-      json_decref(*current);
-      *current = NULL;
-      response_problem(job->request, PROBLEM_PRECONDITION_FAILED,
-                       "the %s changed since the ETag you sent; read it again",
-                       resource->name);
-      return API_CLIENT_PROBLEM;
-    }
+  char etag[RESPONSE_ETAG_SIZE];
+  response_etag(*current, etag);
+  const char *failed = NULL;
+  if (response_etag_condition(job->request, "If-Match", etag, false) ==
+      ETAG_DIFFERS) {
+    failed = "changed since the ETag you sent; read it again";
+  } else if (response_etag_condition(job->request, "If-None-Match", etag,
+                                     true) == ETAG_MATCHES) {
+    failed = "exists, with an ETag that If-None-Match names";
+  }
+  if (failed != NULL) {
+    json_decref(*current);
+    *current = NULL;
+    response_problem(job->request, PROBLEM_PRECONDITION_FAILED, "the %s %s",
+                     resource->name, failed);
+    return API_CLIENT_PROBLEM;
   }
   return DB_OK;
 }
@@ -501,8 +525,18 @@ static int patch_body(struct db_conn *conn, void *closure) {
   }
   json_t *merged =
       fields_writable_copy(resource->fields, resource->field_count, current);
-  json_decref(current);
+  json_t *unpatched = json_deep_copy(merged);
   fields_merge_patch(merged, job->input);
+  /* A patch that changes nothing (such as {}) writes nothing: the record,
+     its updated_at and its ETag stay as they are. */
+  bool unchanged = unpatched != NULL && json_equal(unpatched, merged);
+  json_decref(unpatched);
+  if (unchanged) {
+    json_decref(merged);
+    job->record = current;
+    return DB_OK;
+  }
+  json_decref(current);
   json_t *errors = json_array();
   enum problem problem = fields_check(resource->fields, resource->field_count,
                                       merged, FIELD_CHECK_FULL, errors);
@@ -541,7 +575,7 @@ static int patch_body(struct db_conn *conn, void *closure) {
 
 void resource_patch(struct request *request, const struct resource *resource) {
   const char *key = record_key(request, resource);
-  if (key == NULL) {
+  if (key == NULL || !preconditions_well_formed(request)) {
     return;
   }
   json_t *errors = json_array();
@@ -570,7 +604,8 @@ void resource_patch(struct request *request, const struct resource *resource) {
 static int delete_body(struct db_conn *conn, void *closure) {
   struct record_job *job = closure;
   const struct resource *resource = job->resource;
-  if (request_header(job->request, "If-Match") != NULL) {
+  if (request_header(job->request, "If-Match") != NULL ||
+      request_header(job->request, "If-None-Match") != NULL) {
     json_t *current = NULL;
     int outcome = record_lock_current(conn, job, &current);
     json_decref(current);
@@ -588,7 +623,7 @@ static int delete_body(struct db_conn *conn, void *closure) {
 
 void resource_delete(struct request *request, const struct resource *resource) {
   const char *key = record_key(request, resource);
-  if (key == NULL) {
+  if (key == NULL || !preconditions_well_formed(request)) {
     return;
   }
   struct record_job job = {
