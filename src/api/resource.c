@@ -523,19 +523,16 @@ static int patch_body(struct db_conn *conn, void *closure) {
   if (outcome != DB_OK) {
     return outcome;
   }
-  json_t *merged =
-      fields_writable_copy(resource->fields, resource->field_count, current);
-  json_t *unpatched = json_deep_copy(merged);
-  fields_merge_patch(merged, job->input);
-  /* A patch that changes nothing (such as {}) writes nothing: the record,
-     its updated_at and its ETag stay as they are. */
-  bool unchanged = unpatched != NULL && json_equal(unpatched, merged);
-  json_decref(unpatched);
-  if (unchanged) {
-    json_decref(merged);
+  /* An empty merge patch ({}) writes nothing: the record, its updated_at
+     and its ETag stay as they are. Any other patch writes, even one that
+     restates values (a person's PATCH makes a claim theirs: origin). */
+  if (json_object_size(job->input) == 0) {
     job->record = current;
     return DB_OK;
   }
+  json_t *merged =
+      fields_writable_copy(resource->fields, resource->field_count, current);
+  fields_merge_patch(merged, job->input);
   json_decref(current);
   json_t *errors = json_array();
   enum problem problem = fields_check(resource->fields, resource->field_count,
