@@ -26,6 +26,8 @@
   XX(UNSUPPORTED_MEDIA_TYPE, 415, "unsupported-media-type",                    \
      "Unsupported media type")                                                 \
   XX(INVALID_VALUE, 422, "invalid-value", "Invalid value")                     \
+  XX(IDEMPOTENCY_KEY_REUSED, 422, "idempotency-key-reused",                    \
+     "Idempotency key reused")                                                 \
   XX(INTERNAL, 500, "internal-error", "Internal error")                        \
   XX(DATABASE_UNAVAILABLE, 503, "database-unavailable",                        \
      "Database unavailable")                                                   \

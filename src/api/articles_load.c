@@ -5,6 +5,7 @@
  * to the response; the records gathered into it are stolen by json_pack
  * ("o") or json_array_append_new. */
 #include "api/handlers.h"
+#include "api/idempotency.h"
 #include "api/resource.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -172,6 +173,8 @@ struct load_job {
   bool dry_run;
   struct store_outcome outcome;
   json_t *answer;
+  struct request *request;
+  struct idempotency *idempotency;
 };
 
 static int load_body(struct db_conn *conn, void *closure) {
@@ -184,6 +187,25 @@ static int load_body(struct db_conn *conn, void *closure) {
     outcome = articles_load_answer(conn, job->outcome.article_id, &job->answer);
   }
   return outcome == DB_OK && job->dry_run ? LOAD_ROLLED_BACK : outcome;
+}
+
+/* A load with its Idempotency-Key: claimed first, the answer stored last,
+   in the load's transaction (a dry run has no key: it stores nothing). */
+static int load_keyed_body(struct db_conn *conn, void *closure) {
+  struct load_job *job = closure;
+  int outcome = idempotency_claim_key(conn, job->request, job->idempotency);
+  if (outcome == DB_OK) {
+    outcome = load_body(conn, closure);
+  }
+  if (outcome == DB_OK && job->idempotency->active) {
+    char location[64];
+    snprintf(location, sizeof location, "/articles/%s",
+             job->outcome.article_id);
+    bool created = !job->outcome.unchanged;
+    outcome = idempotency_store(conn, job->idempotency, created ? 201 : 200,
+                                created ? location : NULL, job->answer, false);
+  }
+  return outcome;
 }
 
 /* Answers a failed extraction: the client's text, or our failure. */
@@ -256,9 +278,16 @@ void articles_load_handler(struct request *request) {
   if (!load_input(request, &bytes, &length, &overrides)) {
     return;
   }
+  struct idempotency idempotency;
+  if (!idempotency_begin(request, &idempotency)) {
+    return;
+  }
+  bool dry = dry_run.present && dry_run.integer != 0;
+  idempotency.active = idempotency.active && !dry;
   struct lexicon_job lexicon = {NULL, ""};
   if (api_with_connection(request, lexicon_body, &lexicon, false) != DB_OK) {
     store_lexicon_release(lexicon.handle);
+    idempotency_end(&idempotency);
     return;
   }
   /* The result may point into the lexicon (e.g. CAMEO codes), so the
@@ -274,14 +303,17 @@ void articles_load_handler(struct request *request) {
   if (status != EXTRACT_OK) {
     answer_extract_error(request, status, error);
     store_lexicon_release(lexicon.handle);
+    idempotency_end(&idempotency);
     return;
   }
   struct load_job job = {.result = result,
                          .bytes = bytes,
                          .length = length,
                          .overrides = &overrides,
-                         .dry_run = dry_run.present && dry_run.integer != 0};
-  int outcome = api_with_connection(request, load_body, &job, true);
+                         .dry_run = dry,
+                         .request = request,
+                         .idempotency = &idempotency};
+  int outcome = api_with_connection(request, load_keyed_body, &job, true);
   if (outcome == DB_OK || outcome == LOAD_ROLLED_BACK) {
     bool created = outcome == DB_OK && !job.outcome.unchanged;
     if (created) {
@@ -294,7 +326,10 @@ void articles_load_handler(struct request *request) {
     if (created) {
       response_add_header(request, "Location", location);
     }
+  } else if (outcome == IDEMPOTENCY_REPLAY) {
+    idempotency_replay(request, &idempotency, false);
   }
+  idempotency_end(&idempotency);
   json_decref(job.answer);
   extract_result_free(result);
   store_lexicon_release(lexicon.handle);

@@ -1,6 +1,7 @@
 /* Generic record handlers: read, list, create, merge patch and delete. */
 #include "api/resource.h"
 
+#include "api/idempotency.h"
 #include "common/log.h"
 #include "common/slug.h"
 #include "db/claims.h"
@@ -122,6 +123,7 @@ struct record_job {
   const json_t *input; /* create body or merge patch, borrowed */
   json_t *record;      /* the record to answer, owned */
   char new_key[72];
+  struct idempotency *idempotency; /* a create's Idempotency-Key */
 };
 
 static int read_body(struct db_conn *conn, void *closure) {
@@ -397,6 +399,24 @@ static int create_body(struct db_conn *conn, void *closure) {
   return outcome == DB_NOT_FOUND ? DB_HARD_ERROR : outcome;
 }
 
+/* A create with its Idempotency-Key: the key claimed first, the answer
+   stored last, in the same transaction. */
+static int create_keyed_body(struct db_conn *conn, void *closure) {
+  struct record_job *job = closure;
+  int outcome = idempotency_claim_key(conn, job->request, job->idempotency);
+  if (outcome == DB_OK) {
+    outcome = create_body(conn, closure);
+  }
+  if (outcome == DB_OK && job->idempotency->active) {
+    char location[160];
+    snprintf(location, sizeof location, "%s/%s", job->resource->path,
+             job->new_key);
+    outcome = idempotency_store(conn, job->idempotency, 201, location,
+                                job->record, true);
+  }
+  return outcome;
+}
+
 /* Gives a create without a slug the one derived from its name. */
 static bool slug_derive(json_t *body, json_t *errors) {
   json_t *slug = json_object_get(body, "slug");
@@ -443,16 +463,26 @@ void resource_create(struct request *request, const struct resource *resource) {
     return;
   }
   json_decref(errors);
-  struct record_job job = {
-      .request = request, .resource = resource, .input = body};
-  int outcome = api_with_connection(request, create_body, &job, true);
+  struct idempotency idempotency;
+  if (!idempotency_begin(request, &idempotency)) {
+    json_decref(body);
+    return;
+  }
+  struct record_job job = {.request = request,
+                           .resource = resource,
+                           .input = body,
+                           .idempotency = &idempotency};
+  int outcome = api_with_connection(request, create_keyed_body, &job, true);
   if (outcome == DB_OK) {
     char location[160];
     snprintf(location, sizeof location, "%s/%s", resource->path, job.new_key);
     response_record_steal(request, 201, job.record);
     job.record = NULL;
     response_add_header(request, "Location", location);
+  } else if (outcome == IDEMPOTENCY_REPLAY) {
+    idempotency_replay(request, &idempotency, true);
   }
+  idempotency_end(&idempotency);
   json_decref(job.record);
   json_decref(body);
 }
