@@ -11,6 +11,7 @@
   XX(INVALID_QUERY, 400, "invalid-query", "Invalid query parameter")           \
   XX(INVALID_CURSOR, 400, "invalid-cursor", "Invalid cursor")                  \
   XX(MALFORMED_REQUEST, 400, "malformed-request", "Malformed request")         \
+  XX(INVALID_HEADER, 400, "invalid-header", "Invalid request header")          \
   XX(UNAUTHORIZED, 401, "unauthorized", "Missing or invalid API key")          \
   XX(FORBIDDEN, 403, "forbidden", "Forbidden")                                 \
   XX(NOT_FOUND, 404, "not-found", "Not found")                                 \
@@ -26,6 +27,8 @@
   XX(UNSUPPORTED_MEDIA_TYPE, 415, "unsupported-media-type",                    \
      "Unsupported media type")                                                 \
   XX(INVALID_VALUE, 422, "invalid-value", "Invalid value")                     \
+  XX(IDEMPOTENCY_KEY_REUSED, 422, "idempotency-key-reused",                    \
+     "Idempotency key reused")                                                 \
   XX(INTERNAL, 500, "internal-error", "Internal error")                        \
   XX(NOT_IMPLEMENTED, 501, "not-implemented", "Not implemented")               \
   XX(DATABASE_UNAVAILABLE, 503, "database-unavailable",                        \

@@ -20,6 +20,10 @@ struct csv_buffer {
 /* Appends one field to the current record, quoted when it holds a comma, a
    double quote, CR or LF (quotes doubled). */
 void csv_field(struct csv_buffer *buffer, const char *text, size_t length);
+/* Appends a field of text a client wrote: as csv_field, but a text starting
+   with =, +, -, @, tab or CR (a spreadsheet formula) gets a leading single
+   quote and is quoted (OWASP's rule against CSV injection). */
+void csv_text_field(struct csv_buffer *buffer, const char *text, size_t length);
 /* Ends the current record with CRLF. */
 void csv_end_row(struct csv_buffer *buffer);
 /* Hands the text (NUL-terminated, `length` bytes) to the caller, who frees
@@ -27,8 +31,9 @@ void csv_end_row(struct csv_buffer *buffer);
 char *csv_take(struct csv_buffer *buffer, size_t *length);
 
 /* A header row of `columns`, then one row per item with each column's
-   member: null as an empty field, strings as they are, integers in
-   decimal, booleans as true/false, arrays of strings joined with ';'.
+   member: null as an empty field, strings and arrays of strings (joined
+   with ';') as csv_text_field gives them, numbers in decimal, booleans as
+   true/false.
    Returns malloc'd text, or NULL when out of memory. */
 char *csv_from_items(const json_t *items, const char *const *columns,
                      size_t count, size_t *length);

@@ -25,9 +25,22 @@ void response_record_steal(struct request *request, unsigned status,
 #define RESPONSE_ETAG_SIZE 35
 void response_etag(const json_t *record, char *out);
 
-/* Whether an If-Match (weak false) or If-None-Match (weak true) header value
-   lists `etag`, or is "*". */
+/* Whether one If-Match (weak false) or If-None-Match (weak true) header
+   line lists `etag`, or is "*"; false for a line that does not parse. */
 bool response_etag_matches(const char *header, const char *etag, bool weak);
+
+/* A conditional header (RFC 9110 13.1.1-2: every line of If-Match or
+   If-None-Match, named by `name`, taken as one list) against `etag` (NULL
+   to check the syntax only), compared strongly or `weak`ly. */
+enum etag_condition {
+  ETAG_ABSENT,    /* no such header */
+  ETAG_MATCHES,   /* it lists the ETag, or is "*" */
+  ETAG_DIFFERS,   /* it lists other ETags only */
+  ETAG_MALFORMED, /* not "*" nor a list of entity tags: answer 400 */
+};
+enum etag_condition response_etag_condition(const struct request *request,
+                                            const char *name, const char *etag,
+                                            bool weak);
 
 /* An RFC 9457 problem. `errors` is an array of {field, message} or NULL. */
 void response_problem_steal(struct request *request, enum problem problem,

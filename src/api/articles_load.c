@@ -5,6 +5,7 @@
  * to the response; the records gathered into it are stolen by json_pack
  * ("o") or json_array_append_new. */
 #include "api/handlers.h"
+#include "api/idempotency.h"
 #include "api/resource.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -175,6 +176,8 @@ struct load_job {
   bool dry_run;
   struct store_outcome outcome;
   json_t *answer;
+  struct request *request;
+  struct idempotency *idempotency;
 };
 
 static int load_body(struct db_conn *conn, void *closure) {
@@ -196,6 +199,25 @@ static void load_memory_return(void) {
 #ifdef __GLIBC__
   malloc_trim(0);
 #endif
+}
+
+/* A load with its Idempotency-Key: claimed first, the answer stored last,
+   in the load's transaction (a dry run has no key: it stores nothing). */
+static int load_keyed_body(struct db_conn *conn, void *closure) {
+  struct load_job *job = closure;
+  int outcome = idempotency_claim_key(conn, job->request, job->idempotency);
+  if (outcome == DB_OK) {
+    outcome = load_body(conn, closure);
+  }
+  if (outcome == DB_OK && job->idempotency->active) {
+    char location[64];
+    snprintf(location, sizeof location, "/articles/%s",
+             job->outcome.article_id);
+    bool created = !job->outcome.unchanged;
+    outcome = idempotency_store(conn, job->idempotency, created ? 201 : 200,
+                                created ? location : NULL, job->answer, false);
+  }
+  return outcome;
 }
 
 /* Answers a failed extraction: the client's text, or our failure. */
@@ -268,9 +290,16 @@ void articles_load_handler(struct request *request) {
   if (!load_input(request, &bytes, &length, &overrides)) {
     return;
   }
+  struct idempotency idempotency;
+  if (!idempotency_begin(request, &idempotency)) {
+    return;
+  }
+  bool dry = dry_run.present && dry_run.integer != 0;
+  idempotency.active = idempotency.active && !dry;
   struct lexicon_job lexicon = {NULL, ""};
   if (api_with_connection(request, lexicon_body, &lexicon, false) != DB_OK) {
     store_lexicon_release(lexicon.handle);
+    idempotency_end(&idempotency);
     return;
   }
   /* The result may point into the lexicon (e.g. CAMEO codes), so the
@@ -286,6 +315,7 @@ void articles_load_handler(struct request *request) {
   if (status != EXTRACT_OK) {
     answer_extract_error(request, status, error);
     store_lexicon_release(lexicon.handle);
+    idempotency_end(&idempotency);
     return;
   }
   /* Too many claims to store is the article's size, not a passing state of
@@ -296,6 +326,7 @@ void articles_load_handler(struct request *request) {
     response_problem_steal(request, PROBLEM_BODY_TOO_LARGE, error, errors);
     extract_result_free(result);
     store_lexicon_release(lexicon.handle);
+    idempotency_end(&idempotency);
     load_memory_return();
     return;
   }
@@ -303,8 +334,10 @@ void articles_load_handler(struct request *request) {
                          .bytes = bytes,
                          .length = length,
                          .overrides = &overrides,
-                         .dry_run = dry_run.present && dry_run.integer != 0};
-  int outcome = api_with_connection(request, load_body, &job, true);
+                         .dry_run = dry,
+                         .request = request,
+                         .idempotency = &idempotency};
+  int outcome = api_with_connection(request, load_keyed_body, &job, true);
   if (outcome == DB_OK || outcome == LOAD_ROLLED_BACK) {
     bool created = outcome == DB_OK && !job.outcome.unchanged;
     if (created) {
@@ -317,7 +350,10 @@ void articles_load_handler(struct request *request) {
     if (created) {
       response_add_header(request, "Location", location);
     }
+  } else if (outcome == IDEMPOTENCY_REPLAY) {
+    idempotency_replay(request, &idempotency, false);
   }
+  idempotency_end(&idempotency);
   json_decref(job.answer);
   extract_result_free(result);
   store_lexicon_release(lexicon.handle);

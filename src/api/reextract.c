@@ -5,6 +5,7 @@
  * the response. */
 #include "db/reextract.h"
 #include "api/handlers.h"
+#include "api/idempotency.h"
 #include "api/resource.h"
 #include "common/log.h"
 #include "db/store.h"
@@ -19,6 +20,8 @@ struct reextract_job {
   bool changed;
   char error[256];
   json_t *answer;
+  struct request *request;
+  struct idempotency *idempotency;
 };
 
 static int lexicon_body(struct db_conn *conn, void *closure) {
@@ -45,6 +48,21 @@ static int reextract_body(struct db_conn *conn, void *closure) {
   return outcome;
 }
 
+/* A re-extraction with its Idempotency-Key, claimed first and the answer
+   stored last in the same transaction. */
+static int reextract_keyed_body(struct db_conn *conn, void *closure) {
+  struct reextract_job *job = closure;
+  int outcome = idempotency_claim_key(conn, job->request, job->idempotency);
+  if (outcome == DB_OK) {
+    outcome = reextract_body(conn, closure);
+  }
+  if (outcome == DB_OK) {
+    outcome = idempotency_store(conn, job->idempotency, 200, NULL, job->answer,
+                                false);
+  }
+  return outcome;
+}
+
 void articles_reextract_handler(struct request *request) {
   const char *id = request->path_params[0];
   struct query_value none;
@@ -56,13 +74,19 @@ void articles_reextract_handler(struct request *request) {
                      id);
     return;
   }
-  struct reextract_job job = {.article_id = id};
+  struct idempotency idempotency;
+  if (!idempotency_begin(request, &idempotency)) {
+    return;
+  }
+  struct reextract_job job = {
+      .article_id = id, .request = request, .idempotency = &idempotency};
   if (api_with_connection(request, lexicon_body, &job, false) != DB_OK) {
     store_lexicon_release(job.handle);
+    idempotency_end(&idempotency);
     return;
   }
   job.lexicon = store_lexicon_get(job.handle);
-  int outcome = api_with_connection(request, reextract_body, &job, true);
+  int outcome = api_with_connection(request, reextract_keyed_body, &job, true);
   if (outcome == DB_NOT_FOUND) {
     response_problem(request, PROBLEM_ARTICLE_NOT_FOUND, "no article '%.80s'",
                      id);
@@ -72,7 +96,10 @@ void articles_reextract_handler(struct request *request) {
   } else if (outcome == DB_OK) {
     response_json_steal(request, 200, job.answer);
     job.answer = NULL;
+  } else if (outcome == IDEMPOTENCY_REPLAY) {
+    idempotency_replay(request, &idempotency, false);
   }
+  idempotency_end(&idempotency);
   json_decref(job.answer);
   store_lexicon_release(job.handle);
 }

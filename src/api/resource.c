@@ -1,6 +1,7 @@
 /* Generic record handlers: read, list, create, merge patch and delete. */
 #include "api/resource.h"
 
+#include "api/idempotency.h"
 #include "common/log.h"
 #include "common/slug.h"
 #include "db/claims.h"
@@ -122,6 +123,7 @@ struct record_job {
   const json_t *input; /* create body or merge patch, borrowed */
   json_t *record;      /* the record to answer, owned */
   char new_key[72];
+  struct idempotency *idempotency; /* a create's Idempotency-Key */
 };
 
 static int read_body(struct db_conn *conn, void *closure) {
@@ -402,6 +404,24 @@ static int create_body(struct db_conn *conn, void *closure) {
   return outcome == DB_NOT_FOUND ? DB_HARD_ERROR : outcome;
 }
 
+/* A create with its Idempotency-Key: the key claimed first, the answer
+   stored last, in the same transaction. */
+static int create_keyed_body(struct db_conn *conn, void *closure) {
+  struct record_job *job = closure;
+  int outcome = idempotency_claim_key(conn, job->request, job->idempotency);
+  if (outcome == DB_OK) {
+    outcome = create_body(conn, closure);
+  }
+  if (outcome == DB_OK && job->idempotency->active) {
+    char location[160];
+    snprintf(location, sizeof location, "%s/%s", job->resource->path,
+             job->new_key);
+    outcome = idempotency_store(conn, job->idempotency, 201, location,
+                                job->record, true);
+  }
+  return outcome;
+}
+
 /* Gives a create without a slug the one derived from its name. */
 static bool slug_derive(json_t *body, json_t *errors) {
   json_t *slug = json_object_get(body, "slug");
@@ -448,25 +468,55 @@ void resource_create(struct request *request, const struct resource *resource) {
     return;
   }
   json_decref(errors);
-  struct record_job job = {
-      .request = request, .resource = resource, .input = body};
-  int outcome = api_with_connection(request, create_body, &job, true);
+  struct idempotency idempotency;
+  if (!idempotency_begin(request, &idempotency)) {
+    json_decref(body);
+    return;
+  }
+  struct record_job job = {.request = request,
+                           .resource = resource,
+                           .input = body,
+                           .idempotency = &idempotency};
+  int outcome = api_with_connection(request, create_keyed_body, &job, true);
   if (outcome == DB_OK) {
     char location[160];
     snprintf(location, sizeof location, "%s/%s", resource->path, job.new_key);
     response_record_steal(request, 201, job.record);
     job.record = NULL;
     response_add_header(request, "Location", location);
+  } else if (outcome == IDEMPOTENCY_REPLAY) {
+    idempotency_replay(request, &idempotency, true);
   }
+  idempotency_end(&idempotency);
   json_decref(job.record);
   json_decref(body);
 }
 
 /* --- merge patch -------------------------------------------------------- */
 
-/* Reads and locks the record a write changes, and checks If-Match against
-   it: DB_OK with *current set (owned by the caller), API_CLIENT_PROBLEM once
-   answered (404, 412), or a database failure. */
+/* A write's If-Match and If-None-Match must parse (RFC 9110 13.1): answers
+   400 and returns false otherwise, before anything is read. */
+static bool preconditions_well_formed(struct request *request) {
+  static const char *const names[] = {"If-Match", "If-None-Match"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    if (response_etag_condition(request, names[i], NULL, false) ==
+        ETAG_MALFORMED) {
+      json_t *errors = json_array();
+      problem_errors_add(errors, names[i],
+                         "must be * or a list of entity tags (\"...\" or "
+                         "W/\"...\")");
+      response_problem_steal(request, PROBLEM_INVALID_HEADER,
+                             "a conditional header does not parse", errors);
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Reads and locks the record a write changes, and evaluates If-Match
+   (strongly) and If-None-Match (weakly; "*" fails, the record exists)
+   against it: DB_OK with *current set (owned by the caller),
+   API_CLIENT_PROBLEM once answered (404, 412), or a database failure. */
 static int record_lock_current(struct db_conn *conn, struct record_job *job,
                                json_t **current) {
   const struct resource *resource = job->resource;
@@ -478,18 +528,22 @@ static int record_lock_current(struct db_conn *conn, struct record_job *job,
   if (outcome != DB_OK) {
     return outcome;
   }
-  const char *if_match = request_header(job->request, "If-Match");
-  if (if_match != NULL) {
-    char etag[RESPONSE_ETAG_SIZE];
-    response_etag(*current, etag);
-    if (!response_etag_matches(if_match, etag, false)) {
-      json_decref(*current);
-      *current = NULL;
-      response_problem(job->request, PROBLEM_PRECONDITION_FAILED,
-                       "the %s changed since the ETag you sent; read it again",
-                       resource->name);
-      return API_CLIENT_PROBLEM;
-    }
+  char etag[RESPONSE_ETAG_SIZE];
+  response_etag(*current, etag);
+  const char *failed = NULL;
+  if (response_etag_condition(job->request, "If-Match", etag, false) ==
+      ETAG_DIFFERS) {
+    failed = "changed since the ETag you sent; read it again";
+  } else if (response_etag_condition(job->request, "If-None-Match", etag,
+                                     true) == ETAG_MATCHES) {
+    failed = "exists, with an ETag that If-None-Match names";
+  }
+  if (failed != NULL) {
+    json_decref(*current);
+    *current = NULL;
+    response_problem(job->request, PROBLEM_PRECONDITION_FAILED, "the %s %s",
+                     resource->name, failed);
+    return API_CLIENT_PROBLEM;
   }
   return DB_OK;
 }
@@ -504,10 +558,17 @@ static int patch_body(struct db_conn *conn, void *closure) {
   if (outcome != DB_OK) {
     return outcome;
   }
+  /* An empty merge patch ({}) writes nothing: the record, its updated_at
+     and its ETag stay as they are. Any other patch writes, even one that
+     restates values (a person's PATCH makes a claim theirs: origin). */
+  if (json_object_size(job->input) == 0) {
+    job->record = current;
+    return DB_OK;
+  }
   json_t *merged =
       fields_writable_copy(resource->fields, resource->field_count, current);
-  json_decref(current);
   fields_merge_patch(merged, job->input);
+  json_decref(current);
   json_t *errors = json_array();
   enum problem problem = fields_check(resource->fields, resource->field_count,
                                       merged, FIELD_CHECK_FULL, errors);
@@ -552,7 +613,7 @@ static int patch_body(struct db_conn *conn, void *closure) {
 
 void resource_patch(struct request *request, const struct resource *resource) {
   const char *key = record_key(request, resource);
-  if (key == NULL) {
+  if (key == NULL || !preconditions_well_formed(request)) {
     return;
   }
   json_t *errors = json_array();
@@ -581,7 +642,8 @@ void resource_patch(struct request *request, const struct resource *resource) {
 static int delete_body(struct db_conn *conn, void *closure) {
   struct record_job *job = closure;
   const struct resource *resource = job->resource;
-  if (request_header(job->request, "If-Match") != NULL) {
+  if (request_header(job->request, "If-Match") != NULL ||
+      request_header(job->request, "If-None-Match") != NULL) {
     json_t *current = NULL;
     int outcome = record_lock_current(conn, job, &current);
     json_decref(current);
@@ -599,7 +661,7 @@ static int delete_body(struct db_conn *conn, void *closure) {
 
 void resource_delete(struct request *request, const struct resource *resource) {
   const char *key = record_key(request, resource);
-  if (key == NULL) {
+  if (key == NULL || !preconditions_well_formed(request)) {
     return;
   }
   struct record_job job = {

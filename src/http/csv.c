@@ -29,21 +29,25 @@ static void csv_append(struct csv_buffer *buffer, const char *bytes,
   buffer->data[buffer->length] = '\0';
 }
 
-void csv_field(struct csv_buffer *buffer, const char *text, size_t length) {
+/* Appends a field, quoted when `quoted` or when it needs to be, after
+   `prefix` (inside the quotes). */
+static void csv_field_with(struct csv_buffer *buffer, const char *prefix,
+                           const char *text, size_t length, bool quoted) {
   if (buffer->row_started) {
     csv_append(buffer, ",", 1);
   }
   buffer->row_started = true;
-  bool quoted = false;
   for (size_t i = 0; i < length && !quoted; i++) {
     quoted =
         text[i] == ',' || text[i] == '"' || text[i] == '\r' || text[i] == '\n';
   }
   if (!quoted) {
+    csv_append(buffer, prefix, strlen(prefix));
     csv_append(buffer, text, length);
     return;
   }
   csv_append(buffer, "\"", 1);
+  csv_append(buffer, prefix, strlen(prefix));
   size_t start = 0;
   for (size_t i = 0; i < length; i++) {
     if (text[i] == '"') {
@@ -54,6 +58,20 @@ void csv_field(struct csv_buffer *buffer, const char *text, size_t length) {
   }
   csv_append(buffer, text + start, length - start);
   csv_append(buffer, "\"", 1);
+}
+
+void csv_field(struct csv_buffer *buffer, const char *text, size_t length) {
+  csv_field_with(buffer, "", text, length, false);
+}
+
+void csv_text_field(struct csv_buffer *buffer, const char *text,
+                    size_t length) {
+  /* OWASP's rule against CSV injection: a spreadsheet evaluates a cell
+     starting with one of these, so it gets a leading single quote (shown
+     as text, not evaluated) and is quoted. */
+  bool formula =
+      length > 0 && text[0] != '\0' && strchr("=+-@\t\r", text[0]) != NULL;
+  csv_field_with(buffer, formula ? "'" : "", text, length, formula);
 }
 
 void csv_end_row(struct csv_buffer *buffer) {
@@ -78,7 +96,7 @@ static void csv_value(struct csv_buffer *buffer, const json_t *value) {
   char number[32];
   switch (json_typeof(value)) {
   case JSON_STRING:
-    csv_field(buffer, json_string_value(value), json_string_length(value));
+    csv_text_field(buffer, json_string_value(value), json_string_length(value));
     return;
   case JSON_INTEGER:
     snprintf(number, sizeof number, "%" JSON_INTEGER_FORMAT,
@@ -114,7 +132,7 @@ static void csv_value(struct csv_buffer *buffer, const json_t *value) {
       buffer->failed = true;
       return;
     }
-    csv_field(buffer, text, length);
+    csv_text_field(buffer, text, length);
     free(text);
     return;
   }

@@ -488,8 +488,8 @@ static void answer_options(struct http_daemon *daemon, struct request *request,
   if (cors_allowed_origin(daemon, origin) != NULL) {
     response_add_header(request, "Access-Control-Allow-Methods", allow);
     response_add_header(request, "Access-Control-Allow-Headers",
-                        "Authorization, Content-Type, If-Match, "
-                        "If-None-Match, X-Request-Id");
+                        "Authorization, Content-Type, Idempotency-Key, "
+                        "If-Match, If-None-Match, X-Request-Id");
     response_add_header(request, "Access-Control-Max-Age", "86400");
   }
 }
@@ -565,8 +565,8 @@ static enum MHD_Result request_queue(struct http_daemon *daemon,
   if (origin != NULL) {
     MHD_add_response_header(response, "Access-Control-Allow-Origin", origin);
     MHD_add_response_header(response, "Access-Control-Expose-Headers",
-                            "ETag, Link, Location, Retry-After, "
-                            "WWW-Authenticate, X-Request-Id");
+                            "ETag, Idempotent-Replayed, Link, Location, "
+                            "Retry-After, WWW-Authenticate, X-Request-Id");
   }
   if (!daemon->cors_any) {
     /* With an origin list the answer depends on Origin, even where it does

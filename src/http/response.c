@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <utf8proc.h>
 
 /* Replaces any response set before: the last word wins, and the earlier one
@@ -67,37 +68,110 @@ void response_etag(const json_t *record, char *out) {
   free(text);
 }
 
-bool response_etag_matches(const char *header, const char *etag, bool weak) {
-  const char *p = header;
-  size_t etag_length = strlen(etag);
-  while (*p != '\0') {
-    while (*p == ' ' || *p == ',' || *p == '\t') {
+/* Parses one header line of If-Match or If-None-Match (RFC 9110 13.1.1:
+   "*" or a comma-separated list of entity tags, empty elements allowed)
+   and compares it with `etag` (NULL to check the syntax only): strongly
+   for If-Match (a weak tag never matches), weakly for If-None-Match. False
+   when the line does not parse. */
+static bool etag_line_parse(const char *line, const char *etag, bool weak,
+                            bool *star, bool *matches) {
+  const char *p = line;
+  size_t etag_length = etag != NULL ? strlen(etag) : 0;
+  while (*p == ' ' || *p == '\t') {
+    p++;
+  }
+  if (*p == '*') {
+    p++;
+    while (*p == ' ' || *p == '\t') {
       p++;
     }
-    if (*p == '*') {
-      return true;
+    *star = true;
+    *matches = true;
+    return *p == '\0';
+  }
+  while (*p != '\0') {
+    if (*p == ',' || *p == ' ' || *p == '\t') {
+      p++;
+      continue;
     }
-    /* If-None-Match compares weakly (W/ ignored), If-Match strongly (a weak
-       tag never matches). */
     bool tagged_weak = strncmp(p, "W/", 2) == 0;
     if (tagged_weak) {
       p += 2;
     }
-    const char *end = p;
-    while (*end != '\0' && *end != ',') {
-      end++;
+    if (*p != '"') {
+      return false;
     }
-    const char *last = end;
-    while (last > p && (last[-1] == ' ' || last[-1] == '\t')) {
-      last--;
+    const char *tag = p++;
+    /* etagc: %x21 / %x23-7E / obs-text */
+    while (*p != '"' && (unsigned char)*p >= 0x21 &&
+           (unsigned char)*p != 0x7F) {
+      p++;
     }
-    if ((weak || !tagged_weak) && (size_t)(last - p) == etag_length &&
-        memcmp(p, etag, etag_length) == 0) {
-      return true;
+    if (*p != '"') {
+      return false;
     }
-    p = end;
+    p++;
+    if (etag != NULL && (weak || !tagged_weak) &&
+        (size_t)(p - tag) == etag_length &&
+        memcmp(tag, etag, etag_length) == 0) {
+      *matches = true;
+    }
+    while (*p == ' ' || *p == '\t') {
+      p++;
+    }
+    if (*p != ',' && *p != '\0') {
+      return false;
+    }
   }
-  return false;
+  return true;
+}
+
+bool response_etag_matches(const char *header, const char *etag, bool weak) {
+  bool star = false;
+  bool matches = false;
+  return etag_line_parse(header, etag, weak, &star, &matches) && matches;
+}
+
+struct etag_walk {
+  const char *name;
+  const char *etag;
+  bool weak;
+  unsigned lines;
+  bool star;
+  bool valid;
+  bool matches;
+};
+
+static enum MHD_Result etag_visit(void *closure, enum MHD_ValueKind kind,
+                                  const char *key, const char *value) {
+  struct etag_walk *walk = closure;
+  (void)kind;
+  if (key == NULL || strcasecmp(key, walk->name) != 0) {
+    return MHD_YES;
+  }
+  walk->lines++;
+  if (value == NULL || !etag_line_parse(value, walk->etag, walk->weak,
+                                        &walk->star, &walk->matches)) {
+    walk->valid = false;
+  }
+  return MHD_YES;
+}
+
+enum etag_condition response_etag_condition(const struct request *request,
+                                            const char *name, const char *etag,
+                                            bool weak) {
+  struct etag_walk walk = {name, etag, weak, 0, false, true, false};
+  /* Every line of the header: a client may send the list on several. */
+  MHD_get_connection_values(request->connection, MHD_HEADER_KIND, etag_visit,
+                            &walk);
+  if (walk.lines == 0) {
+    return ETAG_ABSENT;
+  }
+  /* "*" stands alone: with another line it is no list the grammar has. */
+  if (!walk.valid || (walk.star && walk.lines > 1)) {
+    return ETAG_MALFORMED;
+  }
+  return walk.matches ? ETAG_MATCHES : ETAG_DIFFERS;
 }
 
 void response_record_steal(struct request *request, unsigned status,
@@ -111,9 +185,9 @@ void response_record_steal(struct request *request, unsigned status,
   }
   char etag[RESPONSE_ETAG_SIZE];
   etag_of_text(text, etag);
-  const char *if_none_match = request_header(request, "If-None-Match");
-  if (if_none_match != NULL && (request->method & (HTTP_GET | HTTP_HEAD)) &&
-      response_etag_matches(if_none_match, etag, true)) {
+  if ((request->method & (HTTP_GET | HTTP_HEAD)) &&
+      response_etag_condition(request, "If-None-Match", etag, true) ==
+          ETAG_MATCHES) {
     free(text);
     response_empty(request, 304);
   } else {

@@ -1,5 +1,6 @@
 """Claim lists as CSV (Accept: text/csv): the same records as the JSON items, RFC 4180 quoting,
-the same Link header, on every claim list; Accept negotiation."""
+the same Link header, on every claim list; Accept negotiation; no cell a spreadsheet takes for a
+formula."""
 
 import csv
 import io
@@ -11,6 +12,7 @@ from harness import ApiTest, uid
 COLUMNS = ["id", "article_id", "party", "speaker", "issues", "stance", "quote", "text", "start", "end",
            "stated_on", "origin", "created_at", "updated_at"]
 CSV = {"Accept": "text/csv"}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def as_csv_row(item):
@@ -21,7 +23,9 @@ def as_csv_row(item):
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, list):
-            return ";".join(value)
+            value = ";".join(value)
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            return "'" + value  # OWASP: a text a spreadsheet would evaluate gets a leading quote
         return str(value)
     return [cell(item[c]) for c in COLUMNS]
 
@@ -68,7 +72,7 @@ class CsvTest(ApiTest):
                 _, rows = self.rows(path)
                 self.assertEqual(rows, [as_csv_row(i) for i in items])
         all_rows = self.rows(f"/claims?party={self.party['slug']}&limit=200")[1]
-        self.assertEqual(sorted(r[7] for r in all_rows), sorted(c["text"] for c in self.claims),
+        self.assertEqual(sorted(r[7] for r in all_rows), sorted(as_csv_row(c)[7] for c in self.claims),
                          "texts with commas, quotes and line breaks survive the round trip")
         joined = [r[4] for r in all_rows if ";" in r[4]]
         self.assertTrue(joined and all(sorted(j.split(";")) == sorted([self.issue["slug"], self.sub["slug"]])
@@ -121,6 +125,35 @@ class CsvTest(ApiTest):
         self.assertEqual(self.get("/parties?limit=1", headers=CSV).headers.get("content-type"), "application/json")
         self.assertProblem(self.get("/claims?limit=0", headers=CSV), 400, field="limit")
         self.assertProblem(self.get(f"/parties/nope-{uid()}/claims", headers=CSV), 404)
+
+    def test_formula_cells_are_neutralised(self):
+        """OWASP's rule for CSV injection: a text cell starting with =, +, -, @, tab or CR gets a
+        leading single quote and is quoted; numbers the server makes stay numbers."""
+        party = self.make_party(slug=f"-{uid()}", name="=1+2")
+        issue = self.make_issue(slug=f"-{uid()}")
+        texts = ["=1+2", "@SUM(A1)", "+33 1 23", "-2+3", "\tcmd", "\rcmd", "=HYPERLINK(\"http://x\")",
+                 "safe = text", "'already quoted"]
+        for text in texts:
+            self.make_claim(party=party["slug"], text=text, issues=[issue["slug"]], article_id=self.article,
+                            start=0, end=4)
+        resp, rows = self.rows(f"/claims?party={party['slug']}&limit=200")
+        raw = resp.body.decode("utf-8")
+        by_text = {r[7]: r for r in rows}
+        for text in texts:
+            with self.subTest(text=text):
+                if text.startswith(FORMULA_STARTS):
+                    self.assertIn("'" + text, by_text, "the cell starts with a single quote")
+                    escaped = text.replace('"', '""')
+                    self.assertIn(f'"\'{escaped}"', raw, "and is quoted")
+                else:
+                    self.assertIn(text, by_text, "other texts are as they were")
+        for row in rows:
+            self.assertEqual(row[2], "'" + party["slug"], "a slug starting with '-' is neutralised too")
+            self.assertEqual(row[4], "'" + issue["slug"])
+            self.assertRegex(row[0], r"^[0-9]+$", "server-made numbers stay numbers")
+            self.assertEqual((row[8], row[9]), ("0", "4"))
+        items = self.walk(f"/claims?party={party['slug']}")
+        self.assertEqual(sorted(rows), sorted(as_csv_row(i) for i in items), "JSON keeps the texts as sent")
 
     def test_empty_list(self):
         _, rows = self.rows(f"/claims?party=nope-{uid()}")

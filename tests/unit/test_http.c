@@ -171,6 +171,16 @@ static void test_etag_comparison(void **state) {
                                      etag, false));
   assert_false(response_etag_matches("\"other\"", etag, true));
   assert_false(response_etag_matches("", etag, true));
+  /* RFC 9110's grammar: "*" alone, or quoted tags separated by commas. */
+  assert_true(response_etag_matches(
+      " ,\"x\",, \"0123456789abcdef0123456789abcdef\" ", etag, false));
+  assert_false(response_etag_matches("*junk", etag, false));
+  assert_false(
+      response_etag_matches("0123456789abcdef0123456789abcdef", etag, true));
+  assert_false(response_etag_matches(
+      "\"0123456789abcdef0123456789abcdef\" junk", etag, false));
+  assert_false(response_etag_matches("\"a\", *", etag, true));
+  assert_false(response_etag_matches("\"unterminated", etag, true));
 }
 
 int main(void) {
