@@ -21,11 +21,13 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import string
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -338,6 +340,29 @@ class Server:
                 self.proc.wait()
         self.log.close()
         return self.proc.returncode
+
+
+def start_private_cluster(cls, prefix):
+    """Creates, starts and migrates a throwaway cluster; sets cls.cluster, cls.url and cls.key."""
+    cls.cluster = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+    cls.cluster_port = str(pick_free_port())
+    try:
+        out = cls.env.pgcluster("start", cls.cluster, cls.cluster_port, extra_env={"PGCLUSTER_FAST": "1"})
+        if out.returncode != 0:
+            raise HarnessError(f"scripts/pgcluster.sh start failed:\n{out.stderr}")
+        cls.url = out.stdout.strip().splitlines()[-1]
+        migrate = cls.env.cli("migrate", database_url=cls.url)
+        if migrate.returncode != 0:
+            raise HarnessError(f"parley migrate failed:\n{migrate.stdout}{migrate.stderr}")
+        cls.key = cls.env.create_key(f"test-{prefix.strip('-')}", database_url=cls.url)
+    except BaseException:
+        stop_private_cluster(cls)
+        raise
+
+
+def stop_private_cluster(cls):
+    cls.env.pgcluster("stop", cls.cluster)
+    shutil.rmtree(cls.cluster, ignore_errors=True)
 
 
 class Env:

@@ -12,8 +12,7 @@ import subprocess
 import threading
 import time
 
-from harness import ApiTest, log, run_psql, slug, uid
-from test_hung_database import start_private_cluster, stop_private_cluster
+from harness import ApiTest, log, run_psql, slug, start_private_cluster, stop_private_cluster, uid
 
 
 def pg_ctl():

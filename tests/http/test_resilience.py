@@ -5,13 +5,11 @@ The outage test makes its own throwaway cluster with scripts/pgcluster.sh (so it
 other suites use DATABASE_URL's cluster). Run this file on its own with `run.py ... test_resilience`."""
 
 import json
-import shutil
 import signal
-import tempfile
 import time
 import unittest
 
-from harness import ApiTest, HarnessError, parse_raw_response, pick_free_port, problem_errors, slug
+from harness import ApiTest, parse_raw_response, problem_errors, slug, start_private_cluster, stop_private_cluster
 
 
 class DatabaseOutage(ApiTest):
@@ -21,28 +19,18 @@ class DatabaseOutage(ApiTest):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.cluster = tempfile.mkdtemp(prefix="parley-outage-", dir="/tmp")
-        cls.port = str(pick_free_port())
+        start_private_cluster(cls, "parley-outage-")
+        cls.port = cls.cluster_port
         try:
-            out = cls.env.pgcluster("start", cls.cluster, cls.port, extra_env={"PGCLUSTER_FAST": "1"})
-            if out.returncode != 0:
-                raise HarnessError(f"scripts/pgcluster.sh start failed:\n{out.stderr}")
-            url = out.stdout.strip().splitlines()[-1]
-            migrate = cls.env.cli("migrate", database_url=url)
-            if migrate.returncode != 0:
-                raise HarnessError(f"parley migrate failed:\n{migrate.stdout}{migrate.stderr}")
-            key = cls.env.create_key("test-outage", database_url=url)
-            cls.server = cls.env.start_server(name="outage", database_url=url, key=key)
+            cls.server = cls.env.start_server(name="outage", database_url=cls.url, key=cls.key)
         except BaseException:
-            cls.env.pgcluster("stop", cls.cluster)
-            shutil.rmtree(cls.cluster, ignore_errors=True)
+            stop_private_cluster(cls)
             raise
 
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
-        cls.env.pgcluster("stop", cls.cluster)
-        shutil.rmtree(cls.cluster, ignore_errors=True)
+        stop_private_cluster(cls)
 
     def start_cluster(self):
         out = self.env.pgcluster("start", self.cluster, self.port, extra_env={"PGCLUSTER_FAST": "1"})
