@@ -87,6 +87,9 @@ class LoadGazetteer(ApiTest):
         state, demonym, person, surname = names()
         state_slug, _ = self.create_parties(state, "", person)
         other = word().capitalize()
+        while other.lower() in (surname.lower(), state.lower()):
+            # word() can repeat the person's surname, who speaks for the state already.
+            other = word().capitalize()
         text = f" date 2025-12-04\n\n{other} has rejected the ceasefire proposal.\n"
         self.assertFalse(self.attributed(self.expect(self.load(text, "?dry_run=true"), 200),
                                          state_slug))
