@@ -8,7 +8,7 @@ packages=(
   postgresql-15 postgresql-client-15 libpq-dev
   libmicrohttpd-dev libjansson-dev libcmocka-dev libutf8proc-dev
   libpcre2-dev libicu-dev libssl-dev
-  python3 curl ca-certificates cppcheck clang-tidy
+  python3 python3-yaml curl ca-certificates cppcheck clang-tidy
   podman buildah runc debootstrap pgbouncer
   chromium
 )

@@ -7,10 +7,16 @@
 #   scripts/pgcluster.sh url    DIR [PORT]   print DATABASE_URL
 #
 # Layout: DIR/data (the cluster), DIR/log (server log), DIR/port (the port it
-# was started on), and the unix socket DIR/.s.PGSQL.PORT. Trust authentication
-# for the user postgres. The database `parley` is created when absent.
+# was started on), DIR/socket_dir (where its socket is), and the unix socket
+# SOCKET_DIR/.s.PGSQL.PORT (SOCKET_DIR is DIR unless PGCLUSTER_SOCKET_DIR says
+# otherwise). Trust authentication for the user postgres, so the socket's
+# directory is private (0700, owned by the server's user). The database
+# `parley` is created when absent.
 #
 # Environment:
+#   PGCLUSTER_SOCKET_DIR=PATH  the socket's directory (default DIR): a short,
+#                      fixed path (e.g. /tmp/parley-pg, what DATABASE_URL's
+#                      default names) whatever DIR is; created when absent
 #   PGCLUSTER_TCP=1    also listen on 127.0.0.1:PORT (default: unix socket only)
 #   PGCLUSTER_FAST=1   fsync=off and initdb --no-sync (tests; data may be lost on a crash)
 #   PGBIN              PostgreSQL's bin directory (default: pg_config --bindir,
@@ -115,9 +121,26 @@ resolve_port() {
   fi
 }
 
+# The socket directory: PGCLUSTER_SOCKET_DIR, else the running server's
+# (postmaster.pid's fifth line), else the one it was last started with, else DIR.
+resolve_socket_dir() {
+  local dir=$1 socket_dir=""
+  if [[ -n "${PGCLUSTER_SOCKET_DIR:-}" ]]; then
+    abs_dir "$PGCLUSTER_SOCKET_DIR"
+    return
+  fi
+  if [[ -f "$dir/data/postmaster.pid" ]] && running "$dir"; then
+    socket_dir=$(sed -n '5p' "$dir/data/postmaster.pid")
+  fi
+  if [[ -z "$socket_dir" && -f "$dir/socket_dir" ]]; then
+    socket_dir=$(cat "$dir/socket_dir")
+  fi
+  printf '%s\n' "${socket_dir:-$dir}"
+}
+
 url_for() {
-  local dir=$1 port=$2
-  printf 'postgresql:///%s?host=%s&port=%s&user=%s\n' "$DB_NAME" "$dir" "$port" "$DB_USER"
+  local socket_dir=$1 port=$2
+  printf 'postgresql:///%s?host=%s&port=%s&user=%s\n' "$DB_NAME" "$socket_dir" "$port" "$DB_USER"
 }
 
 running() {
@@ -155,6 +178,25 @@ prepare_dir() {
   fi
 }
 
+# A socket directory apart from DIR: private to the server's user, like DIR.
+prepare_socket_dir() {
+  local socket_dir=$1
+  if [[ ! -d "$socket_dir" ]]; then
+    mkdir -p "$socket_dir" || die "cannot create $socket_dir"
+    chmod 0700 "$socket_dir"
+    if is_root; then
+      chown "$DB_USER" "$socket_dir" || die "cannot chown $socket_dir to $DB_USER"
+    fi
+  fi
+  if is_root; then
+    make_reachable "$socket_dir"
+    runuser -u "$DB_USER" -- test -w "$socket_dir" 2>/dev/null ||
+      die "$socket_dir is not writable by the $DB_USER user (remove it or set PGCLUSTER_SOCKET_DIR)"
+  else
+    [[ -w "$socket_dir" ]] || die "$socket_dir is not writable (remove it or set PGCLUSTER_SOCKET_DIR)"
+  fi
+}
+
 init_cluster() {
   local dir=$1
   if [[ -f "$dir/data/PG_VERSION" ]]; then
@@ -179,6 +221,7 @@ init_cluster() {
 
 create_database() {
   local dir=$1 port=$2 exists
+  # `dir` is where the socket is.
   exists=$(psql -X -q -t -A -h "$dir" -p "$port" -U "$DB_USER" -d postgres \
     -c "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'") ||
     die "cannot query the cluster on $dir port $port"
@@ -190,7 +233,7 @@ create_database() {
 }
 
 cmd_start() {
-  local dir port
+  local dir port socket_dir
   dir=$(abs_dir "$1")
   if [[ -n "${2:-}" ]]; then
     check_port "$2"
@@ -200,24 +243,36 @@ cmd_start() {
     if [[ -n "${2:-}" && "$2" != "$port" ]]; then
       note "warning: already running on port $port (not $2)"
     fi
-    create_database "$dir" "$port"
-    url_for "$dir" "$port"
+    socket_dir=$(PGCLUSTER_SOCKET_DIR='' resolve_socket_dir "$dir")
+    if [[ -n "${PGCLUSTER_SOCKET_DIR:-}" && "$(abs_dir "$PGCLUSTER_SOCKET_DIR")" != "$socket_dir" ]]; then
+      note "warning: already running with its socket in $socket_dir (not $PGCLUSTER_SOCKET_DIR)"
+    fi
+    create_database "$socket_dir" "$port"
+    url_for "$socket_dir" "$port"
     return
   fi
   port=$(resolve_port "$dir" "${2:-}")
   check_port "$port"
+  socket_dir=$dir
+  if [[ -n "${PGCLUSTER_SOCKET_DIR:-}" ]]; then
+    socket_dir=$(abs_dir "$PGCLUSTER_SOCKET_DIR")
+  fi
   # A unix socket path is limited to 107 bytes.
-  local socket="$dir/.s.PGSQL.$port"
-  ((${#socket} <= 107)) || die "socket path $socket is too long (max 107 bytes): use a shorter DIR"
+  local socket="$socket_dir/.s.PGSQL.$port"
+  ((${#socket} <= 107)) ||
+    die "socket path $socket is too long (max 107 bytes): use a shorter DIR or PGCLUSTER_SOCKET_DIR"
 
   prepare_dir "$dir"
+  if [[ "$socket_dir" != "$dir" ]]; then
+    prepare_socket_dir "$socket_dir"
+  fi
   init_cluster "$dir"
 
   local listen="''"
   if [[ "${PGCLUSTER_TCP:-0}" == 1 ]]; then
     listen=127.0.0.1
   fi
-  local opts="-k $dir -p $port -c listen_addresses=$listen"
+  local opts="-k $socket_dir -p $port -c listen_addresses=$listen"
   if [[ "${PGCLUSTER_FAST:-0}" == 1 ]]; then
     opts+=" -c fsync=off"
   fi
@@ -229,19 +284,20 @@ cmd_start() {
     die "the server did not start (log: $dir/log)"
   fi
   printf '%s\n' "$port" >"$dir/port"
+  printf '%s\n' "$socket_dir" >"$dir/socket_dir"
 
   local i
   for ((i = 0; i < 100; i++)); do
-    if "$PGBIN/pg_isready" -q -h "$dir" -p "$port" -U "$DB_USER"; then
+    if "$PGBIN/pg_isready" -q -h "$socket_dir" -p "$port" -U "$DB_USER"; then
       break
     fi
     sleep 0.1
   done
-  "$PGBIN/pg_isready" -q -h "$dir" -p "$port" -U "$DB_USER" ||
+  "$PGBIN/pg_isready" -q -h "$socket_dir" -p "$port" -U "$DB_USER" ||
     die "the server does not accept connections (log: $dir/log)"
 
-  create_database "$dir" "$port"
-  url_for "$dir" "$port"
+  create_database "$socket_dir" "$port"
+  url_for "$socket_dir" "$port"
 }
 
 cmd_stop() {
@@ -278,7 +334,7 @@ cmd_url() {
   local dir port
   dir=$(abs_dir "$1")
   port=$(resolve_port "$dir" "${2:-}")
-  url_for "$dir" "$port"
+  url_for "$(resolve_socket_dir "$dir")" "$port"
 }
 
 main() {

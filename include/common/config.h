@@ -28,7 +28,10 @@ int config_from_environment(struct config *config, char *error,
                             size_t error_size);
 void config_release(struct config *config);
 
-/* The default DATABASE_URL when none is given: the project's own cluster. */
+/* The default DATABASE_URL of parleyd and parley: the cluster scripts/run.sh
+   starts (data in .var/pg, its socket in this short fixed directory, so both
+   programs find it whatever the checkout's path, within the 107-byte limit
+   of a socket path). scripts/run.sh uses exactly these values. */
 #define CONFIG_DEFAULT_DATABASE_URL                                            \
   "postgresql:///parley?host=/tmp/parley-pg&port=55432&user=postgres"
 

@@ -1,4 +1,5 @@
 /* parley: the command-line program (migrate, keys, load, reextract). */
+#include "common/config.h"
 #include "common/log.h"
 #include "db/keys.h"
 #include "db/migrate.h"
@@ -30,15 +31,15 @@ static void usage(FILE *out) {
         "                       run the current pipeline and catalogue again\n"
         "                       over stored articles (manual claims are kept)\n"
         "\n"
-        "The database is DATABASE_URL (a libpq URI or conninfo string).\n",
+        "The database is DATABASE_URL (a libpq URI or conninfo string);\n"
+        "by default the cluster scripts/run.sh starts:\n"
+        "  " CONFIG_DEFAULT_DATABASE_URL "\n",
         out);
 }
 
 static const char *database_url(void) {
   const char *url = getenv("DATABASE_URL"); // NOLINT(concurrency-mt-unsafe)
-  return url != NULL && url[0] != '\0' ? url
-                                       : "postgresql:///parley?host=/tmp/"
-                                         "parley-pg&port=55432&user=postgres";
+  return url != NULL && url[0] != '\0' ? url : CONFIG_DEFAULT_DATABASE_URL;
 }
 
 static struct db_conn *connect_or_complain(void) {
