@@ -493,6 +493,12 @@ async function main() {
     check(widths.boxRight <= widths.viewport && ['auto', 'scroll'].includes(widths.boxOverflow) &&
       widths.boxScroll > widths.boxClient && widths.scrolled > 0, 'at 390 px the matrix scrolls inside its own box', widths);
 
+    await phone.evaluate(() => {
+      const box = document.getElementById('matrix');
+      box.scrollLeft = box.scrollWidth;
+      box.scrollIntoView();
+    });
+    await phone.screenshot({ path: path.join(artifacts, 'mobile-scrolled.png') });
     await phone.goto(`${base}/load`);
     await phone.waitForSelector('#article-text');
     await phone.screenshot({ path: path.join(artifacts, 'mobile-load.png'), fullPage: true });
