@@ -2,6 +2,15 @@
 
 export const STANCES = ['demands', 'proposes', 'accepts', 'rejects', 'threatens', 'asserts'];
 
+// A glyph per stance, shown with its colour so that colour is never the only signal.
+export const STANCE_GLYPHS = {
+  demands: '!', proposes: '+', accepts: '✓', rejects: '✕', threatens: '▲', asserts: '●',
+};
+
+export function stanceGlyph(stance) {
+  return el('span', { class: 'glyph', 'aria-hidden': 'true' }, STANCE_GLYPHS[stance] || '?');
+}
+
 // A failed API call: the problem+json body (RFC 9457) when there is one.
 export class ApiError extends Error {
   constructor(status, problem) {
@@ -170,7 +179,7 @@ export function formatDate(date) {
 }
 
 export function stanceBadge(stance) {
-  return el('span', { class: `badge stance-${stance}` }, stance);
+  return el('span', { class: `badge stance-${stance}` }, stanceGlyph(stance), ' ', stance);
 }
 
 // Marks the current page's link in the site header.

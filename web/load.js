@@ -5,6 +5,8 @@ import {
 
 const form = document.getElementById('load-form');
 const textarea = document.getElementById('article-text');
+const publishedInput = document.getElementById('published');
+const urlInput = document.getElementById('url');
 const fileInput = document.getElementById('file');
 const sizeNote = document.getElementById('size');
 const previewButton = document.getElementById('preview');
@@ -49,23 +51,34 @@ async function readFile() {
     textarea.value = await file.text();
     updateSize();
   } catch (error) {
-    resultBody.replaceChildren(errorBox(error, `The file ${file.name} could not be read`));
+    resultTitle.textContent = 'The file could not be read';
+    resultBody.replaceChildren(errorBox(error, file.name));
   }
 }
 
-async function send(dryRun) {
+// The request body: the bare text, or JSON when a date or URL is given (they override the extractor's).
+function articleBody() {
   const text = textarea.value;
-  if (!text.trim()) {
-    resultBody.replaceChildren(errorBox(new Error('Paste an article or choose a file first.'), 'Nothing to load'));
-    textarea.focus();
-    return;
-  }
+  const published = publishedInput.value;
+  const url = urlInput.value.trim();
+  if (!published && !url) return { body: text, contentType: 'text/plain; charset=utf-8' };
+  const fields = { text };
+  if (url) fields.url = url;
+  if (published) fields.published = published;
+  return { body: JSON.stringify(fields), contentType: 'application/json' };
+}
+
+// Sends the article. Blank text goes to the server too: its problem says what is wrong.
+async function send(dryRun) {
+  if (!form.reportValidity()) return;
+  const { body, contentType } = articleBody();
   let key = storedKey();
   let reason = null;
   for (let attempt = 0; attempt < 3; attempt++) {
     if (!key) {
       key = await askKey(reason);
       if (!key) {
+        resultTitle.textContent = 'Nothing sent';
         resultBody.replaceChildren(el('p', { class: 'notice info' }, 'An API key is needed to preview or store an article.'));
         return;
       }
@@ -75,11 +88,10 @@ async function send(dryRun) {
     previewButton.disabled = storeButton.disabled = true;
     resultBody.setAttribute('aria-busy', 'true');
     try {
-      const { status, body } = await api('/articles', {
-        method: 'POST', query: { dry_run: dryRun ? 'true' : undefined }, body: text,
-        contentType: 'text/plain; charset=utf-8', key,
+      const answer = await api('/articles', {
+        method: 'POST', query: { dry_run: dryRun ? 'true' : undefined }, body, contentType, key,
       });
-      await showResult(body, status, dryRun);
+      await showResult(answer.body, answer.status, dryRun);
       return;
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
@@ -89,7 +101,9 @@ async function send(dryRun) {
         reason = 'That key was refused. Enter a valid API key.';
         continue;
       }
-      resultBody.replaceChildren(errorBox(error, dryRun ? 'The preview failed' : 'The article was not stored'));
+      // The title must not go on describing an earlier result ("Already stored as article 7").
+      resultTitle.textContent = dryRun ? 'The preview failed' : 'The article was not stored';
+      resultBody.replaceChildren(errorBox(error));
       return;
     } finally {
       previewButton.disabled = storeButton.disabled = false;
@@ -132,6 +146,7 @@ async function showResult(result, status, dryRun) {
     article.dateline ? el('span', {}, article.dateline) : null,
     article.published ? el('span', {}, `published ${formatDate(article.published)}`) : el('span', {}, 'no date found'),
     article.authors?.length ? el('span', {}, `by ${article.authors.join(', ')}`) : null,
+    article.url ? el('a', { href: article.url, rel: 'noopener noreferrer', class: 'source' }, 'source') : null,
     el('span', {}, `${new TextEncoder().encode(article.text).length.toLocaleString('en')} bytes`));
 
   const bytes = new ByteText(article.text);

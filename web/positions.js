@@ -1,7 +1,7 @@
 // The positions page: draws GET /positions as a party-by-issue grid and lists a cell's claims (or a search's).
 import {
   api, article, ByteText, el, errorBox, evidenceParagraph, formatDate, markNavigation, names, partyName,
-  stanceBadge, STANCES,
+  stanceBadge, stanceGlyph, STANCES,
 } from './api.js';
 
 const form = document.getElementById('filters');
@@ -11,6 +11,8 @@ const panel = document.getElementById('panel');
 const panelTitle = document.getElementById('panel-title');
 const panelBody = document.getElementById('panel-body');
 const searchForm = document.getElementById('search');
+const legend = document.getElementById('legend');
+const downloadLink = document.getElementById('download');
 
 const FILTERS = ['since', 'until', 'depth', 'by'];
 let positions = null; // the last GET /positions answer
@@ -44,6 +46,8 @@ function readUrl() {
   if (q) searchForm.elements.q.value = q;
 }
 
+// The address keeps the filters and the search; the CSV link asks /claims for the claims they select
+// (the dates and the search: `depth` and `by` only shape the matrix).
 function writeUrl() {
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(filterQuery())) if (value) params.set(name, value);
@@ -51,6 +55,10 @@ function writeUrl() {
   if (q) params.set('q', q);
   const query = params.toString();
   history.replaceState(null, '', query ? `?${query}` : location.pathname);
+
+  const csv = new URLSearchParams({ format: 'csv', bom: 'true' });
+  for (const name of ['since', 'until', 'q']) if (params.get(name)) csv.set(name, params.get(name));
+  downloadLink.href = `/claims?${csv}`;
 }
 
 // ------------------------------------------------------------------ matrix
@@ -117,7 +125,7 @@ function drawMatrix(data) {
         title: cellLabel(party, issue, cell),
         dataset: { party: party.slug, issue: issue.slug, row, column },
         onclick: (event) => selectCell(event.currentTarget, party, issue, cell),
-      }, String(cell.claim_count)));
+      }, stanceGlyph(cell.stance), el('span', { class: 'count' }, String(cell.claim_count))));
     })));
   const table = el('table', { class: 'matrix', 'aria-label': 'Latest stance of each party on each issue' },
     el('thead', {}, head), el('tbody', {}, rows));
@@ -365,14 +373,17 @@ function wholeArticle(text, claim) {
 // ------------------------------------------------------------------ start
 
 readUrl();
+writeUrl();
 markNavigation();
+legend.replaceChildren(...STANCES.map((stance) => el('li', { dataset: { stance } },
+  el('span', { class: `glyph stance-${stance}`, 'aria-hidden': 'true' }, stanceGlyph(stance).textContent), stance)));
 form.addEventListener('change', () => {
   writeUrl();
   loadMatrix();
 });
 form.addEventListener('submit', (event) => event.preventDefault());
-document.getElementById('reset').addEventListener('click', () => {
-  form.reset();
+document.getElementById('reset-filters').addEventListener('click', () => {
+  form.reset(); // the button is not called "reset": form.reset would name it instead of the method
   writeUrl();
   loadMatrix();
 });

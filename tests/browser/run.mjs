@@ -166,6 +166,43 @@ async function startServer() {
 
 // ------------------------------------------------------------------ the test
 
+// The stances of openapi.yaml's Stance.
+const STANCES = ['demands', 'proposes', 'rejects', 'accepts', 'threatens', 'asserts'];
+
+async function csvHref(page) {
+  return page.$eval('#download', (a) => a.getAttribute('href')).catch(() => null);
+}
+
+// True when the page's CSV link is /claims?format=csv&bom=true with exactly the given filters.
+async function checkCsvLink(page, base, filters) {
+  const href = await csvHref(page);
+  if (!href) return false;
+  const url = new URL(href, base);
+  const want = { format: 'csv', bom: 'true', ...filters };
+  const got = Object.fromEntries(url.searchParams);
+  return url.origin === base && url.pathname === '/claims' && url.searchParams.size === Object.keys(want).length &&
+    Object.entries(want).every(([name, value]) => got[name] === value);
+}
+
+// How a text element lays out: its line boxes, whether its box clips it, and its ellipsis.
+async function textLayout(element) {
+  return element.evaluate((node) => {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const style = getComputedStyle(node);
+    const vertical = style.writingMode.startsWith('vertical') || style.writingMode.startsWith('sideways');
+    const lineHeight = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.2;
+    return {
+      lines: new Set([...range.getClientRects()].map((r) => Math.round(vertical ? r.left : r.top))).size,
+      // The size across the lines (the height of horizontal text, the width of vertical text) in lines.
+      across: (vertical ? node.offsetWidth : node.offsetHeight) / lineHeight,
+      clipped: node.scrollWidth > node.clientWidth + 1 || node.scrollHeight > node.clientHeight + 1,
+      ellipsis: style.textOverflow === 'ellipsis',
+      text: node.textContent,
+    };
+  });
+}
+
 async function getJson(base, pathAndQuery) {
   const response = await fetch(base + pathAndQuery);
   const body = await response.json().catch(() => null);
@@ -243,9 +280,9 @@ async function main() {
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
     // Redoc's footer logo comes from its CDN; the CSP blocks it, and Redoc then hides it.
-    // The load page's test sends a wrong key on purpose: its 401 is expected.
+    // The load page's test sends a wrong key (401) and a blank text (422) on purpose.
     const expected = message.text().includes('cdn.redoc.ly') ||
-      (page.url().endsWith('/load') && message.text().includes('status of 401'));
+      (page.url().endsWith('/load') && /status of (401|422)/.test(message.text()));
     if (message.type() === 'error' && !expected) {
       problems.push(`console error on ${page.url()}: ${message.text()}`);
     }
@@ -281,12 +318,34 @@ async function main() {
     check(JSON.stringify(columns) === JSON.stringify(data.issues.map((i) => i.name)), 'columns are the issues of GET /positions, in order');
     check(data.issues.length >= 3 && data.issues.every((i) => i.parent === null), 'columns are top-level issues by default', data.issues.map((i) => i.slug));
     const cells = await page.$$eval('button.cell', (buttons) => buttons.map((b) => ({
-      party: b.dataset.party, issue: b.dataset.issue, text: b.textContent, stance: [...b.classList].find((c) => c.startsWith('stance-')),
+      party: b.dataset.party, issue: b.dataset.issue,
+      count: (b.querySelector('.count') || b).textContent.trim(),
+      glyph: b.querySelector('.glyph')?.textContent.trim() ?? null,
+      stance: [...b.classList].find((c) => c.startsWith('stance-')),
     })));
     check(cells.length === data.cells.length, `one button per cell (${cells.length})`, data.cells.length);
     const wrong = data.cells.filter((c) => !cells.some((b) => b.party === c.party && b.issue === c.issue &&
-      b.text === String(c.claim_count) && b.stance === `stance-${c.stance}`));
+      b.count === String(c.claim_count) && b.stance === `stance-${c.stance}`));
     check(wrong.length === 0, 'each cell shows its claim count in the colour of its latest stance', wrong.slice(0, 3));
+
+    // Colour is not the only signal: the legend gives every stance a glyph, and each cell carries its stance's.
+    const legend = await page.$$eval('.legend li', (items) => items.map((li) => ({
+      text: li.textContent, glyph: li.querySelector('.glyph')?.textContent.trim() || '',
+    })));
+    const glyphOf = {};
+    for (const stance of STANCES) {
+      const item = legend.find((l) => l.text.includes(stance));
+      if (item && item.glyph) glyphOf[stance] = item.glyph;
+    }
+    check(STANCES.every((s) => glyphOf[s]) && new Set(Object.values(glyphOf)).size === STANCES.length,
+      `the legend shows every stance with a glyph of its own (${STANCES.map((s) => `${s} ${glyphOf[s] ?? '-'}`).join(', ')})`, legend);
+    const unmarked = cells.filter((b) => !b.glyph || b.glyph !== glyphOf[b.stance?.replace('stance-', '')]);
+    check(cells.length > 0 && unmarked.length === 0, 'each cell carries the glyph of its stance', unmarked.slice(0, 3));
+
+    // The headings' claim counts are the API's distinct claims per row (/positions party claim_count), not a sum of cells.
+    const rowMeta = await page.$$eval('table.matrix tbody th.row .row-meta', (spans) => spans.map((s) => s.textContent));
+    const rowCounts = data.parties.filter((p, i) => !(rowMeta[i] || '').includes(`${p.claim_count} claim`));
+    check(rowMeta.length === data.parties.length && rowCounts.length === 0, 'each row names the claim_count of GET /positions', rowCounts.slice(0, 3));
 
     // A click lists the cell's claims with the evidence highlighted.
     const target = data.cells.filter((c) => c.party === 'russia').sort((a, b) => b.claim_count - a.claim_count)[0] || data.cells[0];
@@ -336,6 +395,35 @@ async function main() {
     if (person) await checkCellClaims(page, speakers.cells.find((c) => c.party === person.slug), 'by=speaker');
     await page.selectOption('#by', 'party');
     await page.waitForFunction((n) => document.querySelectorAll('table.matrix tbody th.row').length === n, data.parties.length);
+
+    // The CSV link asks for every claim the dates select.
+    check(await checkCsvLink(page, base, {}), 'the CSV link asks for all claims with a BOM', await csvHref(page));
+    const csvLink = await csvHref(page);
+    const csvAnswer = csvLink ? await fetch(new URL(csvLink, base)) : null;
+    if (csvAnswer?.status === 200) {
+      const bytes = new Uint8Array(await csvAnswer.arrayBuffer());
+      check((csvAnswer.headers.get('content-type') || '').startsWith('text/csv') && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf,
+        'the CSV link answers text/csv starting with a UTF-8 BOM', csvAnswer.headers.get('content-type'));
+    } else {
+      console.log(`browser: the CSV link answers ${csvAnswer?.status ?? 'nothing'} (GET /claims?format=csv is not served here yet)`);
+      await csvAnswer?.arrayBuffer();
+    }
+    await page.fill('#since', '2025-01-01');
+    await page.fill('#until', '2025-12-31');
+    await page.dispatchEvent('#filters', 'change');
+    check(await checkCsvLink(page, base, { since: '2025-01-01', until: '2025-12-31' }), 'the CSV link follows the date filters', await csvHref(page));
+    await page.click('#filters button:has-text("Reset")');
+    check(await page.inputValue('#since') === '' && await page.inputValue('#until') === '' && !page.url().includes('since='),
+      'Reset clears the dates', page.url());
+    check(await checkCsvLink(page, base, {}), 'Reset takes the dates off the CSV link', await csvHref(page));
+    if (await page.inputValue('#since') !== '') {
+      // Reset failed (checked above): clear the dates by hand so that the checks below see the whole matrix.
+      await page.fill('#since', '');
+      await page.fill('#until', '');
+      await page.dispatchEvent('#filters', 'change');
+    }
+    await page.waitForFunction((n) => !document.getElementById('matrix').hasAttribute('aria-busy') &&
+      document.querySelectorAll('table.matrix tbody th.row').length === n, data.parties.length);
   }
 
   // ---------------------------------------------------------------- the screenshot for the README
@@ -354,6 +442,71 @@ async function main() {
     await small.close();
   }
 
+  // ---------------------------------------------------------------- a long issue name, a phone's width
+  if (!positionsMissing) {
+    console.log('browser: a long issue name; 390 px wide');
+    const longName = 'Guarantees for the reconstruction of the energy grid and the return of deported children';
+    const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${key}` };
+    const issue = await fetch(`${base}/issues`, { method: 'POST', headers, body: JSON.stringify({ name: longName }) });
+    const issueBody = await issue.json();
+    const claim = await fetch(`${base}/claims`, {
+      method: 'POST', headers,
+      body: JSON.stringify({ party: 'russia', stance: 'demands', issues: [issueBody.slug], text: 'Russia demands a test of long names.' }),
+    });
+    check(issue.status === 201 && claim.status === 201, 'an issue with a long name and a claim on it are stored', [issue.status, claim.status]);
+
+    const phone = await browser.newPage();
+    phone.setDefaultTimeout(15000);
+    phone.on('pageerror', (error) => problems.push(`page error (390 px): ${error.message}`));
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.goto(`${base}/`);
+    await phone.waitForSelector('table.matrix button.cell');
+    await phone.screenshot({ path: path.join(artifacts, 'mobile.png') });
+    await phone.screenshot({ path: path.join(artifacts, 'mobile-full.png'), fullPage: true });
+
+    const label = phone.locator('table.matrix thead th.col span', { hasText: longName }).first();
+    const layout = (await label.count()) ? await textLayout(label) : null;
+    check(layout && layout.text === longName && layout.lines >= 2 && layout.across > 1.5 && !layout.clipped && !layout.ellipsis,
+      'a long issue name wraps onto more than one line, whole and without an ellipsis', layout);
+
+    const widths = await phone.evaluate(() => {
+      const box = document.getElementById('matrix');
+      const before = box.scrollLeft;
+      box.scrollLeft = 80;
+      const scrolled = box.scrollLeft - before;
+      box.scrollLeft = before;
+      const nav = [...document.querySelectorAll('header.site nav a, header.site .brand')].map((a) => a.getBoundingClientRect());
+      return {
+        viewport: window.innerWidth,
+        page: document.scrollingElement.scrollWidth,
+        navRight: Math.max(...nav.map((r) => r.right)),
+        navLeft: Math.min(...nav.map((r) => r.left)),
+        boxRight: box.getBoundingClientRect().right,
+        boxOverflow: getComputedStyle(box).overflowX,
+        boxScroll: box.scrollWidth,
+        boxClient: box.clientWidth,
+        scrolled,
+      };
+    });
+    check(widths.viewport === 390 && widths.page <= widths.viewport, 'at 390 px the page has no horizontal scroll', widths);
+    check(widths.navLeft >= 0 && widths.navRight <= widths.viewport, 'at 390 px the navigation fits', widths);
+    check(widths.boxRight <= widths.viewport && ['auto', 'scroll'].includes(widths.boxOverflow) &&
+      widths.boxScroll > widths.boxClient && widths.scrolled > 0, 'at 390 px the matrix scrolls inside its own box', widths);
+
+    await phone.evaluate(() => {
+      const box = document.getElementById('matrix');
+      box.scrollLeft = box.scrollWidth;
+      box.scrollIntoView();
+    });
+    await phone.screenshot({ path: path.join(artifacts, 'mobile-scrolled.png') });
+    await phone.goto(`${base}/load`);
+    await phone.waitForSelector('#article-text');
+    await phone.screenshot({ path: path.join(artifacts, 'mobile-load.png'), fullPage: true });
+    const loadWidth = await phone.evaluate(() => [document.scrollingElement.scrollWidth, window.innerWidth]);
+    check(loadWidth[0] <= loadWidth[1], 'at 390 px the load page has no horizontal scroll', loadWidth);
+    await phone.close();
+  }
+
   // ---------------------------------------------------------------- search
   console.log('browser: search');
   const word = 'ceasefire';
@@ -366,6 +519,7 @@ async function main() {
   check(expected.length > 0 && found.length === expected.length && expected.every((c) => found.includes(c.id)),
     `the search box finds the claims of GET /claims?q=${word} (${expected.length})`, found);
   check((await page.textContent('#panel-title')).includes(word), 'the panel says what was searched');
+  check(await checkCsvLink(page, base, { q: word }), 'the CSV link follows the search', await csvHref(page));
   await shot('search');
 
   // ---------------------------------------------------------------- load
@@ -378,6 +532,14 @@ async function main() {
   await page.setInputFiles('#file', { name: 'browser-test.txt', mimeType: 'text/plain', buffer: Buffer.from(article) });
   await page.waitForFunction(() => document.getElementById('article-text').value.length > 0);
   check((await page.inputValue('#article-text')) === article, 'choosing a file fills the text');
+  const published = '2024-02-03';
+  const sourceUrl = 'https://example.org/news/browser-test';
+  const hasFields = check(await page.locator('#published[type="date"]').count() === 1 && await page.locator('#url').count() === 1,
+    'the load page has a date field and a URL field');
+  if (hasFields) {
+    await page.fill('#published', published);
+    await page.fill('#url', sourceUrl);
+  }
   await page.click('#preview');
   await page.waitForSelector('dialog#key-dialog[open]');
   check(true, 'a write asks for the key');
@@ -411,7 +573,29 @@ async function main() {
   const afterStore = (await getJson(base, '/articles?limit=200')).body.items;
   check(afterStore.length === articlesBefore.length + 1 && afterStore.some((a) => a.id === storedId && a.sha256 === createHash('sha256').update(article).digest('hex')),
     `storing adds article ${storedId}, and GET /articles shows it`);
+  const stored = (await getJson(base, `/articles/${storedId}`)).body;
+  check(stored.published === published && stored.url === sourceUrl, 'the article is stored with the date and URL typed on the page',
+    { published: stored.published, url: stored.url });
   await shot('load-stored');
+
+  // The same bytes again: "Already stored"; then a blank text: the server's problem, and no stale title.
+  await page.click('#store');
+  await page.waitForFunction(() => document.getElementById('result-title').textContent.startsWith('Already stored'));
+  const blank = '   \n\t \n';
+  await page.fill('#article-text', blank);
+  if (hasFields) {
+    await page.fill('#published', '');
+    await page.fill('#url', '');
+  }
+  await page.click('#preview');
+  await page.waitForSelector('#result-body .error');
+  const blankAnswer = await (await fetch(`${base}/articles?dry_run=true`, {
+    method: 'POST', body: blank, headers: { 'Content-Type': 'text/plain; charset=utf-8', Authorization: `Bearer ${key}` },
+  })).json();
+  const blankShown = { title: await page.textContent('#result-title'), body: await page.textContent('#result-body') };
+  check(typeof blankAnswer.detail === 'string' && blankShown.body.includes(blankAnswer.detail) && !blankShown.title.includes('Already stored'),
+    `a whitespace-only text shows the server's problem ("${blankAnswer.detail}"), not "Already stored"`, blankShown);
+  await shot('load-blank');
 
   // ---------------------------------------------------------------- docs
   console.log('browser: /docs');
