@@ -1,6 +1,7 @@
 /* Re-extraction: the current pipeline and the database's issue catalogue
  * run again over a stored article's text; its extracted claims are
- * replaced, manual ones kept (store_reextract). Runs inside the caller's
+ * brought up to date, ids kept where span and party are unchanged, manual
+ * ones kept (store_reextract). Runs inside the caller's
  * transaction, which may run it again. */
 #ifndef PARLEY_DB_REEXTRACT_H
 #define PARLEY_DB_REEXTRACT_H

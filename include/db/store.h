@@ -46,8 +46,10 @@ bool store_claims_within_limit(const struct extract_result *result,
      is written and outcome->unchanged is set;
    - an earlier version stored (same url, or same title and published
      date): it is replaced: its old hash goes to article_versions, its text
-     and metadata are updated, its extracted claims deleted (manual claims
-     stay; their offsets are cleared when they fall outside the new text);
+     and metadata are updated, and its extracted claims brought up to the
+     new text as store_reextract does (manual claims stay; their offsets are
+     cleared when they fall outside the new text; a tombstone stays while
+     the new text has the same bytes at its span);
    - otherwise the article is inserted.
    Then the parties are created where no party has their slug yet (an
    existing party is reused as it is), and the claims inserted with origin
@@ -105,12 +107,16 @@ store_lexicon_get(const struct store_lexicon *handle);
 void store_lexicon_release(struct store_lexicon *handle);
 
 /* Re-extraction of a stored article: `result` is the extraction of its
-   stored text. Creates the parties it names where missing; when the
-   article's extracted claims differ from what `result` would store, they
-   are deleted and the new ones inserted (origin 'extracted'), else nothing
-   changes (*changed false: ids stay). Claims made or edited through the
-   API ('manual') are kept, and a new claim whose span such a claim already
-   covers is left out. */
+   stored text. Creates the parties it names where missing, then brings the
+   article's extracted claims (origin 'extracted') to those of `result`: a
+   stored claim with the span (start, end) and party of a new one is that
+   claim, kept with its id and updated in place (speaker, stance, issues,
+   confidence, ...); the others are deleted, and the new ones without a
+   stored match inserted. Nothing is written when they are the same already
+   (*changed false). Claims made or edited through the API ('manual') are
+   kept, and a new claim is left out when such a claim covers its span or a
+   person deleted a claim there (a tombstone, migration 013). Deletions
+   made here leave no tombstone. */
 int store_reextract(struct db_conn *conn, const char *article_id,
                     const struct extract_result *result, bool *changed);
 

@@ -177,6 +177,11 @@ int extract_article_with_options(const struct extract_lexicon *lexicon,
 bool extract_date_valid(const char *date);
 void extract_result_free(struct extract_result *result);
 
+/* A confidence as every output gives it: within 0..1, rounded to 3
+   decimals (the nearest double to k/1000, which a dump with
+   OUTPUT_JSON_REALS prints in its shortest form, "0.697"). */
+double extract_confidence_rounded(double confidence);
+
 /* The dry-run object of extraction.md (with stated_on, cue, cameo and
    confidence per claim). Returns a new reference, or NULL when out of
    memory. */

@@ -180,6 +180,27 @@ struct load_job {
   struct idempotency *idempotency;
 };
 
+/* Removes `member` from each record of `records`. */
+static void records_forget(json_t *records, const char *member) {
+  size_t index;
+  json_t *record;
+  json_array_foreach(records, index, record) {
+    json_object_del(record, member);
+  }
+}
+
+/* A dry run stores nothing, so its answer names no record by id: an id
+   drawn in the rolled-back transaction never exists (and the same answer
+   is given whether or not the article is stored already). Parties and
+   claims keep what names them otherwise (slugs, spans). */
+static void answer_without_ids(json_t *answer) {
+  json_object_del(json_object_get(answer, "article"), "id");
+  records_forget(json_object_get(answer, "parties"), "id");
+  json_t *claims = json_object_get(answer, "claims");
+  records_forget(claims, "id");
+  records_forget(claims, "article_id");
+}
+
 static int load_body(struct db_conn *conn, void *closure) {
   struct load_job *job = closure;
   json_decref(job->answer);
@@ -189,7 +210,11 @@ static int load_body(struct db_conn *conn, void *closure) {
   if (outcome == DB_OK) {
     outcome = articles_load_answer(conn, job->outcome.article_id, &job->answer);
   }
-  return outcome == DB_OK && job->dry_run ? LOAD_ROLLED_BACK : outcome;
+  if (outcome == DB_OK && job->dry_run) {
+    answer_without_ids(job->answer);
+    return LOAD_ROLLED_BACK;
+  }
+  return outcome;
 }
 
 /* A load of megabytes frees tens of megabytes in small blocks that glibc

@@ -4,6 +4,7 @@
 
 #include "api/resource.h"
 #include "common/encoding.h"
+#include "common/json_output.h"
 #include "http/response.h"
 
 #include <stdio.h>
@@ -102,7 +103,8 @@ int idempotency_store(struct db_conn *conn,
   /* As the response serialises it (a record with sorted keys, for its
      ETag), so that the replay is byte for byte the same. */
   char *text =
-      json_dumps(body, record ? JSON_COMPACT | JSON_SORT_KEYS : JSON_COMPACT);
+      json_dumps(body, (record ? JSON_COMPACT | JSON_SORT_KEYS : JSON_COMPACT) |
+                           OUTPUT_JSON_REALS);
   if (text == NULL) {
     return DB_HARD_ERROR;
   }

@@ -1,5 +1,6 @@
 /* POST /articles/{id}/reextract: the current pipeline and catalogue over a
- * stored article; its extracted claims replaced, manual ones kept.
+ * stored article; its extracted claims brought up to date (ids kept where
+ * span and party are unchanged), manual ones kept.
  *
  * Jansson: the job owns `answer` (a new reference) until it is handed to
  * the response. */

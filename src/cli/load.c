@@ -2,6 +2,7 @@
    standard input; prints the dry-run JSON or hands results to the store. */
 #include "extract/load_cli.h"
 
+#include "common/json_output.h"
 #include "db/store.h"
 
 #include <dirent.h>
@@ -173,8 +174,9 @@ static void load_bytes(const struct extract_lexicon *lexicon,
   if (options->dry_run) {
     if (options->json) {
       json_t *json = extract_result_to_json(result);
-      char *text = json ? json_dumps(json, options->lines ? JSON_COMPACT
-                                                          : JSON_INDENT(2))
+      char *text = json ? json_dumps(json, (options->lines ? JSON_COMPACT
+                                                           : JSON_INDENT(2)) |
+                                               OUTPUT_JSON_REALS)
                         : NULL;
       if (text == NULL) {
         fprintf(stderr, "parley load: %s: out of memory\n", path);

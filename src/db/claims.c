@@ -141,8 +141,17 @@ static const struct db_statement statement_link = {
     "claims_link",
     "INSERT INTO claim_issues (claim_id, issue_id) SELECT $1::bigint, id FROM "
     "issues WHERE slug IN (SELECT jsonb_array_elements_text($2::jsonb))"};
+/* A person's delete of a claim with a span in an article leaves a tombstone
+   (migration 013), so that re-extraction does not bring it back; whatever
+   its origin, since a PATCHed claim ('manual') was an extracted one. */
 static const struct db_statement statement_delete = {
-    "claims_delete", "DELETE FROM claims WHERE id = $1::bigint"};
+    "claims_delete",
+    "WITH gone AS (DELETE FROM claims WHERE id = $1::bigint RETURNING id, "
+    "article_id, start_offset, end_offset), stone AS (INSERT INTO "
+    "claim_tombstones (article_id, start_offset, end_offset) SELECT "
+    "article_id, start_offset, end_offset FROM gone WHERE article_id IS NOT "
+    "NULL AND start_offset IS NOT NULL ON CONFLICT DO NOTHING) SELECT id "
+    "FROM gone"};
 
 int claims_fetch(struct db_conn *conn, const char *id, bool lock,
                  json_t **record) {

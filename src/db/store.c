@@ -45,17 +45,24 @@ static const struct db_statement statement_article = {
     "EXISTS (SELECT 1 FROM found) ON CONFLICT (sha256) DO NOTHING RETURNING "
     "id) SELECT id, 0 FROM inserted UNION ALL SELECT id, rank FROM found"};
 
-/* One statement: keep the old hash, drop the extracted claims, clear the
-   offsets of manual claims that the new text no longer holds, update. */
+/* One statement: keep the old hash, clear the offsets of manual claims
+   that the new text no longer holds, forget the deletions (tombstones,
+   migration 013) of spans whose bytes the new text does not hold as they
+   were, update. The extracted claims are then brought up to the new text
+   as a re-extraction does (store_claims_update). */
 static const struct db_statement statement_replace = {
     "store_replace",
-    "WITH old AS (SELECT id, sha256 FROM articles WHERE id = $1::bigint FOR "
-    "UPDATE), kept AS (INSERT INTO article_versions (article_id, sha256) "
-    "SELECT id, sha256 FROM old ON CONFLICT DO NOTHING), gone AS (DELETE FROM "
-    "claims WHERE article_id = $1::bigint AND origin = 'extracted'), moved AS "
-    "(UPDATE claims SET start_offset = NULL, end_offset = NULL, updated_at = "
-    "clock_timestamp() WHERE article_id = $1::bigint AND origin = 'manual' "
-    "AND end_offset > octet_length($9::text)) UPDATE articles SET sha256 = "
+    "WITH old AS (SELECT id, sha256, convert_to(text, 'UTF8') AS bytes FROM "
+    "articles WHERE id = $1::bigint FOR UPDATE), kept AS (INSERT INTO "
+    "article_versions (article_id, sha256) SELECT id, sha256 FROM old ON "
+    "CONFLICT DO NOTHING), moved AS (UPDATE claims SET start_offset = NULL, "
+    "end_offset = NULL, updated_at = clock_timestamp() WHERE article_id = "
+    "$1::bigint AND origin = 'manual' AND end_offset > "
+    "octet_length($9::text)), forgotten AS (DELETE FROM claim_tombstones t "
+    "USING old WHERE t.article_id = old.id AND substring(old.bytes FROM "
+    "t.start_offset + 1 FOR t.end_offset - t.start_offset) IS DISTINCT FROM "
+    "substring(convert_to($9::text, 'UTF8') FROM t.start_offset + 1 FOR "
+    "t.end_offset - t.start_offset)) UPDATE articles SET sha256 = "
     "$2, title = $3, url = $4, published = $5::date, updated = $6::date, "
     "authors = ARRAY(SELECT json_array_elements_text($7::json)), dateline = "
     "$8, text = $9, updated_at = clock_timestamp() WHERE id = (SELECT id FROM "
@@ -229,9 +236,7 @@ static json_t *claim_row(const struct extract_claim *claim, size_t n) {
   for (size_t k = 0; issues != NULL && k < claim->issue_count; k++) {
     json_array_append_new(issues, json_string(claim->issues[k]));
   }
-  double confidence = claim->confidence < 0   ? 0
-                      : claim->confidence > 1 ? 1
-                                              : claim->confidence;
+  double confidence = extract_confidence_rounded(claim->confidence);
   bool has_cue = claim->cue.word != NULL;
   return json_pack(
       "{s:I, s:s, s:s?, s:s, s:b, s:s, s:I, s:I, s:s?, s:s?, s:o, s:o, "
@@ -374,6 +379,9 @@ static int article_write(struct db_conn *conn, const char *const *params,
   return DB_OK;
 }
 
+static int store_claims_update(struct db_conn *conn, const char *article_id,
+                               const char *claims, bool *changed);
+
 int store_article(struct db_conn *conn, const struct extract_result *result,
                   const char *bytes, size_t length,
                   const struct store_overrides *overrides,
@@ -427,6 +435,11 @@ int store_article(struct db_conn *conn, const struct extract_result *result,
   if (status < 0) {
     goto done;
   }
+  if (outcome->replaced) {
+    bool changed = false;
+    status = store_claims_update(conn, outcome->article_id, claims, &changed);
+    goto done;
+  }
   const char *claim_values[] = {outcome->article_id, claims};
   status = record_execute(conn, &statement_claims, 2, claim_values, NULL, 0);
   status = status == DB_NOT_FOUND ? DB_OK : status;
@@ -457,9 +470,9 @@ static int evidence_set(json_t *claim, const PGresult *result, int row) {
     return DB_HARD_ERROR;
   }
   if (!PQgetisnull(result, row, 5) &&
-      json_object_set_new(
-          claim, "confidence",
-          json_real(strtod(PQgetvalue(result, row, 5), NULL))) != 0) {
+      json_object_set_new(claim, "confidence",
+                          json_real(extract_confidence_rounded(strtod(
+                              PQgetvalue(result, row, 5), NULL)))) != 0) {
     return DB_HARD_ERROR;
   }
   return DB_OK;
@@ -917,43 +930,108 @@ int load_store_article(struct load_session *session,
  */
 
 /* The claims of a fresh extraction less those whose span a person's claim
-   ('manual') of the article already covers: that claim is the person's
-   correction of what the extractor says there. */
+   ('manual') of the article already covers (that claim is the person's
+   correction of what the extractor says there) and those whose span a
+   person deleted (a tombstone, migration 013). */
 static const struct db_statement statement_reextract_filter = {
     "store_reextract_filter",
     "SELECT coalesce(json_agg(r.value), '[]')::text FROM json_array_elements("
     "$2::json) r WHERE NOT EXISTS (SELECT 1 FROM claims m WHERE m.article_id "
     "= $1::bigint AND m.origin = 'manual' AND m.start_offset = (r.value ->> "
     "'start_offset')::integer AND m.end_offset = (r.value ->> "
+    "'end_offset')::integer) AND NOT EXISTS (SELECT 1 FROM claim_tombstones t "
+    "WHERE t.article_id = $1::bigint AND t.start_offset = (r.value ->> "
+    "'start_offset')::integer AND t.end_offset = (r.value ->> "
     "'end_offset')::integer)"};
+
+/* The fresh claims ($2, as statement_claims takes them) as the claims
+   table holds them, each with its issue ids. */
+#define REEXTRACT_FRESH                                                        \
+  "fresh AS (SELECT r.n, p.id AS party_id, s.id AS speaker_id, r.stance, "     \
+  "r.quote, r.text, r.start_offset, r.end_offset, r.stated_on, r.cue_word, "   \
+  "r.cue_start, r.cue_end, r.cameo, r.confidence, ARRAY(SELECT DISTINCT "      \
+  "i.id FROM json_array_elements_text(r.issues) AS w (slug) JOIN issues i "    \
+  "ON i.slug = w.slug ORDER BY i.id) AS issues FROM json_to_recordset("        \
+  "$2::json) AS r (n integer, party text, speaker text, stance text, quote "   \
+  "boolean, text text, start_offset integer, end_offset integer, stated_on "   \
+  "date, cue_word text, cue_start integer, cue_end integer, cameo text, "      \
+  "confidence real, issues json) JOIN parties p ON p.slug = r.party LEFT "     \
+  "JOIN parties s ON s.slug = r.speaker WHERE char_length(r.text) BETWEEN 1 "  \
+  "AND 10000)"
 
 /* Whether the stored extracted claims are those the extraction would store
    (as a multiset of their values and issue links). */
 static const struct db_statement statement_reextract_same = {
     "store_reextract_same",
-    "WITH fresh AS (SELECT p.id AS party_id, s.id AS speaker_id, r.stance, "
-    "r.quote, r.text, r.start_offset, r.end_offset, r.stated_on, r.cue_word, "
-    "r.cue_start, r.cue_end, r.cameo, r.confidence, ARRAY(SELECT DISTINCT "
-    "i.id FROM json_array_elements_text(r.issues) AS w (slug) JOIN issues i "
-    "ON i.slug = w.slug ORDER BY i.id) AS issues FROM json_to_recordset("
-    "$2::json) AS r (party text, speaker text, stance text, quote boolean, "
-    "text text, start_offset integer, end_offset integer, stated_on date, "
-    "cue_word text, cue_start integer, cue_end integer, cameo text, "
-    "confidence real, issues json) JOIN parties p ON p.slug = r.party LEFT "
-    "JOIN parties s ON s.slug = r.speaker WHERE char_length(r.text) BETWEEN "
-    "1 AND 10000), stored AS (SELECT c.party_id, c.speaker_id, c.stance, "
-    "c.quote, c.text, c.start_offset, c.end_offset, c.stated_on, c.cue_word, "
-    "c.cue_start, c.cue_end, c.cameo, c.confidence, ARRAY(SELECT ci.issue_id "
-    "FROM claim_issues ci WHERE ci.claim_id = c.id ORDER BY ci.issue_id) AS "
-    "issues FROM claims c WHERE c.article_id = $1::bigint AND c.origin = "
-    "'extracted') SELECT NOT EXISTS (SELECT * FROM fresh EXCEPT ALL SELECT * "
-    "FROM stored) AND NOT EXISTS (SELECT * FROM stored EXCEPT ALL SELECT * "
-    "FROM fresh)"};
+    "WITH " REEXTRACT_FRESH ", fresh_values AS (SELECT party_id, speaker_id, "
+    "stance, quote, text, start_offset, end_offset, stated_on, cue_word, "
+    "cue_start, cue_end, cameo, confidence, issues FROM fresh), stored AS "
+    "(SELECT c.party_id, c.speaker_id, c.stance, c.quote, c.text, "
+    "c.start_offset, c.end_offset, c.stated_on, c.cue_word, c.cue_start, "
+    "c.cue_end, c.cameo, c.confidence, ARRAY(SELECT ci.issue_id FROM "
+    "claim_issues ci WHERE ci.claim_id = c.id ORDER BY ci.issue_id) AS issues "
+    "FROM claims c WHERE c.article_id = $1::bigint AND c.origin = "
+    "'extracted') SELECT NOT EXISTS (SELECT * FROM fresh_values EXCEPT ALL "
+    "SELECT * FROM stored) AND NOT EXISTS (SELECT * FROM stored EXCEPT ALL "
+    "SELECT * FROM fresh_values)"};
 
+/* A stored extracted claim and the fresh one with the same span and party
+   are one claim: it keeps its id. Should several share a span and party,
+   they pair in order (stored by id, fresh by position in the text). */
+#define REEXTRACT_PAIRS                                                        \
+  "WITH " REEXTRACT_FRESH ", ranked AS (SELECT f.*, row_number() OVER "        \
+  "(PARTITION BY f.start_offset, f.end_offset, f.party_id ORDER BY f.n) AS "   \
+  "rank FROM fresh f), stored AS (SELECT c.id, c.start_offset, "               \
+  "c.end_offset, c.party_id, row_number() OVER (PARTITION BY "                 \
+  "c.start_offset, c.end_offset, c.party_id ORDER BY c.id) AS rank FROM "      \
+  "claims c WHERE c.article_id = $1::bigint AND c.origin = 'extracted'), "     \
+  "pairs AS (SELECT s.id, f.* FROM ranked f JOIN stored s ON s.start_offset "  \
+  "= f.start_offset AND s.end_offset = f.end_offset AND s.party_id = "         \
+  "f.party_id AND s.rank = f.rank) "
+
+/* The fresh claims that pair with none stored: to be inserted. */
+static const struct db_statement statement_reextract_new = {
+    "store_reextract_new",
+    REEXTRACT_PAIRS "SELECT coalesce(json_agg(e.value ORDER BY (e.value ->> "
+                    "'n')::integer), '[]')::text FROM json_array_elements("
+                    "$2::json) e WHERE NOT EXISTS (SELECT 1 FROM pairs WHERE "
+                    "pairs.n = (e.value ->> 'n')::integer)"};
+
+/* A paired claim takes the fresh values in place (its issue links follow in
+   the next two statements); one that has them already is left untouched.
+   The triggers of migrations 004-008 move it between position cells. */
+static const struct db_statement statement_reextract_update = {
+    "store_reextract_update", REEXTRACT_PAIRS
+    "UPDATE claims c SET speaker_id = x.speaker_id, stance = x.stance, quote "
+    "= x.quote, text = x.text, stated_on = x.stated_on, cue_word = "
+    "x.cue_word, cue_start = x.cue_start, cue_end = x.cue_end, cameo = "
+    "x.cameo, confidence = x.confidence, updated_at = clock_timestamp() FROM "
+    "pairs x WHERE c.id = x.id AND ((c.speaker_id, c.stance, c.quote, "
+    "c.text, c.stated_on, c.cue_word, c.cue_start, c.cue_end, c.cameo, "
+    "c.confidence) IS DISTINCT FROM (x.speaker_id, x.stance, x.quote, "
+    "x.text, x.stated_on, x.cue_word, x.cue_start, x.cue_end, x.cameo, "
+    "x.confidence) OR ARRAY(SELECT ci.issue_id FROM claim_issues ci WHERE "
+    "ci.claim_id = c.id ORDER BY ci.issue_id) <> x.issues)"};
+
+static const struct db_statement statement_reextract_unlink = {
+    "store_reextract_unlink",
+    REEXTRACT_PAIRS "DELETE FROM claim_issues ci USING pairs x WHERE "
+                    "ci.claim_id = x.id AND ci.issue_id <> ALL (x.issues)"};
+
+static const struct db_statement statement_reextract_link = {
+    "store_reextract_link", REEXTRACT_PAIRS
+    "INSERT INTO claim_issues (claim_id, issue_id) SELECT x.id, w.issue_id "
+    "FROM pairs x CROSS JOIN LATERAL unnest(x.issues) AS w (issue_id) WHERE "
+    "NOT EXISTS (SELECT 1 FROM claim_issues ci WHERE ci.claim_id = x.id AND "
+    "ci.issue_id = w.issue_id) ORDER BY 1, 2"};
+
+/* The extracted claims the extraction no longer finds. No tombstone: only
+   a person's delete leaves one. */
 static const struct db_statement statement_reextract_drop = {
     "store_reextract_drop",
-    "DELETE FROM claims WHERE article_id = $1::bigint AND origin = "
-    "'extracted'"};
+    REEXTRACT_PAIRS "DELETE FROM claims c WHERE c.article_id = $1::bigint AND "
+                    "c.origin = 'extracted' AND c.id NOT IN (SELECT id FROM "
+                    "pairs)"};
 
 /* Runs a one-value statement and copies its text out (malloc'd). */
 static int reextract_value(struct db_conn *conn,
@@ -972,12 +1050,62 @@ static int reextract_value(struct db_conn *conn,
   return *text != NULL ? DB_OK : DB_HARD_ERROR;
 }
 
+/* Brings the article's extracted claims to `claims` (filtered JSON): pairs
+   updated in place, the rest deleted, the new inserted. */
+static int reextract_merge(struct db_conn *conn, const char *article_id,
+                           const char *claims) {
+  const char *values[] = {article_id, claims};
+  char *fresh = NULL;
+  int status = reextract_value(conn, &statement_reextract_new, values, &fresh);
+  const struct db_statement *const steps[] = {
+      &statement_reextract_update, &statement_reextract_unlink,
+      &statement_reextract_link, &statement_reextract_drop};
+  for (size_t i = 0; status == DB_OK && i < sizeof steps / sizeof steps[0];
+       i++) {
+    status = record_execute(conn, steps[i], 2, values, NULL, 0);
+    status = status == DB_NOT_FOUND ? DB_OK : status;
+  }
+  if (status == DB_OK) {
+    const char *insert_values[] = {article_id, fresh};
+    status = record_execute(conn, &statement_claims, 2, insert_values, NULL, 0);
+    status = status == DB_NOT_FOUND ? DB_OK : status;
+  }
+  free(fresh);
+  return status;
+}
+
+/* Brings the extracted claims of the article to `claims` (claims_json),
+   less those a person's claim or deletion covers; *changed false when they
+   are those already (nothing written). */
+static int store_claims_update(struct db_conn *conn, const char *article_id,
+                               const char *claims, bool *changed) {
+  char *kept = NULL;
+  char *same = NULL;
+  *changed = false;
+  const char *filter_values[] = {article_id, claims};
+  int status =
+      reextract_value(conn, &statement_reextract_filter, filter_values, &kept);
+  if (status != DB_OK) {
+    goto done;
+  }
+  const char *claim_values[] = {article_id, kept};
+  status =
+      reextract_value(conn, &statement_reextract_same, claim_values, &same);
+  if (status != DB_OK || strcmp(same, "t") == 0) {
+    goto done; /* the same claims: ids and records stay as they are */
+  }
+  *changed = true;
+  status = reextract_merge(conn, article_id, kept);
+done:
+  free(same);
+  free(kept);
+  return status;
+}
+
 int store_reextract(struct db_conn *conn, const char *article_id,
                     const struct extract_result *result, bool *changed) {
   char *parties = parties_json(result);
   char *claims = claims_json(result);
-  char *kept = NULL;
-  char *same = NULL;
   int status = DB_HARD_ERROR;
   *changed = false;
   if (parties == NULL || claims == NULL) {
@@ -991,30 +1119,8 @@ int store_reextract(struct db_conn *conn, const char *article_id,
   if (status < 0) {
     goto done;
   }
-  const char *filter_values[] = {article_id, claims};
-  status =
-      reextract_value(conn, &statement_reextract_filter, filter_values, &kept);
-  if (status != DB_OK) {
-    goto done;
-  }
-  const char *claim_values[] = {article_id, kept};
-  status =
-      reextract_value(conn, &statement_reextract_same, claim_values, &same);
-  if (status != DB_OK || strcmp(same, "t") == 0) {
-    goto done; /* the same claims: ids and records stay as they are */
-  }
-  *changed = true;
-  const char *drop_values[] = {article_id};
-  status =
-      record_execute(conn, &statement_reextract_drop, 1, drop_values, NULL, 0);
-  if (status < 0) {
-    goto done;
-  }
-  status = record_execute(conn, &statement_claims, 2, claim_values, NULL, 0);
-  status = status == DB_NOT_FOUND ? DB_OK : status;
+  status = store_claims_update(conn, article_id, claims, changed);
 done:
-  free(same);
-  free(kept);
   free(claims);
   free(parties);
   return status;

@@ -443,6 +443,14 @@ static json_t *string_array(char *const *items, size_t count) {
   return array;
 }
 
+double extract_confidence_rounded(double confidence) {
+  if (!(confidence > 0)) {
+    return 0; /* NaN too */
+  }
+  /* Within 0..1 the thousandths fit a long: no libm needed. */
+  return confidence >= 1 ? 1 : (double)(long)(confidence * 1000 + 0.5) / 1000;
+}
+
 json_t *extract_result_to_json(const struct extract_result *result) {
   const struct extract_article *a = &result->article;
   json_t *root = json_object();
@@ -520,8 +528,9 @@ json_t *extract_result_to_json(const struct extract_result *result) {
       failed |= json_object_set_new_nocheck(claim, "cue", json_null());
     }
     failed |= json_object_set_new_nocheck(claim, "cameo", text(c->cameo));
-    failed |= json_object_set_new_nocheck(claim, "confidence",
-                                          json_real(c->confidence));
+    failed |= json_object_set_new_nocheck(
+        claim, "confidence",
+        json_real(extract_confidence_rounded(c->confidence)));
     failed |= json_array_append_new(claims, claim);
   }
   if (failed) {

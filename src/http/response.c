@@ -2,6 +2,7 @@
 #include "http/response.h"
 
 #include "common/encoding.h"
+#include "common/json_output.h"
 #include "common/log.h"
 
 #include <microhttpd.h>
@@ -45,7 +46,7 @@ static void response_from_text(struct request *request, unsigned status,
 
 void response_json_steal(struct request *request, unsigned status,
                          json_t *body) {
-  char *text = json_dumps(body, JSON_COMPACT);
+  char *text = json_dumps(body, JSON_COMPACT | OUTPUT_JSON_REALS);
   json_decref(body);
   response_from_text(request, status, text, "application/json");
 }
@@ -59,7 +60,8 @@ static void etag_of_text(const char *text, char *out) {
 }
 
 void response_etag(const json_t *record, char *out) {
-  char *text = json_dumps(record, JSON_COMPACT | JSON_SORT_KEYS);
+  char *text =
+      json_dumps(record, JSON_COMPACT | JSON_SORT_KEYS | OUTPUT_JSON_REALS);
   if (text == NULL) {
     out[0] = '\0';
     return;
@@ -177,7 +179,8 @@ enum etag_condition response_etag_condition(const struct request *request,
 void response_record_steal(struct request *request, unsigned status,
                            json_t *record) {
   /* One serialisation serves both the body and its ETag. */
-  char *text = json_dumps(record, JSON_COMPACT | JSON_SORT_KEYS);
+  char *text =
+      json_dumps(record, JSON_COMPACT | JSON_SORT_KEYS | OUTPUT_JSON_REALS);
   json_decref(record);
   if (text == NULL) {
     response_from_text(request, status, NULL, NULL);
@@ -228,7 +231,8 @@ void response_problem_steal(struct request *request, enum problem problem,
       json_pack("{s:s, s:s, s:i, s:s, s:o}", "type", type, "title",
                 problem_title(problem), "status", (int)status, "detail",
                 clean_detail, "errors", errors != NULL ? errors : json_array());
-  char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+  char *text =
+      body != NULL ? json_dumps(body, JSON_COMPACT | OUTPUT_JSON_REALS) : NULL;
   json_decref(body);
   response_from_text(request, status, text, "application/problem+json");
   if (status == 503) {
