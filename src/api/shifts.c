@@ -13,6 +13,7 @@ enum shift_param {
   PARAM_PARTY,
   PARAM_ISSUE,
   PARAM_SINCE,
+  PARAM_WITHIN_ARTICLE,
   PARAM_COUNT
 };
 
@@ -22,6 +23,7 @@ static const struct query_param shift_params[PARAM_COUNT] = {
     [PARAM_PARTY] = {"party", QUERY_SLUG, 0, 0, 0, NULL},
     [PARAM_ISSUE] = {"issue", QUERY_SLUG, 0, 0, 0, NULL},
     [PARAM_SINCE] = {"since", QUERY_DATE, 0, 0, 0, NULL},
+    [PARAM_WITHIN_ARTICLE] = {"within_article", QUERY_BOOLEAN, 0, 0, 0, NULL},
 };
 
 /* Jansson: the job owns `items` until they go into the answer. */
@@ -63,6 +65,8 @@ void shifts_handler(struct request *request) {
       values[PARAM_ISSUE].present ? values[PARAM_ISSUE].text : NULL;
   job.list.since =
       values[PARAM_SINCE].present ? values[PARAM_SINCE].text : NULL;
+  job.list.within_article = values[PARAM_WITHIN_ARTICLE].present &&
+                            values[PARAM_WITHIN_ARTICLE].integer != 0;
   if (values[PARAM_CURSOR].present &&
       shifts_cursor_decode(values[PARAM_CURSOR].text, &job.list) != 0) {
     response_problem(request, PROBLEM_INVALID_CURSOR,
