@@ -28,6 +28,8 @@ static const struct query_param shift_params[PARAM_COUNT] = {
 
 /* Jansson: the job owns `items` until they go into the answer. */
 struct shift_job {
+  struct request *request;
+  struct resource_etag etag;
   struct shifts_request list;
   json_t *items;
   char *next;
@@ -42,7 +44,11 @@ static int shift_body(struct db_conn *conn, void *closure) {
   free(job->next);
   job->items = NULL;
   job->next = NULL;
-  int outcome = shifts_list(conn, &job->list, &job->items, &job->next);
+  int outcome = resource_etag_check(job->request, conn, &job->etag);
+  if (outcome != DB_OK || job->etag.not_modified) {
+    return outcome;
+  }
+  outcome = shifts_list(conn, &job->list, &job->items, &job->next);
   if (outcome == DB_HARD_ERROR && job->list.has_cursor &&
       strncmp(db_last_error(conn)->sqlstate, "22", 2) == 0) {
     return SHIFTS_BAD_CURSOR;
@@ -55,7 +61,8 @@ void shifts_handler(struct request *request) {
   if (request_parse_query(request, shift_params, PARAM_COUNT, values) != 0) {
     return;
   }
-  struct shift_job job = {.list = {.limit = 50}};
+  struct shift_job job = {.request = request, .list = {.limit = 50}};
+  resource_etag_begin(&job.etag, shift_params, values, PARAM_COUNT);
   if (values[PARAM_LIMIT].present) {
     job.list.limit = (long)values[PARAM_LIMIT].integer;
   }
@@ -77,12 +84,15 @@ void shifts_handler(struct request *request) {
   if (outcome == SHIFTS_BAD_CURSOR) {
     response_problem(request, PROBLEM_INVALID_CURSOR,
                      "the cursor's position is not valid");
+  } else if (outcome == DB_OK && job.etag.not_modified) {
+    resource_etag_not_modified(request, &job.etag);
   } else if (outcome == DB_OK) {
     json_t *body =
         json_pack("{s:o, s:o}", "items", job.items, "next",
                   job.next != NULL ? json_string(job.next) : json_null());
     job.items = NULL;
     response_json_steal(request, 200, body);
+    resource_etag_add(request, &job.etag);
     if (job.next != NULL) {
       resource_link_header(request, shift_params, values, PARAM_COUNT,
                            job.next);
