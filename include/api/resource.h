@@ -90,6 +90,37 @@ void resource_link_header(struct request *request,
                           const struct query_value *values, size_t count,
                           const char *next);
 
+/* The weak ETag of a list or matrix answer (GET /claims, /parties, ...,
+   /positions, /shifts): W/"v<data version>-<hash>", the hash of the path,
+   the parsed query (each parameter given, in the table's order, integers
+   and booleans as numbers) and the Accept header, so that it differs with
+   the filters, cursor, limit and representation. It is made before the
+   data is read: a matching If-None-Match is answered 304 without reading
+   it. */
+#define RESOURCE_ETAG_SIZE 64
+struct resource_etag {
+  const struct query_param *params; /* borrowed */
+  const struct query_value *values;
+  size_t count;
+  char value[RESOURCE_ETAG_SIZE]; /* the quoted tag, or "" */
+  char version[24];               /* the data version read */
+  bool not_modified;              /* If-None-Match names it */
+};
+
+void resource_etag_begin(struct resource_etag *etag,
+                         const struct query_param *params,
+                         const struct query_value *values, size_t count);
+/* Reads the data version on `conn` (first, before the data) and makes the
+   ETag; sets not_modified when the request's If-None-Match lists it. */
+int resource_etag_check(struct request *request, struct db_conn *conn,
+                        struct resource_etag *etag);
+/* Answers 304 with the ETag, no body. */
+void resource_etag_not_modified(struct request *request,
+                                const struct resource_etag *etag);
+/* Adds the ETag header to the answer already set (a 200). */
+void resource_etag_add(struct request *request,
+                       const struct resource_etag *etag);
+
 /* True for a decimal id from 1 to 2^63-1 without sign or leading zero. */
 bool api_id_is_valid(const char *text);
 

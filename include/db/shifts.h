@@ -11,9 +11,10 @@
 #include <stdbool.h>
 
 struct shifts_request {
-  const char *party; /* slug, or NULL */
-  const char *issue; /* slug (with its sub-issues), or NULL */
-  const char *since; /* YYYY-MM-DD: shifts whose later claim is on or after */
+  const char *party;   /* slug, or NULL */
+  const char *issue;   /* slug (with its sub-issues), or NULL */
+  const char *since;   /* YYYY-MM-DD: shifts whose later claim is on or after */
+  bool within_article; /* show changes between claims of one article too */
   long limit;
   bool has_cursor;
   char cursor_date[16]; /* the later claim's date, or "-infinity" */

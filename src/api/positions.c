@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Matrices built at once. A matrix of 4,000 cells holds some 15 MB while it
@@ -69,6 +70,8 @@ static const struct query_param position_params[PARAM_COUNT] = {
 enum position_path { PATH_NONE, PATH_ISSUE, PATH_PARTY };
 
 struct position_job {
+  struct request *request;
+  struct resource_etag etag;
   enum position_path path;
   const char *issue; /* slugs from the path or the query, or NULL */
   const char *party;
@@ -103,6 +106,11 @@ static int position_body(struct db_conn *conn, void *closure) {
   struct position_job *job = closure;
   json_decref(job->matrix);
   job->matrix = NULL;
+  /* The data version before the data (a 304 reads nothing more). */
+  int checked = resource_etag_check(job->request, conn, &job->etag);
+  if (checked != DB_OK || job->etag.not_modified) {
+    return checked;
+  }
   /* The record of the path first: its absence is a 404, whereas a query
      filter naming no record only matches nothing. */
   int outcome = DB_OK;
@@ -122,12 +130,19 @@ static int position_body(struct db_conn *conn, void *closure) {
   }
   if (outcome == DB_NOT_FOUND) {
     job->matrix = matrix_empty();
-    return job->matrix != NULL ? DB_OK : DB_HARD_ERROR;
+    outcome = job->matrix != NULL ? DB_OK : DB_HARD_ERROR;
+  } else if (outcome == DB_OK) {
+    outcome = positions_matrix(conn, &job->query, &job->matrix);
   }
-  if (outcome != DB_OK) {
-    return outcome;
+  /* The version the matrix was read at, for clients and caches to key
+     on. */
+  if (outcome == DB_OK &&
+      json_object_set_new(job->matrix, "version",
+                          json_integer(strtoll(job->etag.version, NULL, 10))) !=
+          0) {
+    outcome = DB_HARD_ERROR;
   }
-  return positions_matrix(conn, &job->query, &job->matrix);
+  return outcome;
 }
 
 static void positions_answer(struct request *request, enum position_path path) {
@@ -148,7 +163,8 @@ static void positions_answer(struct request *request, enum position_path path) {
   if (request_parse_query(request, params, count, values) != 0) {
     return;
   }
-  struct position_job job = {.path = path};
+  struct position_job job = {.request = request, .path = path};
+  resource_etag_begin(&job.etag, params, values, count);
   const char *text[PARAM_COUNT];
   for (int i = 0; i < PARAM_COUNT; i++) {
     text[i] = index_of[i] >= 0 && values[index_of[i]].present
@@ -178,9 +194,12 @@ static void positions_answer(struct request *request, enum position_path path) {
     response_problem(request, not_found, "no %s '%.80s'",
                      path == PATH_ISSUE ? "issue" : "party",
                      request->path_params[0]);
+  } else if (outcome == DB_OK && job.etag.not_modified) {
+    resource_etag_not_modified(request, &job.etag);
   } else if (outcome == DB_OK) {
     response_json_steal(request, 200, job.matrix);
     job.matrix = NULL;
+    resource_etag_add(request, &job.etag);
   }
   json_decref(job.matrix);
   positions_leave();

@@ -2,9 +2,11 @@
 #include "api/resource.h"
 
 #include "api/idempotency.h"
+#include "common/encoding.h"
 #include "common/log.h"
 #include "common/slug.h"
 #include "db/claims.h"
+#include "db/data_version.h"
 #include "http/csv.h"
 #include "http/response.h"
 
@@ -173,12 +175,99 @@ void resource_read(struct request *request, const struct resource *resource) {
   json_decref(job.record);
 }
 
+/* --- ETags of lists ------------------------------------------------------ */
+
+void resource_etag_begin(struct resource_etag *etag,
+                         const struct query_param *params,
+                         const struct query_value *values, size_t count) {
+  *etag = (struct resource_etag){
+      .params = params, .values = values, .count = count};
+}
+
+/* Appends `text` to the hashed key as <length>:<text>, so that no two
+   lists of values make the same key; false when it does not fit. */
+static bool etag_key_add(char *key, size_t size, size_t *used,
+                         const char *text) {
+  size_t length = strlen(text);
+  int written = snprintf(key + *used, size - *used, "%zu:", length);
+  if (written < 0 || *used + (size_t)written + length + 1 > size) {
+    return false;
+  }
+  *used += (size_t)written;
+  memcpy(key + *used, text, length);
+  *used += length;
+  key[*used] = '\0';
+  return true;
+}
+
+int resource_etag_check(struct request *request, struct db_conn *conn,
+                        struct resource_etag *etag) {
+  etag->value[0] = '\0';
+  etag->not_modified = false;
+  int outcome = data_version_read(conn, etag->version, sizeof etag->version);
+  if (outcome != DB_OK) {
+    return outcome;
+  }
+  char key[4096];
+  size_t used = 0;
+  const char *accept = request_header(request, "Accept");
+  bool fits =
+      etag_key_add(key, sizeof key, &used, request->path) &&
+      etag_key_add(key, sizeof key, &used, accept != NULL ? accept : "");
+  for (size_t i = 0; fits && i < etag->count; i++) {
+    if (!etag->values[i].present) {
+      continue;
+    }
+    const struct query_param *param = &etag->params[i];
+    char number[24];
+    const char *text = etag->values[i].text;
+    if (param->type == QUERY_INTEGER || param->type == QUERY_BOOLEAN) {
+      snprintf(number, sizeof number, "%lld", etag->values[i].integer);
+      text = number;
+    }
+    fits = etag_key_add(key, sizeof key, &used, param->name) &&
+           etag_key_add(key, sizeof key, &used, text);
+  }
+  if (!fits) {
+    return DB_OK; /* no ETag rather than one that two queries share */
+  }
+  unsigned char digest[SHA256_BYTES];
+  char hex[2 * SHA256_BYTES + 1];
+  sha256_digest(key, used, digest);
+  hex_encode(digest, 8, hex);
+  snprintf(etag->value, sizeof etag->value, "\"v%s-%.16s\"", etag->version,
+           hex);
+  /* A GET's If-None-Match compares weakly; one that does not parse is
+     ignored, as for records. */
+  etag->not_modified =
+      response_etag_condition(request, "If-None-Match", etag->value, true) ==
+      ETAG_MATCHES;
+  return DB_OK;
+}
+
+void resource_etag_not_modified(struct request *request,
+                                const struct resource_etag *etag) {
+  response_empty(request, 304);
+  resource_etag_add(request, etag);
+}
+
+void resource_etag_add(struct request *request,
+                       const struct resource_etag *etag) {
+  if (etag->value[0] != '\0') {
+    char header[RESOURCE_ETAG_SIZE + 2];
+    snprintf(header, sizeof header, "W/%s", etag->value);
+    response_add_header(request, "ETag", header);
+  }
+}
+
 /* --- lists -------------------------------------------------------------- */
 
 enum { PARAM_LIMIT, PARAM_CURSOR, PARAM_SORT, PARAM_FIRST_FILTER };
 
 struct list_job {
+  struct request *request;
   const struct list_spec *spec;
+  struct resource_etag etag;
   struct list_request list;
   json_t *items;
   char *next;
@@ -193,7 +282,11 @@ static int list_body(struct db_conn *conn, void *closure) {
   free(job->next);
   job->items = NULL;
   job->next = NULL;
-  int outcome = list_run(conn, job->spec, &job->list, &job->items, &job->next);
+  int outcome = resource_etag_check(job->request, conn, &job->etag);
+  if (outcome != DB_OK || job->etag.not_modified) {
+    return outcome;
+  }
+  outcome = list_run(conn, job->spec, &job->list, &job->items, &job->next);
   if (outcome == DB_HARD_ERROR && job->list.has_cursor &&
       strncmp(db_last_error(conn)->sqlstate, "22", 2) == 0) {
     return LIST_BAD_CURSOR;
@@ -278,7 +371,8 @@ static void list_answer(struct request *request, const struct list_spec *spec,
       request_parse_query(request, params, count, values) != 0) {
     return;
   }
-  struct list_job job = {.spec = spec};
+  struct list_job job = {.request = request, .spec = spec};
+  resource_etag_begin(&job.etag, params, values, count);
   /* Only claims have a CSV form. */
   bool csv = spec == &claims_list_spec &&
              csv_preferred(request_header(request, "Accept"));
@@ -308,7 +402,9 @@ static void list_answer(struct request *request, const struct list_spec *spec,
     return;
   }
   int outcome = api_with_connection(request, list_body, &job, false);
-  if (outcome == LIST_BAD_CURSOR) {
+  if (outcome == DB_OK && job.etag.not_modified) {
+    resource_etag_not_modified(request, &job.etag);
+  } else if (outcome == LIST_BAD_CURSOR) {
     response_problem(request, PROBLEM_INVALID_CURSOR,
                      "the cursor's position is not valid for this sort");
   } else if (outcome == DB_OK && csv) {
@@ -325,6 +421,9 @@ static void list_answer(struct request *request, const struct list_spec *spec,
   }
   if (outcome == DB_OK && spec == &claims_list_spec) {
     response_add_header(request, "Vary", "Accept");
+  }
+  if (outcome == DB_OK && !job.etag.not_modified) {
+    resource_etag_add(request, &job.etag);
   }
   json_decref(job.items);
   free(job.next);

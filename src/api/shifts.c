@@ -13,6 +13,7 @@ enum shift_param {
   PARAM_PARTY,
   PARAM_ISSUE,
   PARAM_SINCE,
+  PARAM_WITHIN_ARTICLE,
   PARAM_COUNT
 };
 
@@ -22,10 +23,13 @@ static const struct query_param shift_params[PARAM_COUNT] = {
     [PARAM_PARTY] = {"party", QUERY_SLUG, 0, 0, 0, NULL},
     [PARAM_ISSUE] = {"issue", QUERY_SLUG, 0, 0, 0, NULL},
     [PARAM_SINCE] = {"since", QUERY_DATE, 0, 0, 0, NULL},
+    [PARAM_WITHIN_ARTICLE] = {"within_article", QUERY_BOOLEAN, 0, 0, 0, NULL},
 };
 
 /* Jansson: the job owns `items` until they go into the answer. */
 struct shift_job {
+  struct request *request;
+  struct resource_etag etag;
   struct shifts_request list;
   json_t *items;
   char *next;
@@ -40,7 +44,11 @@ static int shift_body(struct db_conn *conn, void *closure) {
   free(job->next);
   job->items = NULL;
   job->next = NULL;
-  int outcome = shifts_list(conn, &job->list, &job->items, &job->next);
+  int outcome = resource_etag_check(job->request, conn, &job->etag);
+  if (outcome != DB_OK || job->etag.not_modified) {
+    return outcome;
+  }
+  outcome = shifts_list(conn, &job->list, &job->items, &job->next);
   if (outcome == DB_HARD_ERROR && job->list.has_cursor &&
       strncmp(db_last_error(conn)->sqlstate, "22", 2) == 0) {
     return SHIFTS_BAD_CURSOR;
@@ -53,7 +61,8 @@ void shifts_handler(struct request *request) {
   if (request_parse_query(request, shift_params, PARAM_COUNT, values) != 0) {
     return;
   }
-  struct shift_job job = {.list = {.limit = 50}};
+  struct shift_job job = {.request = request, .list = {.limit = 50}};
+  resource_etag_begin(&job.etag, shift_params, values, PARAM_COUNT);
   if (values[PARAM_LIMIT].present) {
     job.list.limit = (long)values[PARAM_LIMIT].integer;
   }
@@ -63,6 +72,8 @@ void shifts_handler(struct request *request) {
       values[PARAM_ISSUE].present ? values[PARAM_ISSUE].text : NULL;
   job.list.since =
       values[PARAM_SINCE].present ? values[PARAM_SINCE].text : NULL;
+  job.list.within_article = values[PARAM_WITHIN_ARTICLE].present &&
+                            values[PARAM_WITHIN_ARTICLE].integer != 0;
   if (values[PARAM_CURSOR].present &&
       shifts_cursor_decode(values[PARAM_CURSOR].text, &job.list) != 0) {
     response_problem(request, PROBLEM_INVALID_CURSOR,
@@ -73,12 +84,15 @@ void shifts_handler(struct request *request) {
   if (outcome == SHIFTS_BAD_CURSOR) {
     response_problem(request, PROBLEM_INVALID_CURSOR,
                      "the cursor's position is not valid");
+  } else if (outcome == DB_OK && job.etag.not_modified) {
+    resource_etag_not_modified(request, &job.etag);
   } else if (outcome == DB_OK) {
     json_t *body =
         json_pack("{s:o, s:o}", "items", job.items, "next",
                   job.next != NULL ? json_string(job.next) : json_null());
     job.items = NULL;
     response_json_steal(request, 200, body);
+    resource_etag_add(request, &job.etag);
     if (job.next != NULL) {
       resource_link_header(request, shift_params, values, PARAM_COUNT,
                            job.next);

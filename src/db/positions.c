@@ -44,11 +44,14 @@ int positions_find_party(struct db_conn *conn, const char *slug, char *id,
 /* The cells' columns, in the order both sources give them. */
 #define CELL_COLUMNS                                                           \
   "party_id, speaker_id, issue_id, demands, proposes, rejects, accepts, "      \
-  "threatens, asserts, claim_count, latest_claim_id, latest_stated_on"
+  "threatens, asserts, claim_count, latest_claim_id, latest_stated_on, "       \
+  "latest_confidence, latest_strength"
 
-/* The latest claim first: undated claims count as oldest, ties go to the
-   highest id. */
-#define LATEST_ORDER(date, id) date " DESC NULLS LAST, " id " DESC"
+/* The latest claim first (migration 014): by date, undated claims the
+   oldest; on one date the highest confidence (none counts as 1), the
+   strongest stance (positions_stance_strength), then the highest id. */
+#define LATEST_ORDER(date, confidence, strength, id)                           \
+  date " DESC NULLS LAST, " confidence " DESC, " strength " DESC, " id " DESC"
 
 /* The claims of a party: its own, those it spoke, and those of the people
    affiliated with it (as party or speaker). `party` and `speaker` are
@@ -68,24 +71,26 @@ int positions_find_party(struct db_conn *conn, const char *slug, char *id,
    sub-issues of one issue counts once under it). */
 #define SCAN_LINKS                                                             \
   "WITH links AS (SELECT DISTINCT c.id, c.stance, c.stated_on, c.party_id, "   \
-  "coalesce(c.speaker_id, 0) AS speaker_id, "
+  "coalesce(c.speaker_id, 0) AS speaker_id, coalesce(c.confidence, 1) AS "     \
+  "confidence, positions_stance_strength(c.stance) AS strength, "
 #define SCAN_FROM                                                              \
   " AS issue_id FROM claims c JOIN claim_issues ci ON ci.claim_id = c.id "     \
   "JOIN issues i ON i.id = ci.issue_id WHERE true"
+#define SCAN_ORDER                                                             \
+  " ORDER BY stated_on DESC NULLS LAST, confidence DESC, strength DESC, id "   \
+  "DESC))[1]"
 #define SCAN_BASE                                                              \
   "), base AS (SELECT party_id, speaker_id, issue_id, count(*) FILTER (WHERE " \
   "stance = 'demands') AS demands, count(*) FILTER (WHERE stance = "           \
   "'proposes') AS proposes, count(*) FILTER (WHERE stance = 'rejects') AS "    \
   "rejects, count(*) FILTER (WHERE stance = 'accepts') AS accepts, count(*) "  \
   "FILTER (WHERE stance = 'threatens') AS threatens, count(*) FILTER (WHERE "  \
-  "stance = 'asserts') AS asserts, count(*) AS claim_count, (array_agg(id "    \
-  "ORDER BY " LATEST_ORDER(                                                    \
-      "stated_on", "id") "))[1] AS latest_claim_id, "                          \
-                         "(array_agg(stated_on ORDER BY " LATEST_ORDER(        \
-                             "stated_on",                                      \
-                             "id") "))[1] AS latest_stated_on FROM links "     \
-                                   "GROUP BY party_id, "                       \
-                                   "speaker_id, issue_id)"
+  "stance = 'asserts') AS asserts, count(*) AS claim_count, "                  \
+  "(array_agg(id" SCAN_ORDER                                                   \
+  " AS latest_claim_id, (array_agg(stated_on" SCAN_ORDER                       \
+  " AS latest_stated_on, (array_agg(confidence" SCAN_ORDER                     \
+  " AS latest_confidence, (array_agg(strength" SCAN_ORDER                      \
+  " AS latest_strength FROM links GROUP BY party_id, speaker_id, issue_id)"
 
 /* People are counted under the party they speak for; with by=speaker each
    speaker apart, claims without one under their party. */
@@ -102,8 +107,9 @@ int positions_find_party(struct db_conn *conn, const char *slug, char *id,
   "proposes, sum(rejects) AS rejects, sum(accepts) AS accepts, "               \
   "sum(threatens) AS threatens, sum(asserts) AS asserts, sum(claim_count) AS " \
   "claim_count, (array_agg(latest_claim_id ORDER BY " LATEST_ORDER(            \
-      "latest_stated_on", "latest_claim_id") "))[1] AS latest_id FROM keyed "  \
-                                             "GROUP BY row_id, issue_id), "
+      "latest_stated_on", "latest_confidence", "latest_strength",              \
+      "latest_claim_id") "))[1] AS latest_id FROM keyed GROUP BY row_id, "     \
+                         "issue_id), "
 /* Rows and columns are ordered by their claim counts (the sum of their
    cells'), then by slug; the cells row by row in that order. The latest
    claim is looked up by id for each cell (OFFSET 0 keeps it a look-up: as
@@ -112,9 +118,9 @@ int positions_find_party(struct db_conn *conn, const char *slug, char *id,
    the look-up they were a scan of the parties per cell). The JSON is made
    in C: json_build_object per cell costs more than the whole query. */
 #define TAIL_OUTPUT                                                            \
-  "ranked AS (SELECT x.*, sum(x.claim_count) OVER (PARTITION BY x.row_id) AS " \
-  "row_n, sum(x.claim_count) OVER (PARTITION BY x.issue_id) AS column_n FROM " \
-  "cells x), latest AS MATERIALIZED (SELECT x.*, l.stance, l.stated_on, "      \
+  "ranked AS (SELECT x.*, t.row_n, sum(x.claim_count) OVER (PARTITION BY "     \
+  "x.issue_id) AS column_n FROM cells x JOIN row_totals t USING (row_id)), "   \
+  "latest AS MATERIALIZED (SELECT x.*, l.stance, l.stated_on, "                \
   "l.speaker_id, l.text, l.article_id FROM ranked x CROSS JOIN LATERAL "       \
   "(SELECT c.stance, c.stated_on, c.speaker_id, c.text, c.article_id FROM "    \
   "claims c WHERE c.id = x.latest_id OFFSET 0) l) SELECT p.slug, p.name, "     \
@@ -135,9 +141,10 @@ int positions_find_party(struct db_conn *conn, const char *slug, char *id,
    filter) is the rolled-up rows (migration 008), which hold their latest
    claim's fields: no look-up per cell. "%s" is the issue condition. */
 #define ROWS_MATRIX                                                            \
-  "WITH ranked AS (SELECT r.*, sum(r.claim_count) OVER (PARTITION BY "         \
-  "r.row_id) AS row_n, sum(r.claim_count) OVER (PARTITION BY r.issue_id) AS "  \
-  "column_n FROM position_rows r WHERE r.claim_count > 0%s) SELECT p.slug, "   \
+  "WITH row_totals AS (%s), ranked AS (SELECT r.*, t.row_n, "                  \
+  "sum(r.claim_count) OVER (PARTITION BY r.issue_id) AS column_n FROM "        \
+  "position_rows r JOIN row_totals t USING (row_id) WHERE r.claim_count > "    \
+  "0%s) SELECT p.slug, "                                                       \
   "p.name, p.kind, x.row_n, i.slug, i.name, ip.slug, x.column_n, "             \
   "x.latest_stance, " RECORD_DATE(                                             \
       "x.latest_stated_on") ", x.demands, x.proposes, x.rejects, x.accepts, "  \
@@ -150,6 +157,13 @@ int positions_find_party(struct db_conn *conn, const char *slug, char *id,
                             "i.parent_id LEFT JOIN parties s ON s.id = "       \
                             "x.latest_speaker_id ORDER BY x.row_n DESC, "      \
                             "p.slug, x.column_n DESC, i.slug"
+
+/* A whole default matrix's rows count the distinct claims of their
+   parties (see row_totals_add). */
+#define ROWS_TOTALS                                                            \
+  "SELECT positions_row_of(pp.kind, pp.id, pp.affiliation_id) AS row_id, "     \
+  "sum(t.claim_count) AS row_n FROM position_totals t JOIN parties pp ON "     \
+  "pp.id = t.party_id GROUP BY 1"
 
 /* The columns of a result row. */
 enum matrix_column {
@@ -343,6 +357,48 @@ static void sql_add_with(struct sql_builder *builder, const char *fragment,
   }
 }
 
+/* The row_totals CTE: a row's claim_count is the number of distinct claims
+   in its cells, not their sum (a claim on two issues is in two cells).
+   Scanning the claims, they are counted; from the summary, a matrix of
+   one column sums its cells, a top-level issue's family counts the top cells
+   of that issue (each claim once), and a whole matrix adds the distinct
+   claims of each party and speaker (position_totals, migration 014). */
+static void row_totals_add(struct sql_builder *builder, bool scan, bool family,
+                           int issue_number, int party_number,
+                           const char *row) {
+  if (scan) {
+    sql_add(builder,
+            "row_totals AS (SELECT %s AS row_id, count(DISTINCT b.id) AS "
+            "row_n FROM links b JOIN parties pp ON pp.id = b.party_id GROUP "
+            "BY 1), ",
+            row);
+    return;
+  }
+  if (issue_number != 0 && !family) {
+    sql_add(builder, "row_totals AS (SELECT row_id, sum(claim_count) AS row_n "
+                     "FROM cells GROUP BY row_id), ");
+    return;
+  }
+  sql_add(builder,
+          "row_totals AS (SELECT %s AS row_id, sum(b.claim_count) AS "
+          "row_n FROM ",
+          row);
+  if (family) {
+    sql_add(builder,
+            "position_cells b JOIN parties pp ON pp.id = b.party_id WHERE "
+            "b.top AND b.issue_id = $%d::bigint",
+            issue_number);
+  } else {
+    sql_add(builder, "position_totals b JOIN parties pp ON pp.id = "
+                     "b.party_id WHERE true");
+  }
+  if (party_number != 0) {
+    sql_add_with(builder, PARTY_FILTER("b.party_id", "b.speaker_id"),
+                 party_number);
+  }
+  sql_add(builder, " GROUP BY 1), ");
+}
+
 /* Bits of a statement's name: each variant is its own prepared
    statement, planned for what it filters. */
 enum positions_variant {
@@ -362,6 +418,9 @@ int positions_matrix(struct db_conn *conn, const struct positions_query *query,
                      json_t **matrix) {
   struct sql_builder builder = {.used = 0, .count = 0};
   unsigned variant = 0;
+  bool family = false;  /* a top-level issue and its sub-issues, apart */
+  int issue_number = 0; /* the parameters of the filters, or 0 */
+  int party_number = 0;
   *matrix = NULL;
   /* Claims are counted under their top-level issue unless depth=fine or
      the issue filter names a sub-issue (its own column then). */
@@ -374,21 +433,28 @@ int positions_matrix(struct db_conn *conn, const struct positions_query *query,
              (rows ? VARIANT_ROWS : 0);
   if (rows) {
     char condition[48] = "";
+    char totals[256] = ROWS_TOTALS;
     if (query->issue_id != NULL) {
       variant |= VARIANT_ISSUE;
-      snprintf(condition, sizeof condition, " AND r.issue_id = $%d::bigint",
-               sql_value(&builder, query->issue_id));
+      int n = sql_value(&builder, query->issue_id);
+      snprintf(condition, sizeof condition, " AND r.issue_id = $%d::bigint", n);
+      snprintf(totals, sizeof totals,
+               "SELECT row_id, claim_count AS row_n FROM position_rows WHERE "
+               "issue_id = $%d::bigint",
+               n);
     }
-    sql_add(&builder, ROWS_MATRIX, condition);
+    sql_add(&builder, ROWS_MATRIX, totals, condition);
   } else if (!scan) {
     sql_add(&builder, SUMMARY_BASE "%s", top ? "true" : "false");
     if (query->issue_id != NULL) {
       int n = sql_value(&builder, query->issue_id);
+      issue_number = n;
       if (top || !query->issue_is_top) {
         variant |= VARIANT_ISSUE;
         sql_add(&builder, " AND pc.issue_id = $%d::bigint", n);
       } else {
         variant |= VARIANT_ISSUE_FAMILY;
+        family = true;
         sql_add(&builder,
                 " AND pc.issue_id IN (SELECT id FROM issues WHERE id = "
                 "$%d::bigint OR parent_id = $%d::bigint)",
@@ -397,8 +463,9 @@ int positions_matrix(struct db_conn *conn, const struct positions_query *query,
     }
     if (query->party_id != NULL) {
       variant |= VARIANT_PARTY;
+      party_number = sql_value(&builder, query->party_id);
       sql_add_with(&builder, PARTY_FILTER("pc.party_id", "pc.speaker_id"),
-                   sql_value(&builder, query->party_id));
+                   party_number);
     }
     sql_add(&builder, ")");
   } else {
@@ -433,8 +500,10 @@ int positions_matrix(struct db_conn *conn, const struct positions_query *query,
     sql_add(&builder, SCAN_BASE);
   }
   if (!rows) {
-    sql_add(&builder, TAIL_KEYED "%s" TAIL_CELLS TAIL_OUTPUT,
-            query->by_speaker ? ROW_BY_SPEAKER : ROW_BY_PARTY);
+    const char *row = query->by_speaker ? ROW_BY_SPEAKER : ROW_BY_PARTY;
+    sql_add(&builder, TAIL_KEYED "%s" TAIL_CELLS, row);
+    row_totals_add(&builder, scan, family, issue_number, party_number, row);
+    sql_add(&builder, TAIL_OUTPUT);
   }
   if (builder.used >= sizeof builder.sql) {
     log_error("positions SQL too long");

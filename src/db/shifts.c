@@ -16,23 +16,37 @@
       alias ".stated_on") ", 'speaker', " speaker ".slug, 'text', " alias      \
                           ".text, 'article_id', " alias ".article_id)::text"
 
-/* Each claim with the one before it in its pair (party, issue). Filters on
-   the pair keep or drop whole partitions, so they go before the window;
-   `since` applies to the later claim, after it. */
+/* Each claim with the one before it in its pair (party, issue), in the
+   order of "latest" (migration 014): by date, undated first; on one date
+   by confidence (none counts as 1), stance strength, then id. Unless
+   within_article, an article is represented in its pair by its strongest
+   statement (the last of its claims in that order), so that changes
+   inside one article are no shifts; claims without an article stand
+   alone. Filters on the pair keep or drop whole partitions, so they go
+   before the window; `since` applies to the later claim, after it. */
 #define SHIFTS_PAIRS                                                           \
-  "WITH pairs AS (SELECT c.party_id, ci.issue_id, c.id, c.stance, "            \
-  "c.stated_on, lag(c.id) OVER w AS from_id, lag(c.stance) OVER w AS "         \
-  "from_stance, lag(c.stated_on) OVER w AS from_stated_on FROM claim_issues "  \
-  "ci JOIN claims c ON c.id = ci.claim_id WHERE true"
+  "WITH claimed AS (SELECT c.party_id, ci.issue_id, c.id, c.stance, "          \
+  "c.stated_on, c.article_id, coalesce(c.confidence, 1) AS confidence, "       \
+  "positions_stance_strength(c.stance) AS strength FROM claim_issues ci JOIN " \
+  "claims c ON c.id = ci.claim_id WHERE true"
 #define SHIFTS_PARTY                                                           \
   " AND c.party_id = (SELECT id FROM parties WHERE slug = $%d)"
 #define SHIFTS_ISSUE                                                           \
   " AND ci.issue_id IN (SELECT i.id FROM issues i LEFT JOIN issues ip ON "     \
   "ip.id = i.parent_id WHERE i.slug = $%d OR ip.slug = $%d)"
+/* "%s" is the rank of a claim in its article (1: it represents it). */
 #define SHIFTS_WINDOW                                                          \
-  " WINDOW w AS (PARTITION BY c.party_id, ci.issue_id ORDER BY c.stated_on "   \
-  "NULLS FIRST, c.id)), shifts AS (SELECT *, coalesce(stated_on, "             \
-  "'-infinity'::date) AS k FROM pairs WHERE from_stance <> stance"
+  "), ranked AS (SELECT *, %s AS article_rank FROM claimed), pairs AS "        \
+  "(SELECT party_id, issue_id, id, stance, stated_on, lag(id) OVER w AS "      \
+  "from_id, lag(stance) OVER w AS from_stance, lag(stated_on) OVER w AS "      \
+  "from_stated_on FROM ranked WHERE article_id IS NULL OR article_rank = 1 "   \
+  "WINDOW w AS (PARTITION BY party_id, issue_id ORDER BY stated_on NULLS "     \
+  "FIRST, confidence, strength, id)), shifts AS (SELECT *, "                   \
+  "coalesce(stated_on, '-infinity'::date) AS k FROM pairs WHERE from_stance "  \
+  "<> stance"
+#define SHIFTS_ARTICLE_RANK                                                    \
+  "row_number() OVER (PARTITION BY party_id, issue_id, article_id ORDER BY "   \
+  "stated_on DESC NULLS LAST, confidence DESC, strength DESC, id DESC)"
 #define SHIFTS_ORDER " ORDER BY k DESC, id DESC, issue_id DESC"
 #define SHIFTS_OUTPUT                                                          \
   ") SELECT p.slug, i.slug, " SHIFT_CLAIM("f", "fs") ", " SHIFT_CLAIM(         \
@@ -118,7 +132,11 @@ int shifts_list(struct db_conn *conn, const struct shifts_request *request,
     values[count++] = request->issue;
     sql_append(sql, sizeof sql, &used, SHIFTS_ISSUE, count, count);
   }
-  sql_append(sql, sizeof sql, &used, SHIFTS_WINDOW);
+  if (request->within_article) {
+    mask |= 16;
+  }
+  sql_append(sql, sizeof sql, &used, SHIFTS_WINDOW,
+             request->within_article ? "1" : SHIFTS_ARTICLE_RANK);
   if (request->since != NULL) {
     mask |= 4;
     values[count++] = request->since;

@@ -8,9 +8,20 @@ import unittest
 
 from harness import ApiTest, STANCES, q, uid
 
+# The documented order of stances on one date (migration 014): the strongest wins.
+STRENGTH = {"threatens": 6, "demands": 5, "rejects": 4, "proposes": 3, "accepts": 2, "asserts": 1}
+
+
+def latest_key(c):
+    """The order of "latest": date (undated oldest), confidence (none counts as 1), strength, id."""
+    confidence = c.get("confidence")
+    return (c["stated_on"] is not None, c["stated_on"] or "", 1.0 if confidence is None else confidence,
+            STRENGTH[c["stance"]], c["id"])
+
 # Recounts every cell from the claims, and every rolled-up row (people under their party, top-level
-# issues) from those, and compares with the summary tables: the rows that differ, and the rows whose
-# copy of their latest claim's fields differs from the claim.
+# issues) from those, and the distinct claims of each party and speaker, and compares with the
+# summary tables: the rows that differ, and the rows whose copy of their latest claim's fields
+# differs from the claim. The latest claim: by date, then confidence (none: 1), stance strength, id.
 SUMMARY_DRIFT = """
 WITH fresh AS (
   SELECT l.top, l.party_id, l.speaker_id, l.issue_id,
@@ -21,25 +32,32 @@ WITH fresh AS (
     count(*) FILTER (WHERE l.stance = 'threatens') AS threatens,
     count(*) FILTER (WHERE l.stance = 'asserts') AS asserts,
     count(*) AS claim_count,
-    (array_agg(l.id ORDER BY l.stated_on DESC NULLS LAST, l.id DESC))[1] AS latest_claim_id,
-    (array_agg(l.stated_on ORDER BY l.stated_on DESC NULLS LAST, l.id DESC))[1] AS latest_stated_on
+    (array_agg(l.id ORDER BY l.stated_on DESC NULLS LAST, l.confidence DESC, l.strength DESC, l.id DESC))[1] AS latest_claim_id,
+    (array_agg(l.stated_on ORDER BY l.stated_on DESC NULLS LAST, l.confidence DESC, l.strength DESC, l.id DESC))[1] AS latest_stated_on,
+    (array_agg(l.confidence ORDER BY l.stated_on DESC NULLS LAST, l.confidence DESC, l.strength DESC, l.id DESC))[1] AS latest_confidence,
+    (array_agg(l.strength ORDER BY l.stated_on DESC NULLS LAST, l.confidence DESC, l.strength DESC, l.id DESC))[1] AS latest_strength
   FROM (SELECT DISTINCT t.top, c.id, c.party_id, coalesce(c.speaker_id, 0) AS speaker_id, c.stance,
-               c.stated_on, CASE WHEN t.top THEN coalesce(i.parent_id, i.id) ELSE i.id END AS issue_id
+               c.stated_on, coalesce(c.confidence, 1) AS confidence,
+               CASE c.stance WHEN 'threatens' THEN 6 WHEN 'demands' THEN 5 WHEN 'rejects' THEN 4
+                 WHEN 'proposes' THEN 3 WHEN 'accepts' THEN 2 ELSE 1 END AS strength,
+               CASE WHEN t.top THEN coalesce(i.parent_id, i.id) ELSE i.id END AS issue_id
         FROM claims c JOIN claim_issues ci ON ci.claim_id = c.id JOIN issues i ON i.id = ci.issue_id
         CROSS JOIN (VALUES (false), (true)) AS t (top)) l
   GROUP BY l.top, l.party_id, l.speaker_id, l.issue_id),
 kept AS (
   SELECT top, party_id, speaker_id, issue_id, demands::bigint, proposes::bigint, rejects::bigint,
          accepts::bigint, threatens::bigint, asserts::bigint, claim_count::bigint, latest_claim_id,
-         latest_stated_on
+         latest_stated_on, latest_confidence, latest_strength::int
   FROM position_cells WHERE claim_count > 0),
 fresh_rows AS (
   SELECT CASE WHEN p.kind = 'person' AND p.affiliation_id IS NOT NULL THEN p.affiliation_id ELSE p.id END
            AS row_id, f.issue_id,
     sum(f.demands)::bigint, sum(f.proposes)::bigint, sum(f.rejects)::bigint, sum(f.accepts)::bigint,
     sum(f.threatens)::bigint, sum(f.asserts)::bigint, sum(f.claim_count)::bigint,
-    (array_agg(f.latest_claim_id ORDER BY f.latest_stated_on DESC NULLS LAST, f.latest_claim_id DESC))[1],
-    (array_agg(f.latest_stated_on ORDER BY f.latest_stated_on DESC NULLS LAST, f.latest_claim_id DESC))[1]
+    (array_agg(f.latest_claim_id ORDER BY f.latest_stated_on DESC NULLS LAST, f.latest_confidence DESC,
+               f.latest_strength DESC, f.latest_claim_id DESC))[1],
+    (array_agg(f.latest_stated_on ORDER BY f.latest_stated_on DESC NULLS LAST, f.latest_confidence DESC,
+               f.latest_strength DESC, f.latest_claim_id DESC))[1]
   FROM fresh f JOIN parties p ON p.id = f.party_id WHERE f.top GROUP BY 1, 2),
 kept_rows AS (
   SELECT row_id, issue_id, demands::bigint, proposes::bigint, rejects::bigint, accepts::bigint,
@@ -48,11 +66,17 @@ kept_rows AS (
 stale_latest AS (
   SELECT r.* FROM position_rows r JOIN claims c ON c.id = r.latest_claim_id
   WHERE r.claim_count > 0 AND (r.latest_stance, r.latest_speaker_id, r.latest_text, r.latest_article_id)
-    IS DISTINCT FROM (c.stance, c.speaker_id, c.text, c.article_id))
+    IS DISTINCT FROM (c.stance, c.speaker_id, c.text, c.article_id)),
+fresh_totals AS (
+  SELECT c.party_id, coalesce(c.speaker_id, 0) AS speaker_id, count(*) AS n FROM claims c
+  WHERE EXISTS (SELECT 1 FROM claim_issues ci WHERE ci.claim_id = c.id) GROUP BY 1, 2),
+kept_totals AS (SELECT party_id, speaker_id, claim_count::bigint FROM position_totals WHERE claim_count <> 0)
 SELECT (SELECT count(*) FROM stale_latest) + (SELECT count(*) FROM ((SELECT * FROM fresh EXCEPT SELECT * FROM kept)
                               UNION ALL (SELECT * FROM kept EXCEPT SELECT * FROM fresh)) d)
      + (SELECT count(*) FROM ((SELECT * FROM fresh_rows EXCEPT SELECT * FROM kept_rows)
-                              UNION ALL (SELECT * FROM kept_rows EXCEPT SELECT * FROM fresh_rows)) d);
+                              UNION ALL (SELECT * FROM kept_rows EXCEPT SELECT * FROM fresh_rows)) d)
+     + (SELECT count(*) FROM ((SELECT * FROM fresh_totals EXCEPT SELECT * FROM kept_totals)
+                              UNION ALL (SELECT * FROM kept_totals EXCEPT SELECT * FROM fresh_totals)) d);
 """
 LINKS_UNFILLED = "SELECT count(*) FROM claim_issues ci JOIN claims c ON c.id = ci.claim_id " \
                  "WHERE ci.party_id IS DISTINCT FROM c.party_id " \
@@ -110,10 +134,13 @@ class World:
                 columns.add((parent or i) if top else i)
             for col in columns:
                 cells.setdefault((row, col), []).append(c)
-        row_n, col_n = {}, {}
+        # A row counts its distinct claims (a claim on two issues once); a column's claims are
+        # each in one row, so its sum is distinct already.
+        row_claims, col_n = {}, {}
         for (row, col), claims in cells.items():
-            row_n[row] = row_n.get(row, 0) + len(claims)
+            row_claims.setdefault(row, set()).update(c["id"] for c in claims)
             col_n[col] = col_n.get(col, 0) + len(claims)
+        row_n = {row: len(ids) for row, ids in row_claims.items()}
         rows = sorted(row_n, key=lambda s: (-row_n[s], s))
         cols = sorted(col_n, key=lambda s: (-col_n[s], s))
         out_cells = []
@@ -122,7 +149,7 @@ class World:
                 claims = cells.get((row, col))
                 if not claims:
                     continue
-                latest = max(claims, key=lambda c: (c["stated_on"] is not None, c["stated_on"] or "", c["id"]))
+                latest = max(claims, key=latest_key)
                 out_cells.append({
                     "party": row, "issue": col, "stance": latest["stance"], "stated_on": latest["stated_on"],
                     "counts": {s: sum(1 for c in claims if c["stance"] == s) for s in STANCES},
@@ -145,7 +172,10 @@ class PositionsTest(ApiTest):
                          "the summary cells and rows equal a recount of the claims")
 
     def positions(self, query="", path="/positions"):
-        return self.ok_get(f"{path}?{query}" if query else path)
+        """The matrix without its data version (checked, then dropped: the model has none)."""
+        matrix = self.ok_get(f"{path}?{query}" if query else path)
+        self.assertIsInstance(matrix.pop("version"), int)
+        return matrix
 
     def claim(self, world, party, **fields):
         c = self.make_claim(party=party, **fields)
@@ -220,6 +250,7 @@ class PositionsMatrix(PositionsTest):
             t.join()
         self.assertEqual([r.status for r in results], [200] * len(results))
         for r in results:
+            r.body.pop("version")
             self.assertEqual(r.body, expected)
 
     def test_known_values(self):
@@ -234,9 +265,10 @@ class PositionsMatrix(PositionsTest):
                                             "threatens": 0, "asserts": 1})
         self.assertEqual((s_cell["stance"], s_cell["stated_on"]), ("rejects", "2025-12-03"))
         self.assertEqual(s_cell["latest_claim"]["speaker"], self.b)
-        # T's two claims of the same day: the higher id is the latest.
+        # T's two claims of the same day, neither with a confidence: the stronger stance is the
+        # latest (demands before asserts), not the higher id.
         t_cell = cells[(self.t, self.i1)]
-        self.assertEqual((t_cell["claim_count"], t_cell["stance"]), (2, "asserts"))
+        self.assertEqual((t_cell["claim_count"], t_cell["stance"]), (2, "demands"))
         self.assertEqual([p["slug"] for p in m["parties"]], [self.s, self.t])
         self.assertEqual([(i["slug"], i["claim_count"]) for i in m["issues"]], [(self.i1, 6)])
         fine = self.positions(f"issue={self.i1}&depth=fine")
@@ -266,12 +298,18 @@ class PositionsMatrix(PositionsTest):
         issue_counts = [i["claim_count"] for i in got["issues"]]
         self.assertEqual(issue_counts, sorted(issue_counts, reverse=True), "issues ordered by claim count")
         self.assertNotIn(self.i1a, [i["slug"] for i in got["issues"]], "sub-issues roll up by default")
-        # Every cell's party and issue is listed, and the totals are the sums of the cells.
-        for kind, key in (("parties", "party"), ("issues", "issue")):
-            totals = {}
-            for c in got["cells"]:
-                totals[c[key]] = totals.get(c[key], 0) + c["claim_count"]
-            self.assertEqual({x["slug"]: x["claim_count"] for x in got[kind]}, totals)
+        # Every cell's party and issue is listed; an issue's total is the sum of its cells (a claim
+        # has one row), a party's the number of its distinct claims: at most the sum of its cells.
+        sums = {"parties": {}, "issues": {}}
+        for c in got["cells"]:
+            for kind, key in (("parties", "party"), ("issues", "issue")):
+                sums[kind][c[key]] = sums[kind].get(c[key], 0) + c["claim_count"]
+        self.assertEqual({x["slug"]: x["claim_count"] for x in got["issues"]}, sums["issues"])
+        self.assertEqual({x["slug"] for x in got["parties"]}, set(sums["parties"]))
+        for x in got["parties"]:
+            self.assertLessEqual(x["claim_count"], sums["parties"][x["slug"]])
+        self.assertEqual([p for p in got["parties"] if p["slug"] in (self.s, self.t)],
+                         w.matrix()["parties"])
         self.assertEqual(self.positions("since=0001-01-01&depth=fine")["cells"] != [], True)
 
     def test_path_forms(self):
@@ -305,6 +343,91 @@ class PositionsMatrix(PositionsTest):
                 self.assertProblem(self.get(f"/positions?{query}"), 400, field=field)
         self.assertProblem(self.get("/issues/ceasefire/positions?issue=ceasefire"), 400, field="issue")
         self.assertProblem(self.get("/parties/russia/positions?party=russia"), 400, field="party")
+
+
+class PositionsHonestCounts(PositionsTest):
+    """Issue 13, items 9 and 10: a party's claim_count counts distinct claims; a cell's latest claim
+    on one date is the strongest statement, not the last id."""
+
+    def test_a_claim_on_two_issues_counts_once_for_its_party(self):
+        self.build()
+        m = self.positions()
+        parties = {p["slug"]: p["claim_count"] for p in m["parties"]}
+        cells = {(c["party"], c["issue"]): c["claim_count"] for c in m["cells"] if c["party"] == self.t}
+        # T: one claim on I1a and I2 (two cells), one on I1b; per-cell counts stay per cell.
+        self.assertEqual(cells, {(self.t, self.i1): 2, (self.t, self.i2): 1})
+        self.assertEqual(parties[self.t], 2, "T has two claims in the matrix, not three")
+        self.assertEqual(parties[self.s], 6)
+        fine = self.positions(f"depth=fine&party={self.s}")
+        self.assertEqual({p["slug"]: p["claim_count"] for p in fine["parties"]}[self.s], 6,
+                         "a claim on two sub-issues counts once for S")
+        family = self.positions(f"depth=fine&issue={self.i1}")
+        self.assertEqual({p["slug"]: p["claim_count"] for p in family["parties"]}, {self.s: 4, self.t: 2})
+        by_speaker = self.positions(f"by=speaker&party={self.t}")
+        self.assertEqual({p["slug"]: p["claim_count"] for p in by_speaker["parties"]}, {self.t: 1, self.b: 1})
+        scanned = self.positions(f"since=2025-12-03&party={self.t}")
+        self.assertEqual({p["slug"]: p["claim_count"] for p in scanned["parties"]}, {self.t: 2})
+
+    def test_totals_follow_deletes_moves_and_links(self):
+        w = self.build()
+        t_claims = [c for c in w.claims.values() if c["party"] == self.t and c["issues"]]
+        two = next(c for c in t_claims if len(c["issues"]) == 2)
+        # Fewer links: still one claim. No links: out of the matrix. Another party: moves.
+        self.expect(self.patch(f"/claims/{two['id']}", {"issues": [self.i2]}), 200)
+        w.claims[two["id"]]["issues"] = [self.i2]
+        self.assertMine(w)
+        lone = next(c for c in w.claims.values() if c["party"] == self.t and not c["issues"])
+        self.expect(self.patch(f"/claims/{lone['id']}", {"issues": [self.i1, self.i2]}), 200)
+        w.claims[lone["id"]]["issues"] = [self.i1, self.i2]
+        self.expect(self.patch(f"/claims/{two['id']}", {"party": self.s}), 200)
+        w.claims[two["id"]]["party"] = self.s
+        victim = next(c for c in w.claims.values() if c["party"] == self.s and len(c["issues"]) == 2)
+        self.expect(self.delete(f"/claims/{victim['id']}"), 204)
+        del w.claims[victim["id"]]
+        self.assertMine(w)
+        self.assertSummaryExact()
+
+    def assertMine(self, w):
+        got = self.positions()
+        want = w.matrix()
+        self.assertEqual([p for p in got["parties"] if p["slug"] in (self.s, self.t)], want["parties"])
+        self.assertEqual([c for c in got["cells"] if c["party"] in (self.s, self.t)], want["cells"])
+
+    def test_latest_is_the_strongest_statement_of_the_day(self):
+        w = World()
+        p = self.make_party(kind="state")
+        i = self.make_issue()
+        w.add_party(p)
+        w.add_issue(i)
+        art = self.make_article()
+        def mk(stance):
+            return self.claim(w, p["slug"], issues=[i["slug"]], stance=stance, stated_on="2025-12-10",
+                              article_id=art)
+        strong = mk("rejects")
+        mk("asserts")  # the article's last sentence: today it would set the colour
+        cell = self.positions(f"issue={i['slug']}")["cells"][0]
+        self.assertEqual((cell["stance"], cell["latest_claim"]["id"]), ("rejects", strong["id"]))
+        # Confidence before stance: a sure assertion outranks an unsure rejection.
+        sure = mk("asserts")
+        self.env.psql(f"UPDATE claims SET confidence = 0.9 WHERE id = {sure['id']}")
+        self.env.psql(f"UPDATE claims SET confidence = 0.4 WHERE id = {strong['id']}")
+        w.claims[sure["id"]]["confidence"] = 0.9
+        w.claims[strong["id"]]["confidence"] = 0.4
+        for c in w.claims.values():
+            if c["id"] not in (sure["id"], strong["id"]):
+                self.env.psql(f"UPDATE claims SET confidence = 0.5 WHERE id = {c['id']}")
+                c["confidence"] = 0.5
+        for query in (f"issue={i['slug']}", f"party={p['slug']}", f"issue={i['slug']}&since=2025-12-01",
+                      f"issue={i['slug']}&depth=fine"):
+            with self.subTest(query=query):
+                cell = self.positions(query)["cells"][0]
+                self.assertEqual((cell["stance"], cell["latest_claim"]["id"]), ("asserts", sure["id"]))
+        # A later date still wins over any confidence.
+        later = self.claim(w, p["slug"], issues=[i["slug"]], stance="accepts", stated_on="2025-12-11")
+        self.env.psql(f"UPDATE claims SET confidence = 0.1 WHERE id = {later['id']}")
+        w.claims[later["id"]]["confidence"] = 0.1
+        self.assertEqual(self.positions(f"issue={i['slug']}"), w.matrix(issue=i["slug"]))
+        self.assertSummaryExact()
 
 
 class PositionsStayExact(PositionsTest):

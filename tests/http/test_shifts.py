@@ -9,6 +9,15 @@ import unittest
 from harness import ApiTest, q, uid
 
 
+# The order of "latest" (migration 014): date (undated first), confidence (none counts as 1),
+# stance strength, id.
+STRENGTH = {"threatens": 6, "demands": 5, "rejects": 4, "proposes": 3, "accepts": 2, "asserts": 1}
+
+
+def order_key(c):
+    return (c["stated_on"] is not None, c["stated_on"] or "", 1.0, STRENGTH[c["stance"]], c["id"])
+
+
 def shown(claim):
     return {k: claim[k] for k in ("id", "stance", "stated_on", "speaker", "text", "article_id")}
 
@@ -28,11 +37,11 @@ class ShiftsTest(ApiTest):
                 ("asserts", None, [T], None),             # undated: first in its pair
                 ("demands", "2025-11-01", [T, S], self.person["slug"]),
                 ("rejects", "2025-11-03", [T], None),      # a shift on T
-                ("rejects", "2025-11-04", [S], None),      # a shift on S (from demands)
-                ("accepts", "2025-11-04", [S, O], None),   # same day: a shift on S; first on O
+                ("rejects", "2025-11-04", [S], None),      # same day, stronger: after accepts on S
+                ("accepts", "2025-11-04", [S, O], None),   # a shift on S (from demands); first on O
                 ("accepts", "2025-11-05", [O], None),      # no change
                 ("threatens", "2025-12-01", [O, T], None),
-                ("proposes", "2025-12-01", [O], None),     # same day on O
+                ("proposes", "2025-12-01", [O], None),     # same day, weaker: before threatens on O
         ):
             self.claims.append(self.make_claim(party=P, stance=stance, stated_on=date, issues=issues,
                                                speaker=speaker, text=f"shift {stance} {uid()}"))
@@ -43,7 +52,7 @@ class ShiftsTest(ApiTest):
             if issue and not (slug == issue or self.parents[slug] == issue):
                 continue
             pair = sorted((c for c in self.claims if slug in c["issues"]),
-                          key=lambda c: (c["stated_on"] is not None, c["stated_on"] or "", c["id"]))
+                          key=order_key)
             for before, after in zip(pair, pair[1:]):
                 if before["stance"] == after["stance"]:
                     continue
@@ -63,8 +72,9 @@ class ShiftsTest(ApiTest):
         got = self.walk(f"/shifts?party={self.party['slug']}")
         self.assertEqual(got, expected)
         same_day = [(s["issue"], s["from"]["stance"], s["to"]["stance"]) for s in got if s["same_day"]]
-        self.assertEqual(sorted(same_day), sorted([(self.sub["slug"], "rejects", "accepts"),
-                                                   (self.other["slug"], "threatens", "proposes")]))
+        # On one date the stronger statement comes last (it is the cell's latest), whatever the ids.
+        self.assertEqual(sorted(same_day), sorted([(self.sub["slug"], "accepts", "rejects"),
+                                                   (self.other["slug"], "proposes", "threatens")]))
         first_t = [s for s in got if s["issue"] == self.top["slug"]][-1]
         self.assertIsNone(first_t["from"]["stated_on"], "an undated claim comes first in its pair")
         self.assertEqual((first_t["from"]["stance"], first_t["to"]["stance"]), ("asserts", "demands"))
@@ -105,8 +115,36 @@ class ShiftsTest(ApiTest):
         del self.claims[2]
         self.assertEqual(self.walk(f"/shifts?party={P}"), self.model())
 
+    def test_changes_within_one_article(self):
+        """Issue 13, item 10: by default an article counts with its strongest statement, and the
+        changes between its own sentences are no shifts; within_article=true shows them."""
+        P = self.make_party(kind="state")["slug"]
+        issue = self.make_issue()["slug"]
+        first = self.make_article()
+        second = self.make_article()
+
+        def claim(stance, article, date):
+            return self.make_claim(party=P, stance=stance, stated_on=date, issues=[issue], article_id=article)
+
+        a_demands = claim("demands", first, "2025-11-10")
+        a_rejects = claim("rejects", first, "2025-11-10")  # later sentence, weaker statement
+        b_rejects = claim("rejects", second, "2025-11-12")
+        default = self.walk(f"/shifts?party={P}")
+        self.assertEqual([(s["from"]["id"], s["to"]["id"]) for s in default], [(a_demands["id"], b_rejects["id"])])
+        self.assertFalse(default[0]["same_day"])
+        self.assertEqual(self.walk(f"/shifts?party={P}&within_article=false"), default)
+        within = self.walk(f"/shifts?party={P}&within_article=true")
+        self.assertEqual([(s["from"]["id"], s["to"]["id"], s["same_day"]) for s in within],
+                         [(a_demands["id"], b_rejects["id"], False), (a_rejects["id"], a_demands["id"], True)])
+        # Confidence first: a surer rejection represents the article, and there is no shift left.
+        self.env.psql(f"UPDATE claims SET confidence = 0.9 WHERE id = {a_rejects['id']}")
+        self.env.psql(f"UPDATE claims SET confidence = 0.3 WHERE id = {a_demands['id']}")
+        self.assertEqual(self.walk(f"/shifts?party={P}"), [])
+        self.assertEqual(len(self.walk(f"/shifts?party={P}&within_article=true")), 1)
+
     def test_bad_requests(self):
-        for query, field in (("limit=0", "limit"), ("limit=201", "limit"), ("since=2025-02-30", "since"),
+        for query, field in (("within_article=yes", "within_article"), ("within_article=", "within_article"),
+                             ("within_article=1", "within_article"),("limit=0", "limit"), ("limit=201", "limit"), ("since=2025-02-30", "since"),
                              ("party=Bad", "party"), ("issue=", "issue"), ("stance=demands", "stance"),
                              ("since=2025-01-01&since=2025-01-02", "since")):
             with self.subTest(query=query):

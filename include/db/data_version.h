@@ -1,0 +1,16 @@
+/* The data version: a number that changes when a transaction that wrote
+ * records commits (migration 014), for the weak ETags of lists and of the
+ * positions matrix. */
+#ifndef PARLEY_DB_DATA_VERSION_H
+#define PARLEY_DB_DATA_VERSION_H
+
+#include "db/pool.h"
+
+#include <stddef.h>
+
+/* Reads the current version into `out` (decimal). Read it before the data
+   it stands for, on the same connection: the data is then as new as the
+   version or newer, never older. DB_OK or a failure. */
+int data_version_read(struct db_conn *conn, char *out, size_t size);
+
+#endif
