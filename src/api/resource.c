@@ -223,30 +223,50 @@ static void append_encoded(char *out, size_t size, size_t *used,
   out[*used] = '\0';
 }
 
+bool resource_next_url(const struct request *request,
+                       const struct query_param *params,
+                       const struct query_value *values, size_t count,
+                       const char *next, char *url, size_t size) {
+  size_t used = (size_t)snprintf(url, size, "%s?", request->path);
+  for (size_t i = 0; i < count && used < size; i++) {
+    if (!values[i].present || i == PARAM_CURSOR) {
+      continue;
+    }
+    used += (size_t)snprintf(url + used, size - used, "%s=", params[i].name);
+    if (used < size) {
+      append_encoded(url, size, &used, values[i].text);
+      used += (size_t)snprintf(url + used, size - used, "&");
+    }
+  }
+  if (used < size) {
+    used += (size_t)snprintf(url + used, size - used, "cursor=%s", next);
+  }
+  return used < size;
+}
+
 void resource_link_header(struct request *request,
                           const struct query_param *params,
                           const struct query_value *values, size_t count,
                           const char *next) {
-  char link[2048];
-  size_t used = (size_t)snprintf(link, sizeof link, "<%s?", request->path);
-  for (size_t i = 0; i < count && used < sizeof link; i++) {
-    if (!values[i].present || i == PARAM_CURSOR) {
-      continue;
-    }
-    used += (size_t)snprintf(link + used, sizeof link - used,
-                             "%s=", params[i].name);
-    if (used < sizeof link) {
-      append_encoded(link, sizeof link, &used, values[i].text);
-      used += (size_t)snprintf(link + used, sizeof link - used, "&");
-    }
-  }
-  if (used < sizeof link) {
-    used += (size_t)snprintf(link + used, sizeof link - used,
-                             "cursor=%s>; rel=\"next\"", next);
-  }
-  if (used < sizeof link) {
+  char url[RESOURCE_URL_SIZE];
+  char link[RESOURCE_URL_SIZE + 20];
+  if (resource_next_url(request, params, values, count, next, url,
+                        sizeof url)) {
+    snprintf(link, sizeof link, "<%s>; rel=\"next\"", url);
     response_add_header(request, "Link", link);
   }
+}
+
+json_t *resource_page_steal(const struct request *request,
+                            const struct query_param *params,
+                            const struct query_value *values, size_t count,
+                            json_t *items, const char *next) {
+  char url[RESOURCE_URL_SIZE];
+  bool linked = next != NULL && resource_next_url(request, params, values,
+                                                  count, next, url, sizeof url);
+  return json_pack("{s:o, s:o, s:o}", "items", items, "next",
+                   next != NULL ? json_string(next) : json_null(), "next_url",
+                   linked ? json_string(url) : json_null());
 }
 
 /* A page of claims as CSV: the columns of the records, in their order
@@ -314,9 +334,8 @@ static void list_answer(struct request *request, const struct list_spec *spec,
   } else if (outcome == DB_OK && csv) {
     list_answer_csv(request, spec, job.items);
   } else if (outcome == DB_OK) {
-    json_t *body =
-        json_pack("{s:o, s:o}", "items", job.items, "next",
-                  job.next != NULL ? json_string(job.next) : json_null());
+    json_t *body = resource_page_steal(request, params, values, count,
+                                       job.items, job.next);
     job.items = NULL;
     response_json_steal(request, 200, body);
   }

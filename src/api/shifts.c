@@ -74,9 +74,8 @@ void shifts_handler(struct request *request) {
     response_problem(request, PROBLEM_INVALID_CURSOR,
                      "the cursor's position is not valid");
   } else if (outcome == DB_OK) {
-    json_t *body =
-        json_pack("{s:o, s:o}", "items", job.items, "next",
-                  job.next != NULL ? json_string(job.next) : json_null());
+    json_t *body = resource_page_steal(request, shift_params, values,
+                                       PARAM_COUNT, job.items, job.next);
     job.items = NULL;
     response_json_steal(request, 200, body);
     if (job.next != NULL) {
