@@ -83,8 +83,26 @@ void resource_claims_of(struct request *request,
                         int (*exists)(struct db_conn *, const char *),
                         enum problem not_found, int filter_index);
 
-/* Adds `Link: <path?...&cursor=next>; rel="next"` with the query's other
-   parameters; params[1] must be the cursor (it is replaced). */
+/* Room for a next-page URL: the query's values are bounded (q 200 bytes,
+   a cursor 600), so a real one fits; one that does not is left out. */
+#define RESOURCE_URL_SIZE 2048
+
+/* Writes the next page's URL, `path?<the query's other parameters>&cursor=
+   next` (params[1] must be the cursor: it is replaced); false when it does
+   not fit in `size`. */
+bool resource_next_url(const struct request *request,
+                       const struct query_param *params,
+                       const struct query_value *values, size_t count,
+                       const char *next, char *url, size_t size);
+
+/* A list's JSON body {"items", "next", "next_url"}: the cursor and the URL
+   the Link header gives, both null on the last page. Steals `items`. */
+json_t *resource_page_steal(const struct request *request,
+                            const struct query_param *params,
+                            const struct query_value *values, size_t count,
+                            json_t *items, const char *next);
+
+/* Adds `Link: <next URL>; rel="next"` (resource_next_url). */
 void resource_link_header(struct request *request,
                           const struct query_param *params,
                           const struct query_value *values, size_t count,

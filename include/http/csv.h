@@ -30,6 +30,15 @@ void csv_end_row(struct csv_buffer *buffer);
    it; NULL after a failed allocation (the buffer is released then). */
 char *csv_take(struct csv_buffer *buffer, size_t *length);
 
+/* The header row: the names of `columns`. */
+void csv_header_row(struct csv_buffer *buffer, const char *const *columns,
+                    size_t count);
+/* One row per item of the array `items`, as csv_from_items gives them. */
+void csv_item_rows(struct csv_buffer *buffer, const json_t *items,
+                   const char *const *columns, size_t count);
+/* The UTF-8 byte order mark, which spreadsheets need to read UTF-8. */
+void csv_byte_order_mark(struct csv_buffer *buffer);
+
 /* A header row of `columns`, then one row per item with each column's
    member: null as an empty field, strings and arrays of strings (joined
    with ';') as csv_text_field gives them, numbers in decimal, booleans as

@@ -10,6 +10,28 @@
 #include "http/request.h"
 
 #include <jansson.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* A streamed body's producer, called on the connection's thread each time
+   the client can take more: writes up to `size` bytes to `buffer` and
+   returns how many (at least 1), RESPONSE_STREAM_END after the last, or
+   RESPONSE_STREAM_FAILED to cut the connection (the client then sees a
+   body without its end: no final chunk). `position` counts the bytes
+   already sent. The two results are MHD's own values
+   (MHD_CONTENT_READER_END_OF_STREAM, MHD_CONTENT_READER_END_WITH_ERROR):
+   the reader is handed to MHD as it is. */
+#define RESPONSE_STREAM_END ((ssize_t)-1)
+#define RESPONSE_STREAM_FAILED ((ssize_t)-2)
+typedef ssize_t response_stream_reader(void *closure, uint64_t position,
+                                       char *buffer, size_t size);
+
+/* A body of unknown length (chunked in HTTP/1.1) made by `reader`; the
+   response owns `closure` and frees it with `release` when done with it
+   (also when this fails, with a 500 then). */
+void response_stream(struct request *request, unsigned status,
+                     const char *content_type, response_stream_reader *reader,
+                     void (*release)(void *closure), void *closure);
 
 /* A JSON body (compact). */
 void response_json_steal(struct request *request, unsigned status,

@@ -316,30 +316,50 @@ static void append_encoded(char *out, size_t size, size_t *used,
   out[*used] = '\0';
 }
 
+bool resource_next_url(const struct request *request,
+                       const struct query_param *params,
+                       const struct query_value *values, size_t count,
+                       const char *next, char *url, size_t size) {
+  size_t used = (size_t)snprintf(url, size, "%s?", request->path);
+  for (size_t i = 0; i < count && used < size; i++) {
+    if (!values[i].present || i == PARAM_CURSOR) {
+      continue;
+    }
+    used += (size_t)snprintf(url + used, size - used, "%s=", params[i].name);
+    if (used < size) {
+      append_encoded(url, size, &used, values[i].text);
+      used += (size_t)snprintf(url + used, size - used, "&");
+    }
+  }
+  if (used < size) {
+    used += (size_t)snprintf(url + used, size - used, "cursor=%s", next);
+  }
+  return used < size;
+}
+
 void resource_link_header(struct request *request,
                           const struct query_param *params,
                           const struct query_value *values, size_t count,
                           const char *next) {
-  char link[2048];
-  size_t used = (size_t)snprintf(link, sizeof link, "<%s?", request->path);
-  for (size_t i = 0; i < count && used < sizeof link; i++) {
-    if (!values[i].present || i == PARAM_CURSOR) {
-      continue;
-    }
-    used += (size_t)snprintf(link + used, sizeof link - used,
-                             "%s=", params[i].name);
-    if (used < sizeof link) {
-      append_encoded(link, sizeof link, &used, values[i].text);
-      used += (size_t)snprintf(link + used, sizeof link - used, "&");
-    }
-  }
-  if (used < sizeof link) {
-    used += (size_t)snprintf(link + used, sizeof link - used,
-                             "cursor=%s>; rel=\"next\"", next);
-  }
-  if (used < sizeof link) {
+  char url[RESOURCE_URL_SIZE];
+  char link[RESOURCE_URL_SIZE + 20];
+  if (resource_next_url(request, params, values, count, next, url,
+                        sizeof url)) {
+    snprintf(link, sizeof link, "<%s>; rel=\"next\"", url);
     response_add_header(request, "Link", link);
   }
+}
+
+json_t *resource_page_steal(const struct request *request,
+                            const struct query_param *params,
+                            const struct query_value *values, size_t count,
+                            json_t *items, const char *next) {
+  char url[RESOURCE_URL_SIZE];
+  bool linked = next != NULL && resource_next_url(request, params, values,
+                                                  count, next, url, sizeof url);
+  return json_pack("{s:o, s:o, s:o}", "items", items, "next",
+                   next != NULL ? json_string(next) : json_null(), "next_url",
+                   linked ? json_string(url) : json_null());
 }
 
 /* A page of claims as CSV: the columns of the records, in their order
@@ -361,23 +381,214 @@ static void list_answer_csv(struct request *request,
   response_text_steal(request, 200, "text/csv; charset=utf-8", text, length);
 }
 
+/* --- whole-list CSV export (?format=csv) ------------------------------ */
+
+/* Rows fetched per round trip: one keyset page of the largest size. */
+#define EXPORT_CHUNK_ROWS 200
+#define EXPORT_MAX_COLUMNS 32
+
+/* A streamed export: the list request (its filter values copied, since the
+   stream outlives the request's strings), the text of the current chunk
+   and where the client is in it. No database connection is kept between
+   chunks: each is fetched with a pooled connection given back at once, so
+   a slow client holds none, and the next chunk continues from the keyset
+   cursor. Rows are therefore not one snapshot: a row inserted or changed
+   during a long download may be missed or show its newer values, but none
+   comes twice (as when walking `next`). */
+struct csv_export {
+  struct db_pool *pool;
+  const struct list_spec *spec;
+  struct list_request list;
+  char *filter_copies[LIST_MAX_FILTERS];
+  const char *columns[EXPORT_MAX_COLUMNS];
+  size_t column_count;
+  char *text; /* the rendered chunk, owned */
+  size_t length;
+  size_t sent;
+  bool more; /* `list` holds the cursor of a next chunk */
+};
+
+static void csv_export_release(void *closure) {
+  struct csv_export *export = closure;
+  for (size_t i = 0; i < LIST_MAX_FILTERS; i++) {
+    free(export->filter_copies[i]);
+  }
+  free(export->text);
+  free(export);
+}
+
+/* Renders `items` as the current chunk (after the header row and BOM when
+   `first`) and takes `next` as where the next chunk starts: 0, or -1 when
+   out of memory. */
+static int csv_export_take(struct csv_export *export, const json_t *items,
+                           const char *next, bool first, bool bom) {
+  struct csv_buffer buffer = {0};
+  if (first && bom) {
+    csv_byte_order_mark(&buffer);
+  }
+  if (first) {
+    csv_header_row(&buffer, export->columns, export->column_count);
+  }
+  csv_item_rows(&buffer, items, export->columns, export->column_count);
+  free(export->text);
+  export->text = csv_take(&buffer, &export->length);
+  export->sent = 0;
+  export->more = next != NULL &&
+                 list_cursor_decode(export->spec, next, &export->list) == 0;
+  return export->text != NULL ? 0 : -1;
+}
+
+/* Fetches and renders the next chunk with a connection held only for the
+   query: 0, or -1 when the database failed (logged). */
+static int csv_export_fetch(struct csv_export *export) {
+  struct db_conn *conn = db_pool_acquire(export->pool);
+  if (conn == NULL) {
+    log_error("CSV export cut short: the database cannot be reached");
+    return -1;
+  }
+  json_t *items = NULL;
+  char *next = NULL;
+  int outcome = list_run(conn, export->spec, &export->list, &items, &next);
+  if (outcome == DB_UNAVAILABLE &&
+      PQstatus(db_conn_pq(conn)) != CONNECTION_OK &&
+      db_pool_reconnect(export->pool, conn)) {
+    outcome = list_run(conn, export->spec, &export->list, &items, &next);
+  }
+  if (outcome != DB_OK) {
+    log_error("CSV export cut short: database error %s",
+              db_last_error(conn)->sqlstate);
+  }
+  db_pool_release(export->pool, conn);
+  int taken = outcome == DB_OK
+                  ? csv_export_take(export, items, next, false, false)
+                  : -1;
+  json_decref(items);
+  free(next);
+  return taken;
+}
+
+static ssize_t csv_export_read(void *closure, uint64_t position, char *buffer,
+                               size_t size) {
+  struct csv_export *export = closure;
+  (void)position;
+  /* A chunk may render empty only at the very end (no rows after the
+     cursor), so this loop ends after at most two fetches. */
+  while (export->sent == export->length) {
+    if (!export->more) {
+      return RESPONSE_STREAM_END;
+    }
+    if (csv_export_fetch(export) != 0) {
+      return RESPONSE_STREAM_FAILED;
+    }
+  }
+  size_t count = export->length - export->sent;
+  count = count < size ? count : size;
+  memcpy(buffer, export->text + export->sent, count);
+  export->sent += count;
+  return (ssize_t)count;
+}
+
+/* Answers the whole list as one streamed CSV body, starting with the first
+   chunk `items` already fetched (so that a failure before the first byte
+   was a problem answer) and continuing from `next`. */
+static void csv_export_answer(struct request *request,
+                              const struct list_spec *spec,
+                              const struct list_request *list,
+                              const json_t *items, const char *next, bool bom) {
+  struct csv_export *export = calloc(1, sizeof *export);
+  bool ready = export != NULL;
+  if (ready) {
+    export->pool = api_pool_for(request);
+    export->spec = spec;
+    export->list = *list;
+    export->column_count = spec->column_count < EXPORT_MAX_COLUMNS
+                               ? spec->column_count
+                               : EXPORT_MAX_COLUMNS;
+    for (size_t i = 0; i < export->column_count; i++) {
+      export->columns[i] = spec->columns[i].name;
+    }
+    for (size_t i = 0; i < LIST_MAX_FILTERS && ready; i++) {
+      if (list->filter_values[i] != NULL) {
+        export->filter_copies[i] = strdup(list->filter_values[i]);
+        export->list.filter_values[i] = export->filter_copies[i];
+        ready = export->filter_copies[i] != NULL;
+      }
+    }
+  }
+  if (ready) {
+    ready = csv_export_take(export, items, next, true, bom) == 0;
+  }
+  if (!ready) {
+    if (export != NULL) {
+      csv_export_release(export);
+    }
+    response_problem(request, PROBLEM_INTERNAL,
+                     "out of memory rendering CSV (request %s)", request->id);
+    return;
+  }
+  response_stream(request, 200, "text/csv; charset=utf-8", csv_export_read,
+                  csv_export_release, export);
+  char disposition[96];
+  snprintf(disposition, sizeof disposition, "attachment; filename=\"%s.csv\"",
+           "claims");
+  response_add_header(request, "Content-Disposition", disposition);
+}
+
 /* Lists records of `spec`; `fixed_filter` (or -1) is set to `fixed_value`
    whatever the query says. */
 static void list_answer(struct request *request, const struct list_spec *spec,
                         const struct query_param *params, size_t count,
                         int fixed_filter, const char *fixed_value) {
-  struct query_value values[PARAM_FIRST_FILTER + LIST_MAX_FILTERS];
-  if (count > sizeof values / sizeof values[0] ||
-      request_parse_query(request, params, count, values) != 0) {
+  static const char *const formats[] = {"json", "csv", NULL};
+  struct query_param all[PARAM_FIRST_FILTER + LIST_MAX_FILTERS + 2];
+  struct query_value values[PARAM_FIRST_FILTER + LIST_MAX_FILTERS + 2];
+  /* Only claims have a CSV form: paged by Accept: text/csv, or the whole
+     list with ?format=csv (and &bom=true). */
+  bool claims = spec == &claims_list_spec;
+  size_t format = count;
+  size_t bom = count + 1;
+  if (count + 2 > sizeof all / sizeof all[0]) {
+    response_problem(request, PROBLEM_INTERNAL, "too many list parameters");
+    return;
+  }
+  memcpy(all, params, count * sizeof params[0]);
+  if (claims) {
+    all[format] = (struct query_param){"format", QUERY_ENUM, 0, 0, 0, formats};
+    all[bom] = (struct query_param){"bom", QUERY_BOOLEAN, 0, 0, 0, NULL};
+    count += 2;
+  }
+  params = all;
+  if (request_parse_query(request, params, count, values) != 0) {
     return;
   }
   struct list_job job = {.request = request, .spec = spec};
   resource_etag_begin(&job.etag, params, values, count);
-  /* Only claims have a CSV form. */
-  bool csv = spec == &claims_list_spec &&
+  bool export = claims && values[format].present &&
+                strcmp(values[format].text, "csv") == 0;
+  bool csv = claims && !values[format].present &&
              csv_preferred(request_header(request, "Accept"));
+  if (claims && !export && values[bom].present) {
+    json_t *errors = json_array();
+    problem_errors_add(errors, "bom", "applies only with format=csv");
+    response_problem_steal(request, PROBLEM_INVALID_QUERY,
+                           "bom is an option of the CSV export", errors);
+    return;
+  }
+  if (export && values[PARAM_LIMIT].present) {
+    json_t *errors = json_array();
+    problem_errors_add(errors, "limit",
+                       "format=csv exports the whole list: no limit");
+    response_problem_steal(request, PROBLEM_INVALID_QUERY,
+                           "format=csv answers every matching claim in one "
+                           "response; page with Accept: text/csv instead",
+                           errors);
+    return;
+  }
   job.list.limit =
       values[PARAM_LIMIT].present ? values[PARAM_LIMIT].integer : 50;
+  if (export) {
+    job.list.limit = EXPORT_CHUNK_ROWS;
+  }
   job.list.sort = values[PARAM_SORT].present
                       ? (size_t)list_sort_find(spec, values[PARAM_SORT].text)
                       : 0;
@@ -407,16 +618,18 @@ static void list_answer(struct request *request, const struct list_spec *spec,
   } else if (outcome == LIST_BAD_CURSOR) {
     response_problem(request, PROBLEM_INVALID_CURSOR,
                      "the cursor's position is not valid for this sort");
+  } else if (outcome == DB_OK && export) {
+    csv_export_answer(request, spec, &job.list, job.items, job.next,
+                      values[bom].present && values[bom].integer != 0);
   } else if (outcome == DB_OK && csv) {
     list_answer_csv(request, spec, job.items);
   } else if (outcome == DB_OK) {
-    json_t *body =
-        json_pack("{s:o, s:o}", "items", job.items, "next",
-                  job.next != NULL ? json_string(job.next) : json_null());
+    json_t *body = resource_page_steal(request, params, values, count,
+                                       job.items, job.next);
     job.items = NULL;
     response_json_steal(request, 200, body);
   }
-  if (outcome == DB_OK && job.next != NULL) {
+  if (outcome == DB_OK && job.next != NULL && !export) {
     resource_link_header(request, params, values, count, job.next);
   }
   if (outcome == DB_OK && spec == &claims_list_spec) {

@@ -87,9 +87,8 @@ void shifts_handler(struct request *request) {
   } else if (outcome == DB_OK && job.etag.not_modified) {
     resource_etag_not_modified(request, &job.etag);
   } else if (outcome == DB_OK) {
-    json_t *body =
-        json_pack("{s:o, s:o}", "items", job.items, "next",
-                  job.next != NULL ? json_string(job.next) : json_null());
+    json_t *body = resource_page_steal(request, shift_params, values,
+                                       PARAM_COUNT, job.items, job.next);
     job.items = NULL;
     response_json_steal(request, 200, body);
     resource_etag_add(request, &job.etag);

@@ -141,26 +141,40 @@ static void csv_value(struct csv_buffer *buffer, const json_t *value) {
   }
 }
 
-char *csv_from_items(const json_t *items, const char *const *columns,
-                     size_t count, size_t *length) {
-  struct csv_buffer buffer = {0};
+void csv_header_row(struct csv_buffer *buffer, const char *const *columns,
+                    size_t count) {
   for (size_t c = 0; c < count; c++) {
-    csv_field(&buffer, columns[c], strlen(columns[c]));
+    csv_field(buffer, columns[c], strlen(columns[c]));
   }
-  csv_end_row(&buffer);
+  csv_end_row(buffer);
+}
+
+void csv_item_rows(struct csv_buffer *buffer, const json_t *items,
+                   const char *const *columns, size_t count) {
   size_t index;
   const json_t *item;
   json_array_foreach(items, index, item) {
     for (size_t c = 0; c < count; c++) {
       const json_t *value = json_object_get(item, columns[c]);
       if (value == NULL) {
-        csv_field(&buffer, "", 0);
+        csv_field(buffer, "", 0);
       } else {
-        csv_value(&buffer, value);
+        csv_value(buffer, value);
       }
     }
-    csv_end_row(&buffer);
+    csv_end_row(buffer);
   }
+}
+
+void csv_byte_order_mark(struct csv_buffer *buffer) {
+  csv_append(buffer, "\xEF\xBB\xBF", 3);
+}
+
+char *csv_from_items(const json_t *items, const char *const *columns,
+                     size_t count, size_t *length) {
+  struct csv_buffer buffer = {0};
+  csv_header_row(&buffer, columns, count);
+  csv_item_rows(&buffer, items, columns, count);
   return csv_take(&buffer, length);
 }
 

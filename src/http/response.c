@@ -269,6 +269,23 @@ void response_text_steal(struct request *request, unsigned status,
   response_set(request, status, response, length);
 }
 
+void response_stream(struct request *request, unsigned status,
+                     const char *content_type, response_stream_reader *reader,
+                     void (*release)(void *closure), void *closure) {
+  /* MHD asks for at most this much at a time: a chunk of the body. */
+  enum { STREAM_BLOCK = 16 * 1024 };
+  struct MHD_Response *response = MHD_create_response_from_callback(
+      MHD_SIZE_UNKNOWN, STREAM_BLOCK, reader, closure, release);
+  if (response == NULL) {
+    release(closure);
+    response_set(request, 500, NULL, 0);
+    return;
+  }
+  MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+  /* Its length is unknown until the end: the access log counts 0 bytes. */
+  response_set(request, status, response, 0);
+}
+
 void response_static(struct request *request, unsigned status,
                      const char *content_type, const char *data,
                      size_t length) {

@@ -32,7 +32,7 @@ class Pagination(ApiTest):
     def test_pages_link_and_next(self):
         resp = self.get(f"/parties?q={self.tok}&limit=3")
         body = self.expect(resp, 200)
-        self.assertEqual(set(body), {"items", "next"})
+        self.assertEqual(set(body), {"items", "next", "next_url"})
         self.assertEqual(slugs_of(body["items"]), self.created[::-1][:3])
         self.assertIsInstance(body["next"], str)
         self.assertRegex(body["next"], r"^[A-Za-z0-9_-]+=*$", "cursor is base64url")
@@ -49,6 +49,49 @@ class Pagination(ApiTest):
         # The same by hand with `next`.
         items = self.walk(f"/parties?q={self.tok}", limit=3)
         self.assertEqual(slugs_of(items), self.created[::-1])
+
+    def test_next_url_is_the_link_and_followable(self):
+        """The body's next_url is the Link header's URL (same filters, sort and limit), and following
+        it alone walks the list to the end; null with `next` on the last page."""
+        party = self.make_party(kind="state")
+        for n in range(5):
+            self.make_claim(party=party["slug"], text=f"Claim {n} {uid()}", stance="demands",
+                            stated_on=f"2025-01-0{n + 1}")
+        self.make_claim(party=party["slug"], text=f"Other stance {uid()}", stance="rejects")
+        shifter, issue = self.make_party(kind="state"), self.make_issue()
+        for n, stance in enumerate(["demands", "rejects", "demands", "rejects"]):
+            self.make_claim(party=shifter["slug"], issues=[issue["slug"]], text=f"Shift {n} {uid()}",
+                            stance=stance, stated_on=f"2025-02-0{n + 1}")
+        lists = {f"/parties?q={self.tok}&limit=3&sort=slug": 7,
+                 f"/claims?party={party['slug']}&stance=demands&sort=stated_on&limit=2": 5,
+                 f"/parties/{party['slug']}/claims?stance=demands&limit=2": 5,
+                 f"/shifts?party={shifter['slug']}&issue={issue['slug']}&limit=1": 3}
+        for path, total in lists.items():
+            with self.subTest(path=path):
+                url, items, pages = path, [], 0
+                while url is not None and pages < 20:
+                    resp = self.get(url)
+                    body = self.expect(resp, 200, url)
+                    pages += 1
+                    items.extend(body["items"])
+                    self.assertIn("next_url", body)
+                    if body["next"] is None:
+                        self.assertIsNone(body["next_url"], "null with next on the last page")
+                        self.assertNotIn("link", resp.headers)
+                    else:
+                        link = re.match(r'^<([^>]+)>;\s*rel="next"$', resp.headers.get("link", ""))
+                        self.assertIsNotNone(link)
+                        self.assertEqual(body["next_url"], link.group(1), "the same URL as the Link header")
+                        parts = urllib.parse.urlsplit(body["next_url"])
+                        self.assertEqual(parts.path, urllib.parse.urlsplit(path).path)
+                        query = urllib.parse.parse_qs(parts.query)
+                        self.assertEqual(query["cursor"], [body["next"]], "the cursor kept beside the URL")
+                        for key, value in urllib.parse.parse_qs(urllib.parse.urlsplit(path).query).items():
+                            self.assertEqual(query.get(key), value, f"{key} carried over")
+                    url = body["next_url"]
+                self.assertEqual(len(items), total)
+                self.assertEqual(len({json.dumps(i, sort_keys=True) for i in items}), total, "no repeats")
+                self.assertGreater(pages, 1)
 
     def test_last_page_has_null_next_and_no_link(self):
         resp = self.get(f"/parties?q={self.tok}&limit=7")

@@ -90,8 +90,8 @@ class ShiftsTest(ApiTest):
                 self.assertEqual(self.walk(f"/shifts?party={P}&since={since}"), self.model(since=since))
         self.assertEqual(self.walk(f"/shifts?party={self.person['slug']}"), [],
                          "shifts are the claim's party's; the person spoke for the state")
-        self.assertEqual(self.ok_get(f"/shifts?party=nope-{uid()}"), {"items": [], "next": None})
-        self.assertEqual(self.ok_get(f"/shifts?issue=nope-{uid()}"), {"items": [], "next": None})
+        self.assertEqual(self.ok_get(f"/shifts?party=nope-{uid()}"), {"items": [], "next": None, "next_url": None})
+        self.assertEqual(self.ok_get(f"/shifts?issue=nope-{uid()}"), {"items": [], "next": None, "next_url": None})
 
     def test_pages_and_link(self):
         P = self.party["slug"]

@@ -9,7 +9,7 @@
 //    "headers": {"content-type": "application/json", "etag": "\"...\""},
 //    "body": <parsed JSON, a string for non-JSON bodies, or null>}
 // Header names are lowercase. For every line the script finds the operation
-// (path template and method; HEAD uses GET's), the response for the status
+// (path template and method; HEAD uses its own operation, or GET's), the response for the status
 // (exact, then NXX, then default), checks the Content-Type against the
 // documented media types, validates the body with ajv (JSON Schema 2020-12,
 // which OpenAPI 3.1 schemas are) and checks the documented required headers
@@ -200,7 +200,10 @@ function checkResponse(spec, rec) {
       return [`undocumented path (no template matches ${path})`];
     }
   } else {
-    const opMethod = isHead ? 'get' : method;
+    // HEAD has its own operation where the document declares one (headers
+    // only); otherwise it is checked against GET's.
+    const declaredHead = spec.deref(pointerOf(['paths', template, 'head'])).node;
+    const opMethod = isHead && !declaredHead ? 'get' : method;
     const opPointer = pointerOf(['paths', template, opMethod]);
     const op = spec.deref(opPointer).node;
     if (!op) {
@@ -396,12 +399,12 @@ function selfTest(spec) {
     [true, 'HEAD like GET, no body', r('HEAD', '/parties/russia', 200, { 'content-type': JSON_CT, etag: ETAG }, null)],
     [true, '201 with Location and ETag', r('POST', '/parties', 201, { 'content-type': JSON_CT, etag: ETAG, location: '/parties/russia' }, party())],
     [false, '201 without Location', r('POST', '/parties', 201, { 'content-type': JSON_CT, etag: ETAG }, party())],
-    [true, 'a claim list page with Link', r('GET', '/claims?limit=1', 200, { 'content-type': JSON_CT, link: '</claims?limit=1&cursor=abc>; rel="next"' }, { items: [claim()], next: 'abc' })],
-    [false, 'a claim list page without Link', r('GET', '/claims?limit=1', 200, { 'content-type': JSON_CT }, { items: [claim()], next: 'abc' })],
-    [true, 'the last page without Link', r('GET', '/claims', 200, { 'content-type': JSON_CT }, { items: [], next: null })],
+    [true, 'a claim list page with Link', r('GET', '/claims?limit=1', 200, { 'content-type': JSON_CT, link: '</claims?limit=1&cursor=abc>; rel="next"' }, { items: [claim()], next: 'abc', next_url: '/claims?limit=1&cursor=abc' })],
+    [false, 'a claim list page without Link', r('GET', '/claims?limit=1', 200, { 'content-type': JSON_CT }, { items: [claim()], next: 'abc', next_url: '/claims?limit=1&cursor=abc' })],
+    [true, 'the last page without Link', r('GET', '/claims', 200, { 'content-type': JSON_CT }, { items: [], next: null, next_url: null })],
     [false, 'a claim with a string offset', r('GET', '/claims/12', 200, { 'content-type': JSON_CT, etag: ETAG }, claim({ start: '12', end: 20 }))],
     [false, 'a claim with a bad date', r('GET', '/claims/12', 200, { 'content-type': JSON_CT, etag: ETAG }, claim({ stated_on: '29/12/2025' }))],
-    [true, 'sub-collection route over /parties/{slug}', r('GET', '/parties/russia/claims', 200, { 'content-type': JSON_CT }, { items: [claim()], next: null })],
+    [true, 'sub-collection route over /parties/{slug}', r('GET', '/parties/russia/claims', 200, { 'content-type': JSON_CT }, { items: [claim()], next: null, next_url: null })],
     [true, 'DELETE 204', r('DELETE', '/claims/12', 204, {}, null)],
     [false, 'an undocumented status', r('GET', '/parties', 418, { 'content-type': PROBLEM_CT }, problem(418))],
     [true, '401 with WWW-Authenticate', r('POST', '/claims', 401, { 'content-type': PROBLEM_CT, 'www-authenticate': 'Bearer realm="parley"' }, problem(401))],
@@ -424,6 +427,27 @@ function selfTest(spec) {
       parties: [party()],
       claims: [claim({ cue: { word: 'said', start: 1, end: 5 }, cameo: '10', confidence: 0.8 })],
     })],
+    [true, 'a dry run without ids', r('POST', '/articles?dry_run=true', 200, { 'content-type': JSON_CT }, {
+      article: {
+        sha256: 'a'.repeat(64), title: null, url: null, published: '2025-12-29', updated: null,
+        authors: [], dateline: 'Kyiv', text: 'x', claim_count: 1,
+      },
+      parties: [party()],
+      claims: [(({ id, created_at, updated_at, ...rest }) => rest)(claim({ confidence: 0.697 }))],
+    })],
+    [false, 'a dry run with a claim id but no article id', r('POST', '/articles?dry_run=true', 200, { 'content-type': JSON_CT }, {
+      article: {
+        sha256: 'a'.repeat(64), title: null, url: null, published: null, updated: null,
+        authors: [], dateline: null, text: 'x', claim_count: 1,
+      },
+      parties: [],
+      claims: [claim()],
+    })],
+    [true, 'the whole-list CSV export', r('GET', '/claims?format=csv&bom=true', 200,
+      { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="claims.csv"' },
+      '\ufeffid,article_id,party\r\n')],
+    [true, 'HEAD of a list, its own operation', r('HEAD', '/claims?format=csv', 200, { 'content-type': 'text/csv; charset=utf-8' }, null)],
+    [false, 'HEAD with a body', r('HEAD', '/claims', 200, { 'content-type': JSON_CT }, { items: [], next: null, next_url: null })],
     [false, 'an article load with origin', r('POST', '/articles', 200, { 'content-type': JSON_CT }, {
       article: {
         id: 1, sha256: 'a'.repeat(64), title: null, url: null, published: null, updated: null,
