@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """The README's quick start, as a new user runs it: scripts/run.sh in a copy of the repository
-(its own .var), the README's quick-start block in a new shell, stop, start again, run it again.
+(its own .var), the README's quick-start block and then its API examples in a new shell, stop,
+start again, run them again.
 
     python3 tests/scripts/readme_quickstart.py --parleyd BUILD/parleyd --parley BUILD/parley
 
 The block is read from README.md between <!-- quickstart:begin --> and <!-- quickstart:end -->, so
-the README stays the one source; only its ports are replaced by free ones (8080 and 55432 appear
+the README stays the one source, and so are the ```sh blocks between <!-- examples:begin --> and
+<!-- examples:end --> (the API with curl, section by section); only their ports are replaced by free ones (8080 and 55432 appear
 once each, or the check fails). The copy's build/ holds links to the given programs and run.sh
 gets PARLEY_SKIP_BUILD=1, so nothing is compiled here. Asserted: every command of the block
 succeeds (curl with --fail-with-body: no 4xx such as a 409 on the second start), the banner's
@@ -27,6 +29,7 @@ import time
 
 SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BEGIN, END = "<!-- quickstart:begin -->", "<!-- quickstart:end -->"
+EXAMPLES_BEGIN, EXAMPLES_END = "<!-- examples:begin -->", "<!-- examples:end -->"
 SOCKET_DIR = "/tmp/parley-pg"
 STARTED = time.monotonic()
 
@@ -59,6 +62,18 @@ def quickstart_block(readme):
     if not match:
         fail("the quick-start markers must hold exactly one ```sh block")
     return match.group(1)
+
+
+def example_blocks(readme):
+    """The ```sh blocks of the API examples, in order, as one script."""
+    text = open(readme, encoding="utf-8").read()
+    if text.count(EXAMPLES_BEGIN) != 1 or text.count(EXAMPLES_END) != 1:
+        fail(f"README.md must hold {EXAMPLES_BEGIN} and {EXAMPLES_END} once each")
+    part = text[text.index(EXAMPLES_BEGIN):text.index(EXAMPLES_END)]
+    blocks = re.findall(r"^```sh\n(.*?)^```$", part, re.S | re.M)
+    if len(blocks) < 4:
+        fail(f"the API examples hold {len(blocks)} sh blocks, expected the sections' blocks")
+    return "\n".join(blocks)
 
 
 def commands(block):
@@ -148,7 +163,7 @@ def run_round(number, copy, env, block, readme_commands, stop_signal):
             print(shell.stdout[-3000:])
             print(shell.stderr[-3000:])
             fail(f"run {number}: the quick start failed with exit status {shell.returncode}", log)
-        note(f"run {number}: the quick start's {len(readme_commands)} commands succeeded")
+        note(f"run {number}: the quick start's {len(readme_commands)} commands and the API examples succeeded")
     finally:
         if process.poll() is None:
             if stop_signal == signal.SIGINT:
@@ -190,6 +205,8 @@ def main():
     block = readme_block.replace("localhost:8080", f"localhost:{http_port}") \
                         .replace("port=55432", f"port={pg_port}")
     readme_commands = commands(block)
+    examples = example_blocks(os.path.join(SOURCE, "README.md"))
+    block += "\n" + examples.replace("localhost:8080", f"localhost:{http_port}")
 
     work = tempfile.mkdtemp(prefix="parley-rq.", dir="/tmp")
     copy = os.path.join(work, "parley")
