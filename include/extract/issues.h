@@ -88,10 +88,4 @@ size_t issues_detect_in_article(const struct extract_lexicon *lexicon,
                                 size_t last, size_t *out, size_t out_size,
                                 struct issue_evidence *evidence);
 
-/* issues_detect_in_article on a text taken alone: weak keywords count for
-   any issue (when no strong one matched). */
-size_t issues_detect(const struct extract_lexicon *lexicon,
-                     const struct token_list *tokens, size_t first, size_t last,
-                     size_t *out, size_t out_size);
-
 #endif

@@ -3,11 +3,11 @@
    json_object_set_new / json_array_append_new steal the references given. */
 #include "extract/extract.h"
 
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/encoding.h"
 #include "extract/arena.h"
 #include "extract/claims.h"
 #include "extract/confidence.h"
@@ -37,21 +37,11 @@ static const char *kind_name(enum lexicon_party_kind kind) {
   return "group";
 }
 
-static int sha256_hex(const char *bytes, size_t length, char out[65]) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_length = 0;
-  if (EVP_Digest(bytes, length, digest, &digest_length, EVP_sha256(), NULL) !=
-          1 ||
-      digest_length != 32) {
-    return -1;
-  }
-  static const char hex[] = "0123456789abcdef";
-  for (unsigned int i = 0; i < 32; i++) {
-    out[2 * i] = hex[digest[i] >> 4];
-    out[2 * i + 1] = hex[digest[i] & 15];
-  }
-  out[64] = '\0';
-  return 0;
+/* The article's identity: the hex SHA-256 of its bytes as given. */
+static void sha256_hex(const char *bytes, size_t length, char out[65]) {
+  unsigned char digest[SHA256_BYTES];
+  sha256_digest(bytes, length, digest);
+  hex_encode(digest, sizeof(digest), out);
 }
 
 static size_t first_token_at_or_after(const struct token_list *tokens,
@@ -346,11 +336,7 @@ int extract_article_with_options(const struct extract_lexicon *lexicon,
   }
   arena_init(arena, 16 * 1024);
   result->storage = arena;
-  if (sha256_hex(bytes, length, result->article.sha256) != 0) {
-    snprintf(error, error_size, "sha256 failed");
-    status = EXTRACT_ERROR_INTERNAL;
-    goto cleanup;
-  }
+  sha256_hex(bytes, length, result->article.sha256);
   status =
       text_doc_build(&doc, lexicon, arena, bytes, length, error, error_size);
   if (status != EXTRACT_OK) {

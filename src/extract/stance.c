@@ -512,13 +512,6 @@ static int withheld_consequence(const struct extract_lexicon *lexicon,
          SUBJECT_OTHER;
 }
 
-enum extract_stance stance_classify(const struct extract_lexicon *lexicon,
-                                    const struct token_list *tokens,
-                                    const struct party_set *parties,
-                                    const struct claim *claim) {
-  return stance_classify_evidence(lexicon, tokens, parties, claim, NULL);
-}
-
 enum extract_stance stance_classify_evidence(
     const struct extract_lexicon *lexicon, const struct token_list *tokens,
     const struct party_set *parties, const struct claim *claim,
