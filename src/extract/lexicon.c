@@ -11,10 +11,10 @@
 #include "common/embedded.h"
 #include "extract/issues.h"
 #include "extract/tokens.h"
+#include "lexicon_map.h"
+#include "tsv.h"
 
 extern const struct embedded_file embedded_lexicons[];
-
-#define KEY_SIZE 256
 
 const char *extract_stance_name(enum extract_stance stance) {
   static const char *const names[EXTRACT_STANCE_COUNT] = {
@@ -46,230 +46,6 @@ static void set_error(char *error, size_t error_size, const char *format, ...) {
   va_end(args);
 }
 
-/* ---- string map ---------------------------------------------------------
- */
-
-static uint64_t hash_bytes(const char *key, size_t length) {
-  return tokens_hash(TOKENS_HASH_SEED, key, length);
-}
-
-static int map_grow(struct lexicon_map *map) {
-  size_t capacity = map->capacity ? map->capacity * 2 : 64;
-  const char **keys = calloc(capacity, sizeof(*keys));
-  uint64_t *hashes = calloc(capacity, sizeof(*hashes));
-  int *values = calloc(capacity, sizeof(*values));
-  if (keys == NULL || hashes == NULL || values == NULL) {
-    free(keys);
-    free(hashes);
-    free(values);
-    return -1;
-  }
-  for (size_t i = 0; i < map->capacity; i++) {
-    if (map->keys[i] == NULL) {
-      continue;
-    }
-    size_t slot = map->hashes[i] & (capacity - 1);
-    while (keys[slot] != NULL) {
-      slot = (slot + 1) & (capacity - 1);
-    }
-    keys[slot] = map->keys[i];
-    hashes[slot] = map->hashes[i];
-    values[slot] = map->values[i];
-  }
-  free(map->keys);
-  free(map->hashes);
-  free(map->values);
-  map->keys = keys;
-  map->hashes = hashes;
-  map->values = values;
-  map->capacity = capacity;
-  return 0;
-}
-
-static void map_free(struct lexicon_map *map) {
-  if (map->heads != NULL) {
-    map_free(map->heads);
-    free(map->heads);
-  }
-  free(map->keys);
-  free(map->hashes);
-  free(map->values);
-  memset(map, 0, sizeof(*map));
-}
-
-/* Probes for key; most look-ups miss, and a miss compares hashes only. */
-static int map_find_slot(const struct lexicon_map *map, const char *key,
-                         size_t length, uint64_t hash, size_t *slot_out) {
-  if (map->capacity == 0) {
-    *slot_out = 0;
-    return 0;
-  }
-  size_t slot = hash & (map->capacity - 1);
-  while (map->keys[slot] != NULL) {
-    if (map->hashes[slot] == hash &&
-        memcmp(map->keys[slot], key, length) == 0 &&
-        map->keys[slot][length] == '\0') {
-      *slot_out = slot;
-      return 1;
-    }
-    slot = (slot + 1) & (map->capacity - 1);
-  }
-  *slot_out = slot;
-  return 0;
-}
-
-int lexicon_map_get_hashed(const struct lexicon_map *map, const char *key,
-                           size_t length, uint64_t hash) {
-  size_t slot = 0;
-  if (!map_find_slot(map, key, length, hash, &slot)) {
-    return -1;
-  }
-  return map->values[slot];
-}
-
-int lexicon_map_get(const struct lexicon_map *map, const char *key,
-                    size_t length) {
-  return lexicon_map_get_hashed(map, key, length, hash_bytes(key, length));
-}
-
-static int map_insert(struct lexicon_map *map, struct arena *arena,
-                      const char *key, int value, int *existing,
-                      int note_heads);
-static void map_set(struct lexicon_map *map, const char *key, int value);
-
-/* Records the first word of a new key and its word count in map->heads. */
-static int map_note_head(struct lexicon_map *map, struct arena *arena,
-                         const char *key) {
-  if (map->heads == NULL) {
-    map->heads = calloc(1, sizeof(*map->heads));
-    if (map->heads == NULL) {
-      return -1;
-    }
-  }
-  int words = 1;
-  for (const char *p = key; *p != '\0'; p++) {
-    words += *p == ' ';
-  }
-  const char *space = strchr(key, ' ');
-  size_t length = space ? (size_t)(space - key) : strlen(key);
-  char head[256];
-  if (length >= sizeof(head)) {
-    return 0;
-  }
-  memcpy(head, key, length);
-  head[length] = '\0';
-  int existing = 0;
-  int put = map_insert(map->heads, arena, head, words, &existing, 0);
-  if (put == 0 && existing < words) {
-    map_set(map->heads, head, words);
-  }
-  return put < 0 ? -1 : 0;
-}
-
-/* Inserts key (copied into arena) unless present. Returns 1 when inserted, 0
-   when the key was already there (*existing = its value), -1 on failure. */
-static int map_insert(struct lexicon_map *map, struct arena *arena,
-                      const char *key, int value, int *existing,
-                      int note_heads) {
-  if ((map->count + 1) * 2 > map->capacity && map_grow(map) != 0) {
-    return -1;
-  }
-  size_t length = strlen(key);
-  uint64_t hash = hash_bytes(key, length);
-  size_t slot = 0;
-  if (map_find_slot(map, key, length, hash, &slot)) {
-    if (existing != NULL) {
-      *existing = map->values[slot];
-    }
-    return 0;
-  }
-  char *copy = arena_strndup(arena, key, length);
-  if (copy == NULL) {
-    return -1;
-  }
-  map->keys[slot] = copy;
-  map->hashes[slot] = hash;
-  map->values[slot] = value;
-  map->count++;
-  if (note_heads && map_note_head(map, arena, copy) != 0) {
-    return -1;
-  }
-  return 1;
-}
-
-static int map_put(struct lexicon_map *map, struct arena *arena,
-                   const char *key, int value, int *existing) {
-  return map_insert(map, arena, key, value, existing, 1);
-}
-
-static void map_set(struct lexicon_map *map, const char *key, int value) {
-  size_t slot = 0;
-  size_t length = strlen(key);
-  if (map_find_slot(map, key, length, hash_bytes(key, length), &slot)) {
-    map->values[slot] = value;
-  }
-}
-
-int lexicon_longest(const struct lexicon_map *map, int max_tokens,
-                    const struct token_list *tokens, size_t first, size_t limit,
-                    size_t *matched) {
-  size_t available = limit > first ? limit - first : 0;
-  size_t most = (size_t)max_tokens < available ? (size_t)max_tokens : available;
-  if (most == 0 || map->heads == NULL) {
-    return -1;
-  }
-  const struct token *head = &tokens->items[first];
-  int longest = lexicon_map_get_hashed(map->heads, tokens_fold(tokens, head),
-                                       head->fold_length, head->hash);
-  if (longest < 0) {
-    return -1;
-  }
-  if ((size_t)longest < most) {
-    most = (size_t)longest;
-  }
-  if (most > LEXICON_MAX_PHRASE_TOKENS) {
-    most = LEXICON_MAX_PHRASE_TOKENS;
-  }
-  /* The hash of each prefix "w1 w2 ... wn", extended word by word. */
-  uint64_t hashes[LEXICON_MAX_PHRASE_TOKENS + 1];
-  size_t lengths[LEXICON_MAX_PHRASE_TOKENS + 1];
-  hashes[1] = head->hash;
-  lengths[1] = head->fold_length;
-  for (size_t n = 2; n <= most; n++) {
-    const struct token *t = &tokens->items[first + n - 1];
-    hashes[n] = tokens_hash(tokens_hash(hashes[n - 1], " ", 1),
-                            tokens_fold(tokens, t), t->fold_length);
-    lengths[n] = lengths[n - 1] + 1 + t->fold_length;
-  }
-  char key[KEY_SIZE];
-  for (size_t n = most; n >= 1; n--) {
-    if (lengths[n] + 1 > sizeof(key)) {
-      continue;
-    }
-    size_t slot = hashes[n] & (map->capacity - 1);
-    int candidate = 0;
-    for (; map->keys[slot] != NULL; slot = (slot + 1) & (map->capacity - 1)) {
-      if (map->hashes[slot] == hashes[n]) {
-        candidate = 1;
-        break;
-      }
-    }
-    if (!candidate) {
-      continue;
-    }
-    int length = tokens_join_key(tokens, first, n, key, sizeof(key));
-    if (length < 0) {
-      continue;
-    }
-    int value = lexicon_map_get_hashed(map, key, (size_t)length, hashes[n]);
-    if (value >= 0) {
-      *matched = n;
-      return value;
-    }
-  }
-  return -1;
-}
-
 int lexicon_word_class(const struct extract_lexicon *lexicon,
                        const struct token_list *tokens, size_t index) {
   const struct token *token = &tokens->items[index];
@@ -277,129 +53,6 @@ int lexicon_word_class(const struct extract_lexicon *lexicon,
       lexicon_map_get_hashed(&lexicon->word_classes, tokens_fold(tokens, token),
                              token->fold_length, token->hash);
   return value < 0 ? 0 : value;
-}
-
-/* ---- TSV reading --------------------------------------------------------
- */
-
-#define TSV_MAX_FIELDS 8
-
-/* Reads a TSV file row by row: comment lines (#) and the header are
-   skipped; the header must match the expected columns. */
-struct tsv_reader {
-  const char *name;
-  const char *at;
-  const char *end;
-  size_t line;
-  char *buffer;
-  size_t buffer_size;
-  char *fields[TSV_MAX_FIELDS];
-  size_t field_count;
-};
-
-static int tsv_open(struct tsv_reader *reader, const char *name,
-                    const char *expected_header, char *error,
-                    size_t error_size) {
-  memset(reader, 0, sizeof(*reader));
-  const struct embedded_file *file = embedded_find(embedded_lexicons, name);
-  if (file == NULL) {
-    set_error(error, error_size, "lexicon %s is not embedded", name);
-    return -1;
-  }
-  reader->name = name;
-  reader->at = file->data;
-  reader->end = file->data + file->length;
-  /* Find the header: the first line that is not a comment. */
-  while (reader->at < reader->end) {
-    const char *eol =
-        memchr(reader->at, '\n', (size_t)(reader->end - reader->at));
-    if (eol == NULL) {
-      eol = reader->end;
-    }
-    reader->line++;
-    const char *line = reader->at;
-    size_t length = (size_t)(eol - line);
-    reader->at = eol < reader->end ? eol + 1 : eol;
-    if (length > 0 && line[length - 1] == '\r') {
-      length--;
-    }
-    if (length == 0 || line[0] == '#') {
-      continue;
-    }
-    if (strlen(expected_header) != length ||
-        memcmp(line, expected_header, length) != 0) {
-      set_error(error, error_size, "%s:%zu: header is not \"%s\"", name,
-                reader->line, expected_header);
-      return -1;
-    }
-    return 0;
-  }
-  set_error(error, error_size, "%s: no header line", name);
-  return -1;
-}
-
-/* Returns 1 with fields set, 0 at the end, -1 on error. */
-static int tsv_next(struct tsv_reader *reader, size_t min_fields, char *error,
-                    size_t error_size) {
-  while (reader->at < reader->end) {
-    const char *eol =
-        memchr(reader->at, '\n', (size_t)(reader->end - reader->at));
-    if (eol == NULL) {
-      eol = reader->end;
-    }
-    reader->line++;
-    const char *line = reader->at;
-    size_t length = (size_t)(eol - line);
-    reader->at = eol < reader->end ? eol + 1 : eol;
-    if (length > 0 && line[length - 1] == '\r') {
-      length--;
-    }
-    if (length == 0 || line[0] == '#') {
-      continue;
-    }
-    if (reader->buffer == NULL || length + 1 > reader->buffer_size) {
-      char *buffer = realloc(reader->buffer, length + 1);
-      if (buffer == NULL) {
-        set_error(error, error_size, "out of memory");
-        return -1;
-      }
-      reader->buffer = buffer;
-      reader->buffer_size = length + 1;
-    }
-    memcpy(reader->buffer, line, length);
-    reader->buffer[length] = '\0';
-    reader->field_count = 0;
-    char *field = reader->buffer;
-    for (;;) {
-      if (reader->field_count == TSV_MAX_FIELDS) {
-        set_error(error, error_size, "%s:%zu: too many columns", reader->name,
-                  reader->line);
-        return -1;
-      }
-      reader->fields[reader->field_count++] = field;
-      char *tab = strchr(field, '\t');
-      if (tab == NULL) {
-        break;
-      }
-      *tab = '\0';
-      field = tab + 1;
-    }
-    if (reader->field_count < min_fields) {
-      set_error(error, error_size, "%s:%zu: expected %zu columns, found %zu",
-                reader->name, reader->line, min_fields, reader->field_count);
-      return -1;
-    }
-    for (size_t i = reader->field_count; i < TSV_MAX_FIELDS; i++) {
-      reader->fields[i] = "";
-    }
-    return 1;
-  }
-  return 0;
-}
-
-static void tsv_close(struct tsv_reader *reader) {
-  free(reader->buffer);
-  reader->buffer = NULL;
 }
 
 /* ---- growable arrays in plain heap memory, moved to the arena at the end */
@@ -487,8 +140,8 @@ static int add_alias(struct builder *b, int party, const char *text,
     return -1;
   }
   int existing = -1;
-  int put = map_put(&lexicon->alias_map, &lexicon->arena, key,
-                    (int)lexicon->alias_count, &existing);
+  int put = lexicon_map_put(&lexicon->alias_map, &lexicon->arena, key,
+                            (int)lexicon->alias_count, &existing);
   if (put < 0) {
     return -1;
   }
@@ -572,7 +225,7 @@ static int add_party(struct builder *b, const char *name,
 static int load_gazetteer(struct builder *b) {
   struct tsv_reader reader;
   int result = -1;
-  if (tsv_open(&reader, "gazetteer.tsv",
+  if (tsv_open(&reader, embedded_lexicons, "gazetteer.tsv",
                "name\tkind\tnames\tdemonyms\tcapitals\tseats\tacronyms",
                b->error, b->error_size) != 0) {
     return -1;
@@ -648,7 +301,7 @@ static int add_surname(struct builder *b, int party, const char *name) {
 static int load_people(struct builder *b) {
   struct tsv_reader reader;
   int result = -1;
-  if (tsv_open(&reader, "people.tsv",
+  if (tsv_open(&reader, embedded_lexicons, "people.tsv",
                "name\taffiliation\trole\tleader\taliases", b->error,
                b->error_size) != 0) {
     return -1;
@@ -709,8 +362,8 @@ static int load_roles(struct builder *b) {
   struct tsv_reader reader;
   size_t capacity = 0;
   int result = -1;
-  if (tsv_open(&reader, "roles.tsv", "role\tclass", b->error, b->error_size) !=
-      0) {
+  if (tsv_open(&reader, embedded_lexicons, "roles.tsv", "role\tclass", b->error,
+               b->error_size) != 0) {
     return -1;
   }
   int row;
@@ -734,8 +387,8 @@ static int load_roles(struct builder *b) {
     }
     if (grow((void **)&lexicon->roles, &capacity, lexicon->role_count,
              sizeof(*lexicon->roles)) != 0 ||
-        map_put(&lexicon->role_map, &lexicon->arena, key,
-                (int)lexicon->role_count, NULL) < 0) {
+        lexicon_map_put(&lexicon->role_map, &lexicon->arena, key,
+                        (int)lexicon->role_count, NULL) < 0) {
       goto cleanup;
     }
     lexicon->roles[lexicon->role_count].role_class = role_class;
@@ -757,8 +410,8 @@ static int load_cues(struct builder *b) {
   struct tsv_reader reader;
   size_t capacity = 0;
   int result = -1;
-  if (tsv_open(&reader, "cues.tsv", "cue\tkind\tstance", b->error,
-               b->error_size) != 0) {
+  if (tsv_open(&reader, embedded_lexicons, "cues.tsv", "cue\tkind\tstance",
+               b->error, b->error_size) != 0) {
     return -1;
   }
   int row;
@@ -800,8 +453,8 @@ static int load_cues(struct builder *b) {
     }
     if (grow((void **)&lexicon->cues, &capacity, lexicon->cue_count,
              sizeof(*lexicon->cues)) != 0 ||
-        map_put(&lexicon->cue_map, &lexicon->arena, key,
-                (int)lexicon->cue_count, NULL) < 0) {
+        lexicon_map_put(&lexicon->cue_map, &lexicon->arena, key,
+                        (int)lexicon->cue_count, NULL) < 0) {
       goto cleanup;
     }
     lexicon->cues[lexicon->cue_count++] = cue;
@@ -818,8 +471,8 @@ static int load_stance(struct builder *b) {
   struct tsv_reader reader;
   size_t capacity = 0;
   int result = -1;
-  if (tsv_open(&reader, "stance.tsv", "phrase\tkind\tstance", b->error,
-               b->error_size) != 0) {
+  if (tsv_open(&reader, embedded_lexicons, "stance.tsv", "phrase\tkind\tstance",
+               b->error, b->error_size) != 0) {
     return -1;
   }
   int row;
@@ -876,8 +529,8 @@ static int load_stance(struct builder *b) {
     }
     if (grow((void **)&lexicon->stance_cues, &capacity,
              lexicon->stance_cue_count, sizeof(*lexicon->stance_cues)) != 0 ||
-        map_put(&lexicon->stance_map, &lexicon->arena, key,
-                (int)lexicon->stance_cue_count, NULL) < 0) {
+        lexicon_map_put(&lexicon->stance_map, &lexicon->arena, key,
+                        (int)lexicon->stance_cue_count, NULL) < 0) {
       goto cleanup;
     }
     lexicon->stance_cues[lexicon->stance_cue_count++] = cue;
@@ -923,8 +576,8 @@ static int load_function_words(struct builder *b) {
   struct extract_lexicon *lexicon = b->lexicon;
   struct tsv_reader reader;
   int result = -1;
-  if (tsv_open(&reader, "function_words.tsv", "word\tclass", b->error,
-               b->error_size) != 0) {
+  if (tsv_open(&reader, embedded_lexicons, "function_words.tsv", "word\tclass",
+               b->error, b->error_size) != 0) {
     return -1;
   }
   int row;
@@ -947,13 +600,13 @@ static int load_function_words(struct builder *b) {
       continue; /* only single words are function words */
     }
     int existing = 0;
-    int put =
-        map_put(&lexicon->word_classes, &lexicon->arena, key, bit, &existing);
+    int put = lexicon_map_put(&lexicon->word_classes, &lexicon->arena, key, bit,
+                              &existing);
     if (put < 0) {
       goto cleanup;
     }
     if (put == 0) {
-      map_set(&lexicon->word_classes, key, existing | bit);
+      lexicon_map_set(&lexicon->word_classes, key, existing | bit);
     }
   }
   result = row < 0 ? -1 : 0;
@@ -966,15 +619,15 @@ static int load_abbreviations(struct builder *b) {
   struct extract_lexicon *lexicon = b->lexicon;
   struct tsv_reader reader;
   int result = -1;
-  if (tsv_open(&reader, "abbreviations.tsv", "abbreviation\tkind", b->error,
-               b->error_size) != 0) {
+  if (tsv_open(&reader, embedded_lexicons, "abbreviations.tsv",
+               "abbreviation\tkind", b->error, b->error_size) != 0) {
     return -1;
   }
   int row;
   while ((row = tsv_next(&reader, 2, b->error, b->error_size)) == 1) {
     int value = strcmp(reader.fields[1], "title") == 0 ? 1 : 2;
-    if (map_put(&lexicon->abbreviations, &lexicon->arena, reader.fields[0],
-                value, NULL) < 0) {
+    if (lexicon_map_put(&lexicon->abbreviations, &lexicon->arena,
+                        reader.fields[0], value, NULL) < 0) {
       goto cleanup;
     }
   }
@@ -988,8 +641,8 @@ static int load_calendar(struct builder *b) {
   struct extract_lexicon *lexicon = b->lexicon;
   struct tsv_reader reader;
   int result = -1;
-  if (tsv_open(&reader, "calendar.tsv", "word\tkind\tvalue", b->error,
-               b->error_size) != 0) {
+  if (tsv_open(&reader, embedded_lexicons, "calendar.tsv", "word\tkind\tvalue",
+               b->error, b->error_size) != 0) {
     return -1;
   }
   int row;
@@ -1015,8 +668,8 @@ static int load_calendar(struct builder *b) {
                 reader.line, reader.fields[2]);
       goto cleanup;
     }
-    if (map_put(&lexicon->calendar, &lexicon->arena, reader.fields[0],
-                kind * 100 + (int)value + 50, NULL) < 0) {
+    if (lexicon_map_put(&lexicon->calendar, &lexicon->arena, reader.fields[0],
+                        kind * 100 + (int)value + 50, NULL) < 0) {
       goto cleanup;
     }
   }
@@ -1030,8 +683,8 @@ static int load_cameo(struct builder *b) {
   struct extract_lexicon *lexicon = b->lexicon;
   struct tsv_reader reader;
   int result = -1;
-  if (tsv_open(&reader, "cameo.tsv", "stance\tcameo\tname", b->error,
-               b->error_size) != 0) {
+  if (tsv_open(&reader, embedded_lexicons, "cameo.tsv", "stance\tcameo\tname",
+               b->error, b->error_size) != 0) {
     return -1;
   }
   int row;
@@ -1086,8 +739,8 @@ static int load_boilerplate(struct builder *b) {
   struct tsv_reader reader;
   size_t capacity = 0;
   int result = -1;
-  if (tsv_open(&reader, "boilerplate.tsv", "pattern\tscope", b->error,
-               b->error_size) != 0) {
+  if (tsv_open(&reader, embedded_lexicons, "boilerplate.tsv", "pattern\tscope",
+               b->error, b->error_size) != 0) {
     return -1;
   }
   int row;
@@ -1237,7 +890,7 @@ int extract_lexicon_add_parties(struct extract_lexicon *lexicon,
   for (size_t i = 0; i < lexicon->party_count; i++) {
     char key[KEY_SIZE];
     if (usable_key(b.parties[i].name, key) &&
-        map_put(&names, &scratch, key, (int)i, NULL) < 0) {
+        lexicon_map_put(&names, &scratch, key, (int)i, NULL) < 0) {
       goto cleanup;
     }
   }
@@ -1257,7 +910,8 @@ int extract_lexicon_add_parties(struct extract_lexicon *lexicon,
           names.count > 0 ? lexicon_map_get(&names, key, strlen(key)) : -1;
       if (party < 0) {
         party = add_party(&b, d->name, kind);
-        if (party < 0 || map_put(&names, &scratch, key, party, NULL) < 0) {
+        if (party < 0 ||
+            lexicon_map_put(&names, &scratch, key, party, NULL) < 0) {
           goto cleanup;
         }
         if (people) {
@@ -1300,7 +954,7 @@ cleanup:
   }
   free(b.parties);
   free(b.aliases);
-  map_free(&names);
+  lexicon_map_free(&names);
   arena_free(&scratch);
   return result;
 }
@@ -1311,7 +965,7 @@ cleanup:
 static void free_keyword_maps(struct lexicon_map *maps[2]) {
   for (int k = 0; k < 2; k++) {
     if (maps[k] != NULL) {
-      map_free(maps[k]);
+      lexicon_map_free(maps[k]);
       free(maps[k]);
       maps[k] = NULL;
     }
@@ -1371,7 +1025,7 @@ int extract_lexicon_set_issues(struct extract_lexicon *lexicon,
         goto fail;
       }
       int strength = keyword->weak ? 1 : 0;
-      if (map_put(maps[strength], &arena, key, (int)i, NULL) < 0) {
+      if (lexicon_map_put(maps[strength], &arena, key, (int)i, NULL) < 0) {
         set_error(error, error_size, "out of memory");
         goto fail;
       }
@@ -1415,8 +1069,9 @@ static int load_issues(struct builder *b) {
   size_t slug_capacity = 0;
   int result = -1;
   memset(&keywords_reader, 0, sizeof(keywords_reader));
-  if (tsv_open(&reader, "issues.tsv", "slug\tparent\tname\tdescription",
-               b->error, b->error_size) != 0) {
+  if (tsv_open(&reader, embedded_lexicons, "issues.tsv",
+               "slug\tparent\tname\tdescription", b->error,
+               b->error_size) != 0) {
     return -1;
   }
   int row;
@@ -1435,7 +1090,7 @@ static int load_issues(struct builder *b) {
   if (row < 0) {
     goto cleanup;
   }
-  if (tsv_open(&keywords_reader, "issue_keywords.tsv",
+  if (tsv_open(&keywords_reader, embedded_lexicons, "issue_keywords.tsv",
                "slug\tkeyword\tstrength", b->error, b->error_size) != 0) {
     goto cleanup;
   }
@@ -1567,13 +1222,13 @@ void extract_lexicon_free(struct extract_lexicon *lexicon) {
   if (lexicon->sentence_template != NULL) {
     ubrk_close(lexicon->sentence_template);
   }
-  map_free(&lexicon->alias_map);
-  map_free(&lexicon->role_map);
-  map_free(&lexicon->cue_map);
-  map_free(&lexicon->stance_map);
-  map_free(&lexicon->word_classes);
-  map_free(&lexicon->abbreviations);
-  map_free(&lexicon->calendar);
+  lexicon_map_free(&lexicon->alias_map);
+  lexicon_map_free(&lexicon->role_map);
+  lexicon_map_free(&lexicon->cue_map);
+  lexicon_map_free(&lexicon->stance_map);
+  lexicon_map_free(&lexicon->word_classes);
+  lexicon_map_free(&lexicon->abbreviations);
+  lexicon_map_free(&lexicon->calendar);
   arena_free(&lexicon->issue_arena);
   arena_free(&lexicon->arena);
   free(lexicon);
