@@ -7,19 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
+#include "attribution.h"
 #include "common/encoding.h"
-#include "extract/arena.h"
-#include "extract/claims.h"
-#include "extract/confidence.h"
-#include "extract/dates.h"
-#include "extract/issues.h"
-#include "extract/lexicon.h"
-#include "extract/parties.h"
-#include "extract/quotes.h"
-#include "extract/sentences.h"
-#include "extract/stance.h"
-#include "extract/text.h"
-#include "extract/tokens.h"
+#include "confidence.h"
+#include "dates.h"
+#include "entities.h"
+#include "lexicon.h"
+#include "quotes.h"
+#include "sentences.h"
+#include "stance.h"
+#include "text.h"
+#include "tokens.h"
+#include "topics.h"
 
 #define MAX_CLAIM_ISSUES 16
 

@@ -1,6 +1,6 @@
 /* Parses the embedded lexicon TSV files into look-up tables (and lets the
    issue catalogue be replaced by the database's copy). */
-#include "extract/lexicon.h"
+#include "lexicon.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "common/embedded.h"
-#include "extract/issues.h"
-#include "extract/tokens.h"
 #include "lexicon_map.h"
+#include "tokens.h"
+#include "topics.h"
 #include "tsv.h"
 
 extern const struct embedded_file embedded_lexicons[];

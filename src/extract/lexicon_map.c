@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "extract/tokens.h"
+#include "tokens.h"
 
 static uint64_t hash_bytes(const char *key, size_t length) {
   return tokens_hash(TOKENS_HASH_SEED, key, length);

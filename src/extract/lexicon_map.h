@@ -3,8 +3,8 @@
 #ifndef PARLEY_EXTRACT_LEXICON_MAP_H
 #define PARLEY_EXTRACT_LEXICON_MAP_H
 
-#include "extract/arena.h"
-#include "extract/lexicon.h"
+#include "arena.h"
+#include "lexicon.h"
 
 /* The longest phrase key, NUL included, that the maps hold. */
 #define KEY_SIZE 256

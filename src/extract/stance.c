@@ -1,5 +1,5 @@
 /* Classifies the stance of a claim from cue and stance words. */
-#include "extract/stance.h"
+#include "stance.h"
 
 #include <string.h>
 

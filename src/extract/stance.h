@@ -6,10 +6,10 @@
 
 #include <stddef.h>
 
-#include "extract/claims.h"
-#include "extract/lexicon.h"
-#include "extract/parties.h"
-#include "extract/tokens.h"
+#include "attribution.h"
+#include "entities.h"
+#include "lexicon.h"
+#include "tokens.h"
 
 /* What decided the stance, from surest to least sure. */
 enum stance_evidence {

@@ -1,12 +1,12 @@
 /* Finds the catalogue's issue keywords among a claim's tokens. */
-#include "extract/issues.h"
+#include "topics.h"
 
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "extract/parties.h"
+#include "entities.h"
 
 /* ---- patterns -------------------------------------------------------------
  */
