@@ -1,21 +1,35 @@
 /* Reads the embedded lexicon TSV files row by row. */
 #include "tsv.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void set_error(char *error, size_t error_size, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_error(char *error, size_t error_size, const char *format, ...) {
-  if (error == NULL || error_size == 0) {
-    return;
+/* The next line that is neither blank nor a comment, without its line end;
+   0 at the end of the file. */
+static int next_line(struct tsv_reader *reader, const char **line_out,
+                     size_t *length_out) {
+  while (reader->at < reader->end) {
+    const char *eol =
+        memchr(reader->at, '\n', (size_t)(reader->end - reader->at));
+    if (eol == NULL) {
+      eol = reader->end;
+    }
+    reader->line++;
+    const char *line = reader->at;
+    size_t length = (size_t)(eol - line);
+    reader->at = eol < reader->end ? eol + 1 : eol;
+    if (length > 0 && line[length - 1] == '\r') {
+      length--;
+    }
+    if (length == 0 || line[0] == '#') {
+      continue;
+    }
+    *line_out = line;
+    *length_out = length;
+    return 1;
   }
-  va_list args;
-  va_start(args, format);
-  vsnprintf(error, error_size, format, args);
-  va_end(args);
+  return 0;
 }
 
 int tsv_open(struct tsv_reader *reader, const struct embedded_file *files,
@@ -24,97 +38,71 @@ int tsv_open(struct tsv_reader *reader, const struct embedded_file *files,
   memset(reader, 0, sizeof(*reader));
   const struct embedded_file *file = embedded_find(files, name);
   if (file == NULL) {
-    set_error(error, error_size, "lexicon %s is not embedded", name);
+    snprintf(error, error_size, "lexicon %s is not embedded", name);
     return -1;
   }
   reader->name = name;
   reader->at = file->data;
   reader->end = file->data + file->length;
   /* Find the header: the first line that is not a comment. */
-  while (reader->at < reader->end) {
-    const char *eol =
-        memchr(reader->at, '\n', (size_t)(reader->end - reader->at));
-    if (eol == NULL) {
-      eol = reader->end;
-    }
-    reader->line++;
-    const char *line = reader->at;
-    size_t length = (size_t)(eol - line);
-    reader->at = eol < reader->end ? eol + 1 : eol;
-    if (length > 0 && line[length - 1] == '\r') {
-      length--;
-    }
-    if (length == 0 || line[0] == '#') {
-      continue;
-    }
-    if (strlen(expected_header) != length ||
-        memcmp(line, expected_header, length) != 0) {
-      set_error(error, error_size, "%s:%zu: header is not \"%s\"", name,
-                reader->line, expected_header);
-      return -1;
-    }
-    return 0;
+  const char *line;
+  size_t length;
+  if (!next_line(reader, &line, &length)) {
+    snprintf(error, error_size, "%s: no header line", name);
+    return -1;
   }
-  set_error(error, error_size, "%s: no header line", name);
-  return -1;
+  if (strlen(expected_header) != length ||
+      memcmp(line, expected_header, length) != 0) {
+    snprintf(error, error_size, "%s:%zu: header is not \"%s\"", name,
+             reader->line, expected_header);
+    return -1;
+  }
+  return 0;
 }
 
 int tsv_next(struct tsv_reader *reader, size_t min_fields, char *error,
              size_t error_size) {
-  while (reader->at < reader->end) {
-    const char *eol =
-        memchr(reader->at, '\n', (size_t)(reader->end - reader->at));
-    if (eol == NULL) {
-      eol = reader->end;
-    }
-    reader->line++;
-    const char *line = reader->at;
-    size_t length = (size_t)(eol - line);
-    reader->at = eol < reader->end ? eol + 1 : eol;
-    if (length > 0 && line[length - 1] == '\r') {
-      length--;
-    }
-    if (length == 0 || line[0] == '#') {
-      continue;
-    }
-    if (reader->buffer == NULL || length + 1 > reader->buffer_size) {
-      char *buffer = realloc(reader->buffer, length + 1);
-      if (buffer == NULL) {
-        set_error(error, error_size, "out of memory");
-        return -1;
-      }
-      reader->buffer = buffer;
-      reader->buffer_size = length + 1;
-    }
-    memcpy(reader->buffer, line, length);
-    reader->buffer[length] = '\0';
-    reader->field_count = 0;
-    char *field = reader->buffer;
-    for (;;) {
-      if (reader->field_count == TSV_MAX_FIELDS) {
-        set_error(error, error_size, "%s:%zu: too many columns", reader->name,
-                  reader->line);
-        return -1;
-      }
-      reader->fields[reader->field_count++] = field;
-      char *tab = strchr(field, '\t');
-      if (tab == NULL) {
-        break;
-      }
-      *tab = '\0';
-      field = tab + 1;
-    }
-    if (reader->field_count < min_fields) {
-      set_error(error, error_size, "%s:%zu: expected %zu columns, found %zu",
-                reader->name, reader->line, min_fields, reader->field_count);
+  const char *line;
+  size_t length;
+  if (!next_line(reader, &line, &length)) {
+    return 0;
+  }
+  if (reader->buffer == NULL || length + 1 > reader->buffer_size) {
+    char *buffer = realloc(reader->buffer, length + 1);
+    if (buffer == NULL) {
+      snprintf(error, error_size, "out of memory");
       return -1;
     }
-    for (size_t i = reader->field_count; i < TSV_MAX_FIELDS; i++) {
-      reader->fields[i] = "";
-    }
-    return 1;
+    reader->buffer = buffer;
+    reader->buffer_size = length + 1;
   }
-  return 0;
+  memcpy(reader->buffer, line, length);
+  reader->buffer[length] = '\0';
+  reader->field_count = 0;
+  char *field = reader->buffer;
+  for (;;) {
+    if (reader->field_count == TSV_MAX_FIELDS) {
+      snprintf(error, error_size, "%s:%zu: too many columns", reader->name,
+               reader->line);
+      return -1;
+    }
+    reader->fields[reader->field_count++] = field;
+    char *tab = strchr(field, '\t');
+    if (tab == NULL) {
+      break;
+    }
+    *tab = '\0';
+    field = tab + 1;
+  }
+  if (reader->field_count < min_fields) {
+    snprintf(error, error_size, "%s:%zu: expected %zu columns, found %zu",
+             reader->name, reader->line, min_fields, reader->field_count);
+    return -1;
+  }
+  for (size_t i = reader->field_count; i < TSV_MAX_FIELDS; i++) {
+    reader->fields[i] = "";
+  }
+  return 1;
 }
 
 void tsv_close(struct tsv_reader *reader) {

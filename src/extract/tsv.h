@@ -21,7 +21,8 @@ struct tsv_reader {
   size_t field_count;
 };
 
-/* Opens file name of files and checks its header; 0, or -1 with a message. */
+/* Opens file name of files and checks its header; 0, or -1 with a message
+   in error (error_size > 0: the lexicon loader always gives a buffer). */
 int tsv_open(struct tsv_reader *reader, const struct embedded_file *files,
              const char *name, const char *expected_header, char *error,
              size_t error_size);
