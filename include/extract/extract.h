@@ -98,6 +98,10 @@ int extract_lexicon_add_parties(struct extract_lexicon *lexicon,
                                 const struct extract_party_definition *parties,
                                 size_t count, char *error, size_t error_size);
 
+/* True when an issue keyword can be used: a phrase of at most 12 words
+   (LEXICON_MAX_PHRASE_TOKENS), or a well-formed pattern. */
+int issues_keyword_usable(const char *keyword);
+
 struct extract_article {
   char *title;     /* NULL when the article has none */
   char *published; /* YYYY-MM-DD or NULL */

@@ -10,10 +10,7 @@
 #include "common/slug.h"
 #include "db/migrate.h"
 #include "db/records.h"
-#include "extract/issues.h"
-#include "extract/lexicon.h"
 #include "extract/load_cli.h"
-#include "extract/tokens.h"
 
 #include <jansson.h>
 #include <pthread.h>

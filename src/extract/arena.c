@@ -1,5 +1,5 @@
 /* Bump allocator used for the lexicon and for each article's result. */
-#include "extract/arena.h"
+#include "arena.h"
 
 #include <stdint.h>
 #include <stdlib.h>

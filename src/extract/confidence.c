@@ -1,5 +1,5 @@
 /* The confidence of a claim from how it was found (see confidence.h). */
-#include "extract/confidence.h"
+#include "confidence.h"
 
 void confidence_features_of(const struct extract_lexicon *lexicon,
                             const struct token_list *tokens,

@@ -1,5 +1,5 @@
 /* Resolves relative day references against the article's date. */
-#include "extract/dates.h"
+#include "dates.h"
 
 #include <stdio.h>
 #include <stdlib.h>

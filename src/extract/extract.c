@@ -3,23 +3,23 @@
    json_object_set_new / json_array_append_new steal the references given. */
 #include "extract/extract.h"
 
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "extract/arena.h"
-#include "extract/claims.h"
-#include "extract/confidence.h"
-#include "extract/dates.h"
-#include "extract/issues.h"
-#include "extract/lexicon.h"
-#include "extract/parties.h"
-#include "extract/quotes.h"
-#include "extract/sentences.h"
-#include "extract/stance.h"
-#include "extract/text.h"
-#include "extract/tokens.h"
+#include "arena.h"
+#include "attribution.h"
+#include "common/encoding.h"
+#include "confidence.h"
+#include "dates.h"
+#include "entities.h"
+#include "lexicon.h"
+#include "quotes.h"
+#include "sentences.h"
+#include "stance.h"
+#include "text.h"
+#include "tokens.h"
+#include "topics.h"
 
 #define MAX_CLAIM_ISSUES 16
 
@@ -37,21 +37,11 @@ static const char *kind_name(enum lexicon_party_kind kind) {
   return "group";
 }
 
-static int sha256_hex(const char *bytes, size_t length, char out[65]) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_length = 0;
-  if (EVP_Digest(bytes, length, digest, &digest_length, EVP_sha256(), NULL) !=
-          1 ||
-      digest_length != 32) {
-    return -1;
-  }
-  static const char hex[] = "0123456789abcdef";
-  for (unsigned int i = 0; i < 32; i++) {
-    out[2 * i] = hex[digest[i] >> 4];
-    out[2 * i + 1] = hex[digest[i] & 15];
-  }
-  out[64] = '\0';
-  return 0;
+/* The article's identity: the hex SHA-256 of its bytes as given. */
+static void sha256_hex(const char *bytes, size_t length, char out[65]) {
+  unsigned char digest[SHA256_BYTES];
+  sha256_digest(bytes, length, digest);
+  hex_encode(digest, sizeof(digest), out);
 }
 
 static size_t first_token_at_or_after(const struct token_list *tokens,
@@ -180,24 +170,17 @@ static size_t previous_sentence_issues(const struct extract_lexicon *lexicon,
                                   found, found_size, NULL);
 }
 
-static int build_claims(struct extract_result *result, struct arena *arena,
-                        const struct extract_lexicon *lexicon,
-                        const struct text_doc *doc, const char *bytes,
-                        const struct token_list *tokens,
-                        const struct party_set *parties,
-                        const struct claim_list *claims) {
+/* Stage: the claims' spans, speakers, parties and cues, in input offsets. */
+static int copy_claims(struct extract_result *result, struct arena *arena,
+                       const struct text_doc *doc, const char *bytes,
+                       const struct token_list *tokens,
+                       const struct party_set *parties,
+                       const struct claim_list *claims) {
   result->claims =
       arena_alloc(arena, (claims->count + 1) * sizeof(*result->claims));
   if (result->claims == NULL) {
     return -1;
   }
-  size_t previous_issues[MAX_CLAIM_ISSUES] = {0};
-  size_t previous_issue_count = 0;
-  long previous_sentence = -10;
-  struct issue_context context = {parties};
-  /* Weak issue keywords count only for the issues the article names. */
-  struct issue_topics topics;
-  issues_article_topics(lexicon, tokens, &context, 0, tokens->count, &topics);
   for (size_t c = 0; c < claims->count; c++) {
     const struct claim *claim = &claims->items[c];
     struct extract_claim *out = &result->claims[result->claim_count++];
@@ -211,15 +194,47 @@ static int build_claims(struct extract_result *result, struct arena *arena,
         claim->speaker_text ? arena_strdup(arena, claim->speaker_text) : NULL;
     out->party = (char *)parties->entities[claim->party].name;
     out->quote = claim->quote != 0;
+    if (claim->cue >= 0) {
+      const struct token *first = &tokens->items[claim->cue];
+      const struct token *last =
+          &tokens->items[(size_t)claim->cue + claim->cue_length - 1];
+      out->cue.start = doc->input_offset[first->start];
+      out->cue.end = doc->input_offset[last->end];
+      out->cue.word = input_slice(arena, bytes, out->cue.start, out->cue.end);
+      if (out->cue.word == NULL) {
+        return -1;
+      }
+    }
+  }
+  return 0;
+}
+
+/* Stage: the issues of each claim. What decided them goes to judged[c] for
+   the confidence stage. */
+static int detect_claim_issues(struct extract_result *result,
+                               struct arena *arena,
+                               const struct extract_lexicon *lexicon,
+                               const struct token_list *tokens,
+                               const struct party_set *parties,
+                               const struct claim_list *claims,
+                               struct confidence_features *judged) {
+  size_t previous_issues[MAX_CLAIM_ISSUES] = {0};
+  size_t previous_issue_count = 0;
+  long previous_sentence = -10;
+  struct issue_context context = {parties};
+  /* Weak issue keywords count only for the issues the article names. */
+  struct issue_topics topics;
+  issues_article_topics(lexicon, tokens, &context, 0, tokens->count, &topics);
+  for (size_t c = 0; c < claims->count; c++) {
+    const struct claim *claim = &claims->items[c];
+    struct extract_claim *out = &result->claims[c];
     size_t found[MAX_CLAIM_ISSUES];
-    struct confidence_features features;
-    confidence_features_of(lexicon, tokens, claim, &features);
     struct issue_evidence evidence;
     size_t issue_count = issues_detect_in_article(
         lexicon, tokens, &context, &topics, claim->first, claim->last, found,
         MAX_CLAIM_ISSUES, &evidence);
-    features.issues_weak = evidence.weak;
-    features.issues_inherited = 0;
+    judged[c].issues_weak = evidence.weak;
+    judged[c].issues_inherited = 0;
     /* A claim that names no issue shares the previous claim's only when it
        continues the same statement: a clause of the same sentence ("..., an
        offer dismissed by X"), a quotation running on into the next sentence,
@@ -233,7 +248,7 @@ static int build_claims(struct extract_result *result, struct arena *arena,
            evidence.generic_only)))) {
       memcpy(found, previous_issues, previous_issue_count * sizeof(*found));
       issue_count = previous_issue_count;
-      features.issues_inherited = 1;
+      judged[c].issues_inherited = 1;
     } else if (evidence.refers_back && (issue_count == 0 || evidence.weak)) {
       /* "this plan", "that effort", "avoid this": the matter of the claim
          just before (at most two sentences back: a quotation may stand
@@ -252,9 +267,9 @@ static int build_claims(struct extract_result *result, struct arena *arena,
       }
       issue_count = merge_issues(found, issue_count, referred, referred_count,
                                  MAX_CLAIM_ISSUES);
-      features.issues_inherited = referred_count > 0;
+      judged[c].issues_inherited = referred_count > 0;
     }
-    features.issue_count = issue_count;
+    judged[c].issue_count = issue_count;
     memcpy(previous_issues, found, issue_count * sizeof(*found));
     previous_issue_count = issue_count;
     previous_sentence = (long)claim->sentence;
@@ -265,24 +280,73 @@ static int build_claims(struct extract_result *result, struct arena *arena,
     for (size_t k = 0; k < issue_count; k++) {
       out->issues[out->issue_count++] = (char *)lexicon->issues[found[k]].slug;
     }
-    out->stance = stance_classify_evidence(lexicon, tokens, parties, claim,
-                                           &features.stance_evidence);
-    out->cameo = stance_cameo(lexicon, out->stance);
-    dates_stated_on(lexicon, doc->text, tokens, claim->first, claim->last,
-                    doc->published, out->stated_on);
-    if (claim->cue >= 0) {
-      const struct token *first = &tokens->items[claim->cue];
-      const struct token *last =
-          &tokens->items[(size_t)claim->cue + claim->cue_length - 1];
-      out->cue.start = doc->input_offset[first->start];
-      out->cue.end = doc->input_offset[last->end];
-      out->cue.word = input_slice(arena, bytes, out->cue.start, out->cue.end);
-      if (out->cue.word == NULL) {
-        return -1;
-      }
-    }
-    out->confidence = confidence_score(&features);
   }
+  return 0;
+}
+
+/* Stage: the stance of each claim and its CAMEO code; what decided the
+   stance goes to judged[c]. */
+static void classify_claim_stances(struct extract_result *result,
+                                   const struct extract_lexicon *lexicon,
+                                   const struct token_list *tokens,
+                                   const struct party_set *parties,
+                                   const struct claim_list *claims,
+                                   struct confidence_features *judged) {
+  for (size_t c = 0; c < claims->count; c++) {
+    struct extract_claim *out = &result->claims[c];
+    out->stance =
+        stance_classify_evidence(lexicon, tokens, parties, &claims->items[c],
+                                 &judged[c].stance_evidence);
+    out->cameo = stance_cameo(lexicon, out->stance);
+  }
+}
+
+/* Stage: the day each claim was stated on, from the text or publication. */
+static void date_claims(struct extract_result *result,
+                        const struct extract_lexicon *lexicon,
+                        const struct text_doc *doc,
+                        const struct token_list *tokens,
+                        const struct claim_list *claims) {
+  for (size_t c = 0; c < claims->count; c++) {
+    const struct claim *claim = &claims->items[c];
+    dates_stated_on(lexicon, doc->text, tokens, claim->first, claim->last,
+                    doc->published, result->claims[c].stated_on);
+  }
+}
+
+/* Stage: each claim's confidence, from its attribution and from what the
+   issue and stance stages judged. */
+static void score_claims(struct extract_result *result,
+                         const struct extract_lexicon *lexicon,
+                         const struct token_list *tokens,
+                         const struct claim_list *claims,
+                         const struct confidence_features *judged) {
+  for (size_t c = 0; c < claims->count; c++) {
+    struct confidence_features features;
+    confidence_features_of(lexicon, tokens, &claims->items[c], &features);
+    features.issues_weak = judged[c].issues_weak;
+    features.issues_inherited = judged[c].issues_inherited;
+    features.issue_count = judged[c].issue_count;
+    features.stance_evidence = judged[c].stance_evidence;
+    result->claims[c].confidence = confidence_score(&features);
+  }
+}
+
+/* Stage: the sentences' tokens, quotations marked. */
+static int tokenise(struct token_list *tokens, const struct text_doc *doc,
+                    const struct sentence *sentences, size_t sentence_count,
+                    const struct quote *quotes, size_t quote_count) {
+  /* News text runs about one token per five bytes, folds under its size. */
+  if (tokens_reserve(tokens, doc->length / 4 + 64, doc->length + 64) != 0) {
+    return -1;
+  }
+  for (size_t s = 0; s < sentence_count; s++) {
+    if (tokens_scan(tokens, doc->text, sentences[s].start, sentences[s].end,
+                    (uint32_t)s) != 0) {
+      return -1;
+    }
+  }
+  mark_quotes(tokens, quotes, quote_count);
   return 0;
 }
 
@@ -336,6 +400,8 @@ int extract_article_with_options(const struct extract_lexicon *lexicon,
   tokens_init(&tokens);
   struct party_set parties = {0};
   struct claim_list claims = {0};
+  /* Per claim, what the issue and stance stages found, for the confidence. */
+  struct confidence_features *judged = NULL;
   struct extract_result *result = calloc(1, sizeof(*result));
   struct arena *arena = malloc(sizeof(*arena));
   status = EXTRACT_ERROR_MEMORY;
@@ -346,11 +412,7 @@ int extract_article_with_options(const struct extract_lexicon *lexicon,
   }
   arena_init(arena, 16 * 1024);
   result->storage = arena;
-  if (sha256_hex(bytes, length, result->article.sha256) != 0) {
-    snprintf(error, error_size, "sha256 failed");
-    status = EXTRACT_ERROR_INTERNAL;
-    goto cleanup;
-  }
+  sha256_hex(bytes, length, result->article.sha256);
   status =
       text_doc_build(&doc, lexicon, arena, bytes, length, error, error_size);
   if (status != EXTRACT_OK) {
@@ -369,31 +431,31 @@ int extract_article_with_options(const struct extract_lexicon *lexicon,
     goto cleanup;
   }
   status = EXTRACT_ERROR_MEMORY;
-  /* News text runs about one token per five bytes, folds under its size. */
-  if (tokens_reserve(&tokens, doc.length / 4 + 64, doc.length + 64) != 0) {
-    goto cleanup;
-  }
-  for (size_t s = 0; s < sentence_count; s++) {
-    if (tokens_scan(&tokens, doc.text, sentences[s].start, sentences[s].end,
-                    (uint32_t)s) != 0) {
-      goto cleanup;
-    }
-  }
-  mark_quotes(&tokens, quotes, quote_count);
-  if (parties_recognise(lexicon, &doc, &tokens, arena, &parties) != 0 ||
+  if (tokenise(&tokens, &doc, sentences, sentence_count, quotes, quote_count) !=
+          0 ||
+      parties_recognise(lexicon, &doc, &tokens, arena, &parties) != 0 ||
       claims_attribute(lexicon, &doc, &tokens, sentences, sentence_count,
                        &parties, arena, &claims) != 0 ||
       copy_article(result, arena, &doc) != 0 ||
       build_parties(result, arena, &parties) != 0 ||
-      build_claims(result, arena, lexicon, &doc, bytes, &tokens, &parties,
-                   &claims) != 0) {
+      copy_claims(result, arena, &doc, bytes, &tokens, &parties, &claims) !=
+          0) {
     goto cleanup;
   }
+  judged = calloc(claims.count + 1, sizeof(*judged));
+  if (judged == NULL || detect_claim_issues(result, arena, lexicon, &tokens,
+                                            &parties, &claims, judged) != 0) {
+    goto cleanup;
+  }
+  classify_claim_stances(result, lexicon, &tokens, &parties, &claims, judged);
+  date_claims(result, lexicon, &doc, &tokens, &claims);
+  score_claims(result, lexicon, &tokens, &claims, judged);
   status = EXTRACT_OK;
 cleanup:
   if (status == EXTRACT_ERROR_MEMORY) {
     snprintf(error, error_size, "out of memory");
   }
+  free(judged);
   claim_list_free(&claims);
   party_set_free(&parties);
   tokens_free(&tokens);

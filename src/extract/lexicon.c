@@ -1,6 +1,6 @@
 /* Parses the embedded lexicon TSV files into look-up tables (and lets the
    issue catalogue be replaced by the database's copy). */
-#include "extract/lexicon.h"
+#include "lexicon.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -9,12 +9,12 @@
 #include <string.h>
 
 #include "common/embedded.h"
-#include "extract/issues.h"
-#include "extract/tokens.h"
+#include "lexicon_map.h"
+#include "tokens.h"
+#include "topics.h"
+#include "tsv.h"
 
 extern const struct embedded_file embedded_lexicons[];
-
-#define KEY_SIZE 256
 
 const char *extract_stance_name(enum extract_stance stance) {
   static const char *const names[EXTRACT_STANCE_COUNT] = {
@@ -46,230 +46,6 @@ static void set_error(char *error, size_t error_size, const char *format, ...) {
   va_end(args);
 }
 
-/* ---- string map ---------------------------------------------------------
- */
-
-static uint64_t hash_bytes(const char *key, size_t length) {
-  return tokens_hash(TOKENS_HASH_SEED, key, length);
-}
-
-static int map_grow(struct lexicon_map *map) {
-  size_t capacity = map->capacity ? map->capacity * 2 : 64;
-  const char **keys = calloc(capacity, sizeof(*keys));
-  uint64_t *hashes = calloc(capacity, sizeof(*hashes));
-  int *values = calloc(capacity, sizeof(*values));
-  if (keys == NULL || hashes == NULL || values == NULL) {
-    free(keys);
-    free(hashes);
-    free(values);
-    return -1;
-  }
-  for (size_t i = 0; i < map->capacity; i++) {
-    if (map->keys[i] == NULL) {
-      continue;
-    }
-    size_t slot = map->hashes[i] & (capacity - 1);
-    while (keys[slot] != NULL) {
-      slot = (slot + 1) & (capacity - 1);
-    }
-    keys[slot] = map->keys[i];
-    hashes[slot] = map->hashes[i];
-    values[slot] = map->values[i];
-  }
-  free(map->keys);
-  free(map->hashes);
-  free(map->values);
-  map->keys = keys;
-  map->hashes = hashes;
-  map->values = values;
-  map->capacity = capacity;
-  return 0;
-}
-
-static void map_free(struct lexicon_map *map) {
-  if (map->heads != NULL) {
-    map_free(map->heads);
-    free(map->heads);
-  }
-  free(map->keys);
-  free(map->hashes);
-  free(map->values);
-  memset(map, 0, sizeof(*map));
-}
-
-/* Probes for key; most look-ups miss, and a miss compares hashes only. */
-static int map_find_slot(const struct lexicon_map *map, const char *key,
-                         size_t length, uint64_t hash, size_t *slot_out) {
-  if (map->capacity == 0) {
-    *slot_out = 0;
-    return 0;
-  }
-  size_t slot = hash & (map->capacity - 1);
-  while (map->keys[slot] != NULL) {
-    if (map->hashes[slot] == hash &&
-        memcmp(map->keys[slot], key, length) == 0 &&
-        map->keys[slot][length] == '\0') {
-      *slot_out = slot;
-      return 1;
-    }
-    slot = (slot + 1) & (map->capacity - 1);
-  }
-  *slot_out = slot;
-  return 0;
-}
-
-int lexicon_map_get_hashed(const struct lexicon_map *map, const char *key,
-                           size_t length, uint64_t hash) {
-  size_t slot = 0;
-  if (!map_find_slot(map, key, length, hash, &slot)) {
-    return -1;
-  }
-  return map->values[slot];
-}
-
-int lexicon_map_get(const struct lexicon_map *map, const char *key,
-                    size_t length) {
-  return lexicon_map_get_hashed(map, key, length, hash_bytes(key, length));
-}
-
-static int map_insert(struct lexicon_map *map, struct arena *arena,
-                      const char *key, int value, int *existing,
-                      int note_heads);
-static void map_set(struct lexicon_map *map, const char *key, int value);
-
-/* Records the first word of a new key and its word count in map->heads. */
-static int map_note_head(struct lexicon_map *map, struct arena *arena,
-                         const char *key) {
-  if (map->heads == NULL) {
-    map->heads = calloc(1, sizeof(*map->heads));
-    if (map->heads == NULL) {
-      return -1;
-    }
-  }
-  int words = 1;
-  for (const char *p = key; *p != '\0'; p++) {
-    words += *p == ' ';
-  }
-  const char *space = strchr(key, ' ');
-  size_t length = space ? (size_t)(space - key) : strlen(key);
-  char head[256];
-  if (length >= sizeof(head)) {
-    return 0;
-  }
-  memcpy(head, key, length);
-  head[length] = '\0';
-  int existing = 0;
-  int put = map_insert(map->heads, arena, head, words, &existing, 0);
-  if (put == 0 && existing < words) {
-    map_set(map->heads, head, words);
-  }
-  return put < 0 ? -1 : 0;
-}
-
-/* Inserts key (copied into arena) unless present. Returns 1 when inserted, 0
-   when the key was already there (*existing = its value), -1 on failure. */
-static int map_insert(struct lexicon_map *map, struct arena *arena,
-                      const char *key, int value, int *existing,
-                      int note_heads) {
-  if ((map->count + 1) * 2 > map->capacity && map_grow(map) != 0) {
-    return -1;
-  }
-  size_t length = strlen(key);
-  uint64_t hash = hash_bytes(key, length);
-  size_t slot = 0;
-  if (map_find_slot(map, key, length, hash, &slot)) {
-    if (existing != NULL) {
-      *existing = map->values[slot];
-    }
-    return 0;
-  }
-  char *copy = arena_strndup(arena, key, length);
-  if (copy == NULL) {
-    return -1;
-  }
-  map->keys[slot] = copy;
-  map->hashes[slot] = hash;
-  map->values[slot] = value;
-  map->count++;
-  if (note_heads && map_note_head(map, arena, copy) != 0) {
-    return -1;
-  }
-  return 1;
-}
-
-static int map_put(struct lexicon_map *map, struct arena *arena,
-                   const char *key, int value, int *existing) {
-  return map_insert(map, arena, key, value, existing, 1);
-}
-
-static void map_set(struct lexicon_map *map, const char *key, int value) {
-  size_t slot = 0;
-  size_t length = strlen(key);
-  if (map_find_slot(map, key, length, hash_bytes(key, length), &slot)) {
-    map->values[slot] = value;
-  }
-}
-
-int lexicon_longest(const struct lexicon_map *map, int max_tokens,
-                    const struct token_list *tokens, size_t first, size_t limit,
-                    size_t *matched) {
-  size_t available = limit > first ? limit - first : 0;
-  size_t most = (size_t)max_tokens < available ? (size_t)max_tokens : available;
-  if (most == 0 || map->heads == NULL) {
-    return -1;
-  }
-  const struct token *head = &tokens->items[first];
-  int longest = lexicon_map_get_hashed(map->heads, tokens_fold(tokens, head),
-                                       head->fold_length, head->hash);
-  if (longest < 0) {
-    return -1;
-  }
-  if ((size_t)longest < most) {
-    most = (size_t)longest;
-  }
-  if (most > LEXICON_MAX_PHRASE_TOKENS) {
-    most = LEXICON_MAX_PHRASE_TOKENS;
-  }
-  /* The hash of each prefix "w1 w2 ... wn", extended word by word. */
-  uint64_t hashes[LEXICON_MAX_PHRASE_TOKENS + 1];
-  size_t lengths[LEXICON_MAX_PHRASE_TOKENS + 1];
-  hashes[1] = head->hash;
-  lengths[1] = head->fold_length;
-  for (size_t n = 2; n <= most; n++) {
-    const struct token *t = &tokens->items[first + n - 1];
-    hashes[n] = tokens_hash(tokens_hash(hashes[n - 1], " ", 1),
-                            tokens_fold(tokens, t), t->fold_length);
-    lengths[n] = lengths[n - 1] + 1 + t->fold_length;
-  }
-  char key[KEY_SIZE];
-  for (size_t n = most; n >= 1; n--) {
-    if (lengths[n] + 1 > sizeof(key)) {
-      continue;
-    }
-    size_t slot = hashes[n] & (map->capacity - 1);
-    int candidate = 0;
-    for (; map->keys[slot] != NULL; slot = (slot + 1) & (map->capacity - 1)) {
-      if (map->hashes[slot] == hashes[n]) {
-        candidate = 1;
-        break;
-      }
-    }
-    if (!candidate) {
-      continue;
-    }
-    int length = tokens_join_key(tokens, first, n, key, sizeof(key));
-    if (length < 0) {
-      continue;
-    }
-    int value = lexicon_map_get_hashed(map, key, (size_t)length, hashes[n]);
-    if (value >= 0) {
-      *matched = n;
-      return value;
-    }
-  }
-  return -1;
-}
-
 int lexicon_word_class(const struct extract_lexicon *lexicon,
                        const struct token_list *tokens, size_t index) {
   const struct token *token = &tokens->items[index];
@@ -277,129 +53,6 @@ int lexicon_word_class(const struct extract_lexicon *lexicon,
       lexicon_map_get_hashed(&lexicon->word_classes, tokens_fold(tokens, token),
                              token->fold_length, token->hash);
   return value < 0 ? 0 : value;
-}
-
-/* ---- TSV reading --------------------------------------------------------
- */
-
-#define TSV_MAX_FIELDS 8
-
-/* Reads a TSV file row by row: comment lines (#) and the header are
-   skipped; the header must match the expected columns. */
-struct tsv_reader {
-  const char *name;
-  const char *at;
-  const char *end;
-  size_t line;
-  char *buffer;
-  size_t buffer_size;
-  char *fields[TSV_MAX_FIELDS];
-  size_t field_count;
-};
-
-static int tsv_open(struct tsv_reader *reader, const char *name,
-                    const char *expected_header, char *error,
-                    size_t error_size) {
-  memset(reader, 0, sizeof(*reader));
-  const struct embedded_file *file = embedded_find(embedded_lexicons, name);
-  if (file == NULL) {
-    set_error(error, error_size, "lexicon %s is not embedded", name);
-    return -1;
-  }
-  reader->name = name;
-  reader->at = file->data;
-  reader->end = file->data + file->length;
-  /* Find the header: the first line that is not a comment. */
-  while (reader->at < reader->end) {
-    const char *eol =
-        memchr(reader->at, '\n', (size_t)(reader->end - reader->at));
-    if (eol == NULL) {
-      eol = reader->end;
-    }
-    reader->line++;
-    const char *line = reader->at;
-    size_t length = (size_t)(eol - line);
-    reader->at = eol < reader->end ? eol + 1 : eol;
-    if (length > 0 && line[length - 1] == '\r') {
-      length--;
-    }
-    if (length == 0 || line[0] == '#') {
-      continue;
-    }
-    if (strlen(expected_header) != length ||
-        memcmp(line, expected_header, length) != 0) {
-      set_error(error, error_size, "%s:%zu: header is not \"%s\"", name,
-                reader->line, expected_header);
-      return -1;
-    }
-    return 0;
-  }
-  set_error(error, error_size, "%s: no header line", name);
-  return -1;
-}
-
-/* Returns 1 with fields set, 0 at the end, -1 on error. */
-static int tsv_next(struct tsv_reader *reader, size_t min_fields, char *error,
-                    size_t error_size) {
-  while (reader->at < reader->end) {
-    const char *eol =
-        memchr(reader->at, '\n', (size_t)(reader->end - reader->at));
-    if (eol == NULL) {
-      eol = reader->end;
-    }
-    reader->line++;
-    const char *line = reader->at;
-    size_t length = (size_t)(eol - line);
-    reader->at = eol < reader->end ? eol + 1 : eol;
-    if (length > 0 && line[length - 1] == '\r') {
-      length--;
-    }
-    if (length == 0 || line[0] == '#') {
-      continue;
-    }
-    if (reader->buffer == NULL || length + 1 > reader->buffer_size) {
-      char *buffer = realloc(reader->buffer, length + 1);
-      if (buffer == NULL) {
-        set_error(error, error_size, "out of memory");
-        return -1;
-      }
-      reader->buffer = buffer;
-      reader->buffer_size = length + 1;
-    }
-    memcpy(reader->buffer, line, length);
-    reader->buffer[length] = '\0';
-    reader->field_count = 0;
-    char *field = reader->buffer;
-    for (;;) {
-      if (reader->field_count == TSV_MAX_FIELDS) {
-        set_error(error, error_size, "%s:%zu: too many columns", reader->name,
-                  reader->line);
-        return -1;
-      }
-      reader->fields[reader->field_count++] = field;
-      char *tab = strchr(field, '\t');
-      if (tab == NULL) {
-        break;
-      }
-      *tab = '\0';
-      field = tab + 1;
-    }
-    if (reader->field_count < min_fields) {
-      set_error(error, error_size, "%s:%zu: expected %zu columns, found %zu",
-                reader->name, reader->line, min_fields, reader->field_count);
-      return -1;
-    }
-    for (size_t i = reader->field_count; i < TSV_MAX_FIELDS; i++) {
-      reader->fields[i] = "";
-    }
-    return 1;
-  }
-  return 0;
-}
-
-static void tsv_close(struct tsv_reader *reader) {
-  free(reader->buffer);
-  reader->buffer = NULL;
 }
 
 /* ---- growable arrays in plain heap memory, moved to the arena at the end */
@@ -457,6 +110,21 @@ struct builder {
   /* While loading the embedded gazetteer: an alias already claimed by another
      party is an error in the data, not a silent first-come win. */
   int refuse_shared_aliases;
+  /* Capacities of the growable tables while their files load. */
+  size_t role_capacity;
+  size_t cue_capacity;
+  size_t stance_cue_capacity;
+  size_t boilerplate_capacity;
+  /* issues.tsv and issue_keywords.tsv, gathered until both are read. */
+  struct arena issue_scratch;
+  struct extract_issue_definition *issue_definitions;
+  size_t issue_definition_capacity;
+  size_t issue_definition_count;
+  struct extract_issue_keyword *issue_keywords;
+  const char **issue_keyword_slugs;
+  size_t issue_keyword_capacity;
+  size_t issue_keyword_slug_capacity;
+  size_t issue_keyword_count;
   char *error;
   size_t error_size;
 };
@@ -487,8 +155,8 @@ static int add_alias(struct builder *b, int party, const char *text,
     return -1;
   }
   int existing = -1;
-  int put = map_put(&lexicon->alias_map, &lexicon->arena, key,
-                    (int)lexicon->alias_count, &existing);
+  int put = lexicon_map_put(&lexicon->alias_map, &lexicon->arena, key,
+                            (int)lexicon->alias_count, &existing);
   if (put < 0) {
     return -1;
   }
@@ -569,47 +237,6 @@ static int add_party(struct builder *b, const char *name,
   return (int)lexicon->party_count++;
 }
 
-static int load_gazetteer(struct builder *b) {
-  struct tsv_reader reader;
-  int result = -1;
-  if (tsv_open(&reader, "gazetteer.tsv",
-               "name\tkind\tnames\tdemonyms\tcapitals\tseats\tacronyms",
-               b->error, b->error_size) != 0) {
-    return -1;
-  }
-  int row;
-  b->refuse_shared_aliases = 1;
-  while ((row = tsv_next(&reader, 7, b->error, b->error_size)) == 1) {
-    char **f = reader.fields;
-    enum lexicon_party_kind kind;
-    if (strcmp(f[1], "state") == 0) {
-      kind = LEXICON_STATE;
-    } else if (strcmp(f[1], "organization") == 0) {
-      kind = LEXICON_ORGANIZATION;
-    } else if (strcmp(f[1], "group") == 0) {
-      kind = LEXICON_GROUP;
-    } else {
-      set_error(b->error, b->error_size, "gazetteer.tsv:%zu: unknown kind %s",
-                reader.line, f[1]);
-      goto cleanup;
-    }
-    int party = add_party(b, f[0], kind);
-    if (party < 0 || add_alias(b, party, f[0], LEXICON_ALIAS_NAME) != 0 ||
-        add_aliases(b, party, f[2], LEXICON_ALIAS_NAME) != 0 ||
-        add_aliases(b, party, f[3], LEXICON_ALIAS_DEMONYM) != 0 ||
-        add_aliases(b, party, f[4], LEXICON_ALIAS_CAPITAL) != 0 ||
-        add_aliases(b, party, f[5], LEXICON_ALIAS_SEAT) != 0 ||
-        add_aliases(b, party, f[6], LEXICON_ALIAS_ACRONYM) != 0) {
-      goto cleanup;
-    }
-  }
-  result = row < 0 ? -1 : 0;
-cleanup:
-  b->refuse_shared_aliases = 0;
-  tsv_close(&reader);
-  return result;
-}
-
 /* The class of the longest role phrase found anywhere in text. */
 static enum lexicon_role_class
 role_class_of(const struct extract_lexicon *lexicon, const char *text) {
@@ -645,421 +272,6 @@ static int add_surname(struct builder *b, int party, const char *name) {
   return add_alias(b, party, surname, LEXICON_ALIAS_SURNAME);
 }
 
-static int load_people(struct builder *b) {
-  struct tsv_reader reader;
-  int result = -1;
-  if (tsv_open(&reader, "people.tsv",
-               "name\taffiliation\trole\tleader\taliases", b->error,
-               b->error_size) != 0) {
-    return -1;
-  }
-  int row;
-  while ((row = tsv_next(&reader, 4, b->error, b->error_size)) == 1) {
-    char **f = reader.fields;
-    int affiliation = find_party(b, f[1]);
-    if (affiliation < 0) {
-      set_error(b->error, b->error_size,
-                "people.tsv:%zu: affiliation %s is not in the gazetteer",
-                reader.line, f[1]);
-      goto cleanup;
-    }
-    int party = add_party(b, f[0], LEXICON_PERSON);
-    if (party < 0) {
-      goto cleanup;
-    }
-    b->parties[party].affiliation = affiliation;
-    b->parties[party].role = arena_strdup(&b->lexicon->arena, f[2]);
-    b->parties[party].role_class = role_class_of(b->lexicon, f[2]);
-    b->parties[party].leader = strcmp(f[3], "1") == 0;
-    if (add_alias(b, party, f[0], LEXICON_ALIAS_NAME) != 0 ||
-        add_aliases(b, party, f[4], LEXICON_ALIAS_NAME) != 0 ||
-        add_surname(b, party, f[0]) != 0) {
-      goto cleanup;
-    }
-    /* Surnames of the aliases too ("Zelenskyy" from "Volodymyr Zelenskyy"). */
-    const char *list = f[4];
-    char item[KEY_SIZE];
-    while (*list != '\0') {
-      const char *bar = strchr(list, '|');
-      size_t length = bar ? (size_t)(bar - list) : strlen(list);
-      if (length > 0 && length < sizeof(item)) {
-        memcpy(item, list, length);
-        item[length] = '\0';
-        if (add_surname(b, party, item) != 0) {
-          goto cleanup;
-        }
-      }
-      list += length;
-      if (*list == '|') {
-        list++;
-      }
-    }
-  }
-  result = row < 0 ? -1 : 0;
-cleanup:
-  tsv_close(&reader);
-  return result;
-}
-
-static int load_roles(struct builder *b) {
-  static const char *const classes[] = {
-      "",      "leader",   "minister", "spokesperson", "adviser",
-      "envoy", "official", "military", "body"};
-  struct extract_lexicon *lexicon = b->lexicon;
-  struct tsv_reader reader;
-  size_t capacity = 0;
-  int result = -1;
-  if (tsv_open(&reader, "roles.tsv", "role\tclass", b->error, b->error_size) !=
-      0) {
-    return -1;
-  }
-  int row;
-  while ((row = tsv_next(&reader, 2, b->error, b->error_size)) == 1) {
-    enum lexicon_role_class role_class = LEXICON_ROLE_NONE;
-    for (size_t i = 1; i < sizeof(classes) / sizeof(classes[0]); i++) {
-      if (strcmp(reader.fields[1], classes[i]) == 0) {
-        role_class = (enum lexicon_role_class)i;
-      }
-    }
-    if (role_class == LEXICON_ROLE_NONE) {
-      set_error(b->error, b->error_size, "roles.tsv:%zu: unknown class %s",
-                reader.line, reader.fields[1]);
-      goto cleanup;
-    }
-    char key[KEY_SIZE];
-    int token_count = tokens_phrase_key(
-        reader.fields[0], strlen(reader.fields[0]), key, sizeof(key));
-    if (token_count <= 0 || token_count > LEXICON_MAX_PHRASE_TOKENS) {
-      continue;
-    }
-    if (grow((void **)&lexicon->roles, &capacity, lexicon->role_count,
-             sizeof(*lexicon->roles)) != 0 ||
-        map_put(&lexicon->role_map, &lexicon->arena, key,
-                (int)lexicon->role_count, NULL) < 0) {
-      goto cleanup;
-    }
-    lexicon->roles[lexicon->role_count].role_class = role_class;
-    lexicon->roles[lexicon->role_count].token_count = token_count;
-    lexicon->role_count++;
-    if (token_count > lexicon->role_max_tokens) {
-      lexicon->role_max_tokens = token_count;
-    }
-  }
-  result = row < 0 ? -1 : 0;
-cleanup:
-  tsv_close(&reader);
-  return table_finish(&lexicon->arena, (void **)&lexicon->roles,
-                      lexicon->role_count, sizeof(*lexicon->roles), result);
-}
-
-static int load_cues(struct builder *b) {
-  struct extract_lexicon *lexicon = b->lexicon;
-  struct tsv_reader reader;
-  size_t capacity = 0;
-  int result = -1;
-  if (tsv_open(&reader, "cues.tsv", "cue\tkind\tstance", b->error,
-               b->error_size) != 0) {
-    return -1;
-  }
-  int row;
-  while ((row = tsv_next(&reader, 2, b->error, b->error_size)) == 1) {
-    char **f = reader.fields;
-    struct lexicon_cue cue = {0};
-    if (strcmp(f[1], "speech") == 0) {
-      cue.kind = LEXICON_CUE_SPEECH;
-    } else if (strcmp(f[1], "position") == 0) {
-      cue.kind = LEXICON_CUE_POSITION;
-    } else if (strcmp(f[1], "adjective") == 0) {
-      cue.kind = LEXICON_CUE_ADJECTIVE;
-    } else if (strcmp(f[1], "according") == 0) {
-      cue.kind = LEXICON_CUE_ACCORDING;
-    } else if (strcmp(f[1], "naming") == 0) {
-      cue.kind = LEXICON_CUE_NAMING;
-    } else {
-      set_error(b->error, b->error_size, "cues.tsv:%zu: unknown kind %s",
-                reader.line, f[1]);
-      goto cleanup;
-    }
-    size_t stance_length = strlen(f[2]);
-    if (stance_length > 0 && f[2][stance_length - 1] == '?') {
-      cue.conditional = 1;
-      f[2][stance_length - 1] = '\0';
-    }
-    cue.stance = f[2][0] ? stance_from_name(f[2]) : EXTRACT_STANCE_NONE;
-    if (f[2][0] && cue.stance == EXTRACT_STANCE_NONE) {
-      set_error(b->error, b->error_size, "cues.tsv:%zu: unknown stance %s",
-                reader.line, f[2]);
-      goto cleanup;
-    }
-    char key[KEY_SIZE];
-    cue.token_count = tokens_phrase_key(f[0], strlen(f[0]), key, sizeof(key));
-    if (cue.token_count <= 0 || cue.token_count > 2) {
-      set_error(b->error, b->error_size, "cues.tsv:%zu: a cue has 1 or 2 words",
-                reader.line);
-      goto cleanup;
-    }
-    if (grow((void **)&lexicon->cues, &capacity, lexicon->cue_count,
-             sizeof(*lexicon->cues)) != 0 ||
-        map_put(&lexicon->cue_map, &lexicon->arena, key,
-                (int)lexicon->cue_count, NULL) < 0) {
-      goto cleanup;
-    }
-    lexicon->cues[lexicon->cue_count++] = cue;
-  }
-  result = row < 0 ? -1 : 0;
-cleanup:
-  tsv_close(&reader);
-  return table_finish(&lexicon->arena, (void **)&lexicon->cues,
-                      lexicon->cue_count, sizeof(*lexicon->cues), result);
-}
-
-static int load_stance(struct builder *b) {
-  struct extract_lexicon *lexicon = b->lexicon;
-  struct tsv_reader reader;
-  size_t capacity = 0;
-  int result = -1;
-  if (tsv_open(&reader, "stance.tsv", "phrase\tkind\tstance", b->error,
-               b->error_size) != 0) {
-    return -1;
-  }
-  int row;
-  while ((row = tsv_next(&reader, 2, b->error, b->error_size)) == 1) {
-    char **f = reader.fields;
-    struct lexicon_stance_cue cue = {0};
-    if (strcmp(f[1], "modal") == 0) {
-      cue.kind = LEXICON_STANCE_MODAL;
-    } else if (strcmp(f[1], "verb") == 0) {
-      cue.kind = LEXICON_STANCE_VERB;
-    } else if (strcmp(f[1], "verb+object+to") == 0) {
-      cue.kind = LEXICON_STANCE_VERB;
-      cue.needs_object_then_to = 1;
-    } else if (strcmp(f[1], "negation") == 0) {
-      cue.kind = LEXICON_STANCE_NEGATION;
-    } else if (strcmp(f[1], "condition") == 0) {
-      cue.kind = LEXICON_STANCE_CONDITION;
-    } else if (strcmp(f[1], "neutral") == 0) {
-      cue.kind = LEXICON_STANCE_NEUTRAL;
-    } else if (strcmp(f[1], "passive") == 0) {
-      cue.kind = LEXICON_STANCE_PASSIVE;
-    } else if (strcmp(f[1], "noun-marker") == 0) {
-      cue.kind = LEXICON_STANCE_NOUN_MARKER;
-    } else if (strcmp(f[1], "relative") == 0) {
-      cue.kind = LEXICON_STANCE_RELATIVE;
-    } else if (strcmp(f[1], "future") == 0) {
-      cue.kind = LEXICON_STANCE_FUTURE;
-    } else if (strcmp(f[1], "contrast") == 0) {
-      cue.kind = LEXICON_STANCE_CONTRAST;
-    } else if (strcmp(f[1], "label") == 0) {
-      cue.kind = LEXICON_STANCE_LABEL;
-    } else if (strcmp(f[1], "hope") == 0) {
-      cue.kind = LEXICON_STANCE_HOPE;
-    } else if (strcmp(f[1], "insist") == 0) {
-      cue.kind = LEXICON_STANCE_INSIST;
-    } else if (strcmp(f[1], "person") == 0) {
-      cue.kind = LEXICON_STANCE_PERSON;
-    } else {
-      set_error(b->error, b->error_size, "stance.tsv:%zu: unknown kind %s",
-                reader.line, f[1]);
-      goto cleanup;
-    }
-    cue.stance = f[2][0] ? stance_from_name(f[2]) : EXTRACT_STANCE_NONE;
-    if ((cue.kind == LEXICON_STANCE_MODAL || cue.kind == LEXICON_STANCE_VERB) &&
-        cue.stance == EXTRACT_STANCE_NONE) {
-      set_error(b->error, b->error_size, "stance.tsv:%zu: unknown stance %s",
-                reader.line, f[2]);
-      goto cleanup;
-    }
-    char key[KEY_SIZE];
-    cue.token_count = tokens_phrase_key(f[0], strlen(f[0]), key, sizeof(key));
-    if (cue.token_count <= 0 || cue.token_count > LEXICON_MAX_PHRASE_TOKENS) {
-      continue;
-    }
-    if (grow((void **)&lexicon->stance_cues, &capacity,
-             lexicon->stance_cue_count, sizeof(*lexicon->stance_cues)) != 0 ||
-        map_put(&lexicon->stance_map, &lexicon->arena, key,
-                (int)lexicon->stance_cue_count, NULL) < 0) {
-      goto cleanup;
-    }
-    lexicon->stance_cues[lexicon->stance_cue_count++] = cue;
-    if (cue.token_count > lexicon->stance_max_tokens) {
-      lexicon->stance_max_tokens = cue.token_count;
-    }
-  }
-  result = row < 0 ? -1 : 0;
-cleanup:
-  tsv_close(&reader);
-  if (result == 0) {
-    lexicon->stance_cues =
-        to_arena(&lexicon->arena, lexicon->stance_cues,
-                 lexicon->stance_cue_count, sizeof(*lexicon->stance_cues));
-    if (lexicon->stance_cues == NULL) {
-      result = -1;
-    }
-  } else {
-    free(lexicon->stance_cues);
-    lexicon->stance_cues = NULL;
-  }
-  return result;
-}
-
-static int load_function_words(struct builder *b) {
-  static const struct {
-    const char *name;
-    int bit;
-  } classes[] = {{"opener", LEXICON_WORD_OPENER},
-                 {"aux", LEXICON_WORD_AUX},
-                 {"pronoun", LEXICON_WORD_PRONOUN},
-                 {"boundary", LEXICON_WORD_BOUNDARY},
-                 {"relative", LEXICON_WORD_RELATIVE},
-                 {"determiner", LEXICON_WORD_DETERMINER},
-                 {"hedge", LEXICON_WORD_HEDGE},
-                 {"anaphor", LEXICON_WORD_ANAPHOR},
-                 {"preposition", LEXICON_WORD_PREPOSITION},
-                 {"conditional", LEXICON_WORD_CONDITIONAL},
-                 {"demonstrative", LEXICON_WORD_DEMONSTRATIVE},
-                 {"matter", LEXICON_WORD_MATTER},
-                 {"possessive", LEXICON_WORD_POSSESSIVE},
-                 {"finite", LEXICON_WORD_FINITE}};
-  struct extract_lexicon *lexicon = b->lexicon;
-  struct tsv_reader reader;
-  int result = -1;
-  if (tsv_open(&reader, "function_words.tsv", "word\tclass", b->error,
-               b->error_size) != 0) {
-    return -1;
-  }
-  int row;
-  while ((row = tsv_next(&reader, 2, b->error, b->error_size)) == 1) {
-    int bit = 0;
-    for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
-      if (strcmp(reader.fields[1], classes[i].name) == 0) {
-        bit = classes[i].bit;
-      }
-    }
-    if (bit == 0) {
-      set_error(b->error, b->error_size,
-                "function_words.tsv:%zu: unknown class %s", reader.line,
-                reader.fields[1]);
-      goto cleanup;
-    }
-    char key[KEY_SIZE];
-    if (tokens_phrase_key(reader.fields[0], strlen(reader.fields[0]), key,
-                          sizeof(key)) != 1) {
-      continue; /* only single words are function words */
-    }
-    int existing = 0;
-    int put =
-        map_put(&lexicon->word_classes, &lexicon->arena, key, bit, &existing);
-    if (put < 0) {
-      goto cleanup;
-    }
-    if (put == 0) {
-      map_set(&lexicon->word_classes, key, existing | bit);
-    }
-  }
-  result = row < 0 ? -1 : 0;
-cleanup:
-  tsv_close(&reader);
-  return result;
-}
-
-static int load_abbreviations(struct builder *b) {
-  struct extract_lexicon *lexicon = b->lexicon;
-  struct tsv_reader reader;
-  int result = -1;
-  if (tsv_open(&reader, "abbreviations.tsv", "abbreviation\tkind", b->error,
-               b->error_size) != 0) {
-    return -1;
-  }
-  int row;
-  while ((row = tsv_next(&reader, 2, b->error, b->error_size)) == 1) {
-    int value = strcmp(reader.fields[1], "title") == 0 ? 1 : 2;
-    if (map_put(&lexicon->abbreviations, &lexicon->arena, reader.fields[0],
-                value, NULL) < 0) {
-      goto cleanup;
-    }
-  }
-  result = row < 0 ? -1 : 0;
-cleanup:
-  tsv_close(&reader);
-  return result;
-}
-
-static int load_calendar(struct builder *b) {
-  struct extract_lexicon *lexicon = b->lexicon;
-  struct tsv_reader reader;
-  int result = -1;
-  if (tsv_open(&reader, "calendar.tsv", "word\tkind\tvalue", b->error,
-               b->error_size) != 0) {
-    return -1;
-  }
-  int row;
-  while ((row = tsv_next(&reader, 3, b->error, b->error_size)) == 1) {
-    int kind;
-    if (strcmp(reader.fields[1], "month") == 0) {
-      kind = LEXICON_CALENDAR_MONTH;
-    } else if (strcmp(reader.fields[1], "weekday") == 0) {
-      kind = LEXICON_CALENDAR_WEEKDAY;
-    } else if (strcmp(reader.fields[1], "relative") == 0) {
-      kind = LEXICON_CALENDAR_RELATIVE;
-    } else {
-      set_error(b->error, b->error_size, "calendar.tsv:%zu: unknown kind %s",
-                reader.line, reader.fields[1]);
-      goto cleanup;
-    }
-    char *value_end = NULL;
-    long value = strtol(reader.fields[2], &value_end, 10);
-    if (value_end == reader.fields[2] || *value_end != '\0' || value < -49 ||
-        value > 49) {
-      set_error(b->error, b->error_size,
-                "calendar.tsv:%zu: value %s is not an integer from -49 to 49",
-                reader.line, reader.fields[2]);
-      goto cleanup;
-    }
-    if (map_put(&lexicon->calendar, &lexicon->arena, reader.fields[0],
-                kind * 100 + (int)value + 50, NULL) < 0) {
-      goto cleanup;
-    }
-  }
-  result = row < 0 ? -1 : 0;
-cleanup:
-  tsv_close(&reader);
-  return result;
-}
-
-static int load_cameo(struct builder *b) {
-  struct extract_lexicon *lexicon = b->lexicon;
-  struct tsv_reader reader;
-  int result = -1;
-  if (tsv_open(&reader, "cameo.tsv", "stance\tcameo\tname", b->error,
-               b->error_size) != 0) {
-    return -1;
-  }
-  int row;
-  while ((row = tsv_next(&reader, 2, b->error, b->error_size)) == 1) {
-    enum extract_stance stance = stance_from_name(reader.fields[0]);
-    if (stance == EXTRACT_STANCE_NONE) {
-      set_error(b->error, b->error_size, "cameo.tsv:%zu: unknown stance %s",
-                reader.line, reader.fields[0]);
-      goto cleanup;
-    }
-    lexicon->cameo[stance] = arena_strdup(&lexicon->arena, reader.fields[1]);
-    if (lexicon->cameo[stance] == NULL) {
-      goto cleanup;
-    }
-  }
-  result = row < 0 ? -1 : 0;
-  for (int i = 0; result == 0 && i < EXTRACT_STANCE_COUNT; i++) {
-    if (lexicon->cameo[i] == NULL) {
-      set_error(b->error, b->error_size, "cameo.tsv: no code for %s",
-                extract_stance_name((enum extract_stance)i));
-      result = -1;
-    }
-  }
-cleanup:
-  tsv_close(&reader);
-  return result;
-}
-
 static pcre2_code *compile_pattern(const char *pattern, size_t length,
                                    uint32_t options, char *error,
                                    size_t error_size) {
@@ -1081,37 +293,341 @@ static pcre2_code *compile_pattern(const char *pattern, size_t length,
   return compiled;
 }
 
-static int load_boilerplate(struct builder *b) {
-  struct extract_lexicon *lexicon = b->lexicon;
-  struct tsv_reader reader;
-  size_t capacity = 0;
-  int result = -1;
-  if (tsv_open(&reader, "boilerplate.tsv", "pattern\tscope", b->error,
-               b->error_size) != 0) {
+/* ---- one row function per lexicon file ----------------------------------
+ */
+
+static int gazetteer_row(struct builder *b, char **f, size_t line) {
+  enum lexicon_party_kind kind;
+  if (strcmp(f[1], "state") == 0) {
+    kind = LEXICON_STATE;
+  } else if (strcmp(f[1], "organization") == 0) {
+    kind = LEXICON_ORGANIZATION;
+  } else if (strcmp(f[1], "group") == 0) {
+    kind = LEXICON_GROUP;
+  } else {
+    set_error(b->error, b->error_size, "gazetteer.tsv:%zu: unknown kind %s",
+              line, f[1]);
     return -1;
   }
-  int row;
-  while ((row = tsv_next(&reader, 2, b->error, b->error_size)) == 1) {
-    if (grow((void **)&lexicon->boilerplate, &capacity,
-             lexicon->boilerplate_count, sizeof(*lexicon->boilerplate)) != 0) {
-      goto cleanup;
-    }
-    int whole_line = strcmp(reader.fields[1], "line") == 0;
-    uint32_t options = PCRE2_CASELESS | (whole_line ? 0 : PCRE2_ANCHORED);
-    pcre2_code *pattern =
-        compile_pattern(reader.fields[0], PCRE2_ZERO_TERMINATED, options,
-                        b->error, b->error_size);
-    if (pattern == NULL) {
-      goto cleanup;
-    }
-    lexicon->boilerplate[lexicon->boilerplate_count].pattern = pattern;
-    lexicon->boilerplate[lexicon->boilerplate_count].whole_line = whole_line;
-    lexicon->boilerplate_count++;
+  int party = add_party(b, f[0], kind);
+  if (party < 0 || add_alias(b, party, f[0], LEXICON_ALIAS_NAME) != 0 ||
+      add_aliases(b, party, f[2], LEXICON_ALIAS_NAME) != 0 ||
+      add_aliases(b, party, f[3], LEXICON_ALIAS_DEMONYM) != 0 ||
+      add_aliases(b, party, f[4], LEXICON_ALIAS_CAPITAL) != 0 ||
+      add_aliases(b, party, f[5], LEXICON_ALIAS_SEAT) != 0 ||
+      add_aliases(b, party, f[6], LEXICON_ALIAS_ACRONYM) != 0) {
+    return -1;
   }
-  result = row < 0 ? -1 : 0;
-cleanup:
-  tsv_close(&reader);
-  return result;
+  return 0;
+}
+
+static int person_row(struct builder *b, char **f, size_t line) {
+  int affiliation = find_party(b, f[1]);
+  if (affiliation < 0) {
+    set_error(b->error, b->error_size,
+              "people.tsv:%zu: affiliation %s is not in the gazetteer", line,
+              f[1]);
+    return -1;
+  }
+  int party = add_party(b, f[0], LEXICON_PERSON);
+  if (party < 0) {
+    return -1;
+  }
+  b->parties[party].affiliation = affiliation;
+  b->parties[party].role = arena_strdup(&b->lexicon->arena, f[2]);
+  b->parties[party].role_class = role_class_of(b->lexicon, f[2]);
+  b->parties[party].leader = strcmp(f[3], "1") == 0;
+  if (add_alias(b, party, f[0], LEXICON_ALIAS_NAME) != 0 ||
+      add_aliases(b, party, f[4], LEXICON_ALIAS_NAME) != 0 ||
+      add_surname(b, party, f[0]) != 0) {
+    return -1;
+  }
+  /* Surnames of the aliases too ("Zelenskyy" from "Volodymyr Zelenskyy"). */
+  const char *list = f[4];
+  char item[KEY_SIZE];
+  while (*list != '\0') {
+    const char *bar = strchr(list, '|');
+    size_t length = bar ? (size_t)(bar - list) : strlen(list);
+    if (length > 0 && length < sizeof(item)) {
+      memcpy(item, list, length);
+      item[length] = '\0';
+      if (add_surname(b, party, item) != 0) {
+        return -1;
+      }
+    }
+    list += length;
+    if (*list == '|') {
+      list++;
+    }
+  }
+  return 0;
+}
+
+static int role_row(struct builder *b, char **f, size_t line) {
+  static const char *const classes[] = {
+      "",      "leader",   "minister", "spokesperson", "adviser",
+      "envoy", "official", "military", "body"};
+  struct extract_lexicon *lexicon = b->lexicon;
+  enum lexicon_role_class role_class = LEXICON_ROLE_NONE;
+  for (size_t i = 1; i < sizeof(classes) / sizeof(classes[0]); i++) {
+    if (strcmp(f[1], classes[i]) == 0) {
+      role_class = (enum lexicon_role_class)i;
+    }
+  }
+  if (role_class == LEXICON_ROLE_NONE) {
+    set_error(b->error, b->error_size, "roles.tsv:%zu: unknown class %s", line,
+              f[1]);
+    return -1;
+  }
+  char key[KEY_SIZE];
+  int token_count = tokens_phrase_key(f[0], strlen(f[0]), key, sizeof(key));
+  if (token_count <= 0 || token_count > LEXICON_MAX_PHRASE_TOKENS) {
+    return 0;
+  }
+  if (grow((void **)&lexicon->roles, &b->role_capacity, lexicon->role_count,
+           sizeof(*lexicon->roles)) != 0 ||
+      lexicon_map_put(&lexicon->role_map, &lexicon->arena, key,
+                      (int)lexicon->role_count, NULL) < 0) {
+    return -1;
+  }
+  lexicon->roles[lexicon->role_count].role_class = role_class;
+  lexicon->roles[lexicon->role_count].token_count = token_count;
+  lexicon->role_count++;
+  if (token_count > lexicon->role_max_tokens) {
+    lexicon->role_max_tokens = token_count;
+  }
+  return 0;
+}
+
+static int cue_row(struct builder *b, char **f, size_t line) {
+  struct extract_lexicon *lexicon = b->lexicon;
+  struct lexicon_cue cue = {0};
+  if (strcmp(f[1], "speech") == 0) {
+    cue.kind = LEXICON_CUE_SPEECH;
+  } else if (strcmp(f[1], "position") == 0) {
+    cue.kind = LEXICON_CUE_POSITION;
+  } else if (strcmp(f[1], "adjective") == 0) {
+    cue.kind = LEXICON_CUE_ADJECTIVE;
+  } else if (strcmp(f[1], "according") == 0) {
+    cue.kind = LEXICON_CUE_ACCORDING;
+  } else if (strcmp(f[1], "naming") == 0) {
+    cue.kind = LEXICON_CUE_NAMING;
+  } else {
+    set_error(b->error, b->error_size, "cues.tsv:%zu: unknown kind %s", line,
+              f[1]);
+    return -1;
+  }
+  size_t stance_length = strlen(f[2]);
+  if (stance_length > 0 && f[2][stance_length - 1] == '?') {
+    cue.conditional = 1;
+    f[2][stance_length - 1] = '\0';
+  }
+  cue.stance = f[2][0] ? stance_from_name(f[2]) : EXTRACT_STANCE_NONE;
+  if (f[2][0] && cue.stance == EXTRACT_STANCE_NONE) {
+    set_error(b->error, b->error_size, "cues.tsv:%zu: unknown stance %s", line,
+              f[2]);
+    return -1;
+  }
+  char key[KEY_SIZE];
+  cue.token_count = tokens_phrase_key(f[0], strlen(f[0]), key, sizeof(key));
+  if (cue.token_count <= 0 || cue.token_count > 2) {
+    set_error(b->error, b->error_size, "cues.tsv:%zu: a cue has 1 or 2 words",
+              line);
+    return -1;
+  }
+  if (grow((void **)&lexicon->cues, &b->cue_capacity, lexicon->cue_count,
+           sizeof(*lexicon->cues)) != 0 ||
+      lexicon_map_put(&lexicon->cue_map, &lexicon->arena, key,
+                      (int)lexicon->cue_count, NULL) < 0) {
+    return -1;
+  }
+  lexicon->cues[lexicon->cue_count++] = cue;
+  return 0;
+}
+
+static int stance_row(struct builder *b, char **f, size_t line) {
+  struct extract_lexicon *lexicon = b->lexicon;
+  struct lexicon_stance_cue cue = {0};
+  if (strcmp(f[1], "modal") == 0) {
+    cue.kind = LEXICON_STANCE_MODAL;
+  } else if (strcmp(f[1], "verb") == 0) {
+    cue.kind = LEXICON_STANCE_VERB;
+  } else if (strcmp(f[1], "verb+object+to") == 0) {
+    cue.kind = LEXICON_STANCE_VERB;
+    cue.needs_object_then_to = 1;
+  } else if (strcmp(f[1], "negation") == 0) {
+    cue.kind = LEXICON_STANCE_NEGATION;
+  } else if (strcmp(f[1], "condition") == 0) {
+    cue.kind = LEXICON_STANCE_CONDITION;
+  } else if (strcmp(f[1], "neutral") == 0) {
+    cue.kind = LEXICON_STANCE_NEUTRAL;
+  } else if (strcmp(f[1], "passive") == 0) {
+    cue.kind = LEXICON_STANCE_PASSIVE;
+  } else if (strcmp(f[1], "noun-marker") == 0) {
+    cue.kind = LEXICON_STANCE_NOUN_MARKER;
+  } else if (strcmp(f[1], "relative") == 0) {
+    cue.kind = LEXICON_STANCE_RELATIVE;
+  } else if (strcmp(f[1], "future") == 0) {
+    cue.kind = LEXICON_STANCE_FUTURE;
+  } else if (strcmp(f[1], "contrast") == 0) {
+    cue.kind = LEXICON_STANCE_CONTRAST;
+  } else if (strcmp(f[1], "label") == 0) {
+    cue.kind = LEXICON_STANCE_LABEL;
+  } else if (strcmp(f[1], "hope") == 0) {
+    cue.kind = LEXICON_STANCE_HOPE;
+  } else if (strcmp(f[1], "insist") == 0) {
+    cue.kind = LEXICON_STANCE_INSIST;
+  } else if (strcmp(f[1], "person") == 0) {
+    cue.kind = LEXICON_STANCE_PERSON;
+  } else {
+    set_error(b->error, b->error_size, "stance.tsv:%zu: unknown kind %s", line,
+              f[1]);
+    return -1;
+  }
+  cue.stance = f[2][0] ? stance_from_name(f[2]) : EXTRACT_STANCE_NONE;
+  if ((cue.kind == LEXICON_STANCE_MODAL || cue.kind == LEXICON_STANCE_VERB) &&
+      cue.stance == EXTRACT_STANCE_NONE) {
+    set_error(b->error, b->error_size, "stance.tsv:%zu: unknown stance %s",
+              line, f[2]);
+    return -1;
+  }
+  char key[KEY_SIZE];
+  cue.token_count = tokens_phrase_key(f[0], strlen(f[0]), key, sizeof(key));
+  if (cue.token_count <= 0 || cue.token_count > LEXICON_MAX_PHRASE_TOKENS) {
+    return 0;
+  }
+  if (grow((void **)&lexicon->stance_cues, &b->stance_cue_capacity,
+           lexicon->stance_cue_count, sizeof(*lexicon->stance_cues)) != 0 ||
+      lexicon_map_put(&lexicon->stance_map, &lexicon->arena, key,
+                      (int)lexicon->stance_cue_count, NULL) < 0) {
+    return -1;
+  }
+  lexicon->stance_cues[lexicon->stance_cue_count++] = cue;
+  if (cue.token_count > lexicon->stance_max_tokens) {
+    lexicon->stance_max_tokens = cue.token_count;
+  }
+  return 0;
+}
+
+static int function_word_row(struct builder *b, char **f, size_t line) {
+  static const struct {
+    const char *name;
+    int bit;
+  } classes[] = {{"opener", LEXICON_WORD_OPENER},
+                 {"aux", LEXICON_WORD_AUX},
+                 {"pronoun", LEXICON_WORD_PRONOUN},
+                 {"boundary", LEXICON_WORD_BOUNDARY},
+                 {"relative", LEXICON_WORD_RELATIVE},
+                 {"determiner", LEXICON_WORD_DETERMINER},
+                 {"hedge", LEXICON_WORD_HEDGE},
+                 {"anaphor", LEXICON_WORD_ANAPHOR},
+                 {"preposition", LEXICON_WORD_PREPOSITION},
+                 {"conditional", LEXICON_WORD_CONDITIONAL},
+                 {"demonstrative", LEXICON_WORD_DEMONSTRATIVE},
+                 {"matter", LEXICON_WORD_MATTER},
+                 {"possessive", LEXICON_WORD_POSSESSIVE},
+                 {"finite", LEXICON_WORD_FINITE}};
+  struct extract_lexicon *lexicon = b->lexicon;
+  int bit = 0;
+  for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+    if (strcmp(f[1], classes[i].name) == 0) {
+      bit = classes[i].bit;
+    }
+  }
+  if (bit == 0) {
+    set_error(b->error, b->error_size,
+              "function_words.tsv:%zu: unknown class %s", line, f[1]);
+    return -1;
+  }
+  char key[KEY_SIZE];
+  if (tokens_phrase_key(f[0], strlen(f[0]), key, sizeof(key)) != 1) {
+    return 0; /* only single words are function words */
+  }
+  int existing = 0;
+  int put = lexicon_map_put(&lexicon->word_classes, &lexicon->arena, key, bit,
+                            &existing);
+  if (put < 0) {
+    return -1;
+  }
+  if (put == 0) {
+    lexicon_map_set(&lexicon->word_classes, key, existing | bit);
+  }
+  return 0;
+}
+
+static int abbreviation_row(struct builder *b, char **f, size_t line) {
+  struct extract_lexicon *lexicon = b->lexicon;
+  (void)line;
+  int value = strcmp(f[1], "title") == 0 ? 1 : 2;
+  if (lexicon_map_put(&lexicon->abbreviations, &lexicon->arena, f[0], value,
+                      NULL) < 0) {
+    return -1;
+  }
+  return 0;
+}
+
+static int calendar_row(struct builder *b, char **f, size_t line) {
+  struct extract_lexicon *lexicon = b->lexicon;
+  int kind;
+  if (strcmp(f[1], "month") == 0) {
+    kind = LEXICON_CALENDAR_MONTH;
+  } else if (strcmp(f[1], "weekday") == 0) {
+    kind = LEXICON_CALENDAR_WEEKDAY;
+  } else if (strcmp(f[1], "relative") == 0) {
+    kind = LEXICON_CALENDAR_RELATIVE;
+  } else {
+    set_error(b->error, b->error_size, "calendar.tsv:%zu: unknown kind %s",
+              line, f[1]);
+    return -1;
+  }
+  char *value_end = NULL;
+  long value = strtol(f[2], &value_end, 10);
+  if (value_end == f[2] || *value_end != '\0' || value < -49 || value > 49) {
+    set_error(b->error, b->error_size,
+              "calendar.tsv:%zu: value %s is not an integer from -49 to 49",
+              line, f[2]);
+    return -1;
+  }
+  if (lexicon_map_put(&lexicon->calendar, &lexicon->arena, f[0],
+                      kind * 100 + (int)value + 50, NULL) < 0) {
+    return -1;
+  }
+  return 0;
+}
+
+static int cameo_row(struct builder *b, char **f, size_t line) {
+  struct extract_lexicon *lexicon = b->lexicon;
+  enum extract_stance stance = stance_from_name(f[0]);
+  if (stance == EXTRACT_STANCE_NONE) {
+    set_error(b->error, b->error_size, "cameo.tsv:%zu: unknown stance %s", line,
+              f[0]);
+    return -1;
+  }
+  lexicon->cameo[stance] = arena_strdup(&lexicon->arena, f[1]);
+  if (lexicon->cameo[stance] == NULL) {
+    return -1;
+  }
+  return 0;
+}
+
+static int boilerplate_row(struct builder *b, char **f, size_t line) {
+  struct extract_lexicon *lexicon = b->lexicon;
+  (void)line;
+  if (grow((void **)&lexicon->boilerplate, &b->boilerplate_capacity,
+           lexicon->boilerplate_count, sizeof(*lexicon->boilerplate)) != 0) {
+    return -1;
+  }
+  int whole_line = strcmp(f[1], "line") == 0;
+  uint32_t options = PCRE2_CASELESS | (whole_line ? 0 : PCRE2_ANCHORED);
+  pcre2_code *pattern = compile_pattern(f[0], PCRE2_ZERO_TERMINATED, options,
+                                        b->error, b->error_size);
+  if (pattern == NULL) {
+    return -1;
+  }
+  lexicon->boilerplate[lexicon->boilerplate_count].pattern = pattern;
+  lexicon->boilerplate[lexicon->boilerplate_count].whole_line = whole_line;
+  lexicon->boilerplate_count++;
+  return 0;
 }
 
 /* ---- parties from the database --------------------------------------------
@@ -1237,7 +753,7 @@ int extract_lexicon_add_parties(struct extract_lexicon *lexicon,
   for (size_t i = 0; i < lexicon->party_count; i++) {
     char key[KEY_SIZE];
     if (usable_key(b.parties[i].name, key) &&
-        map_put(&names, &scratch, key, (int)i, NULL) < 0) {
+        lexicon_map_put(&names, &scratch, key, (int)i, NULL) < 0) {
       goto cleanup;
     }
   }
@@ -1257,7 +773,8 @@ int extract_lexicon_add_parties(struct extract_lexicon *lexicon,
           names.count > 0 ? lexicon_map_get(&names, key, strlen(key)) : -1;
       if (party < 0) {
         party = add_party(&b, d->name, kind);
-        if (party < 0 || map_put(&names, &scratch, key, party, NULL) < 0) {
+        if (party < 0 ||
+            lexicon_map_put(&names, &scratch, key, party, NULL) < 0) {
           goto cleanup;
         }
         if (people) {
@@ -1300,7 +817,7 @@ cleanup:
   }
   free(b.parties);
   free(b.aliases);
-  map_free(&names);
+  lexicon_map_free(&names);
   arena_free(&scratch);
   return result;
 }
@@ -1311,7 +828,7 @@ cleanup:
 static void free_keyword_maps(struct lexicon_map *maps[2]) {
   for (int k = 0; k < 2; k++) {
     if (maps[k] != NULL) {
-      map_free(maps[k]);
+      lexicon_map_free(maps[k]);
       free(maps[k]);
       maps[k] = NULL;
     }
@@ -1371,7 +888,7 @@ int extract_lexicon_set_issues(struct extract_lexicon *lexicon,
         goto fail;
       }
       int strength = keyword->weak ? 1 : 0;
-      if (map_put(maps[strength], &arena, key, (int)i, NULL) < 0) {
+      if (lexicon_map_put(maps[strength], &arena, key, (int)i, NULL) < 0) {
         set_error(error, error_size, "out of memory");
         goto fail;
       }
@@ -1402,73 +919,91 @@ fail:
   return -1;
 }
 
-static int load_issues(struct builder *b) {
-  struct tsv_reader reader;
-  struct tsv_reader keywords_reader;
-  struct arena scratch;
-  arena_init(&scratch, 8192);
-  struct extract_issue_definition *definitions = NULL;
-  size_t definition_capacity = 0, definition_count = 0;
-  struct extract_issue_keyword *keywords = NULL;
-  size_t keyword_capacity = 0, keyword_count = 0;
-  const char **keyword_slugs = NULL;
-  size_t slug_capacity = 0;
-  int result = -1;
-  memset(&keywords_reader, 0, sizeof(keywords_reader));
-  if (tsv_open(&reader, "issues.tsv", "slug\tparent\tname\tdescription",
-               b->error, b->error_size) != 0) {
+static int issue_row(struct builder *b, char **f, size_t line) {
+  (void)line;
+  if (grow((void **)&b->issue_definitions, &b->issue_definition_capacity,
+           b->issue_definition_count, sizeof(*b->issue_definitions)) != 0) {
     return -1;
   }
-  int row;
-  while ((row = tsv_next(&reader, 2, b->error, b->error_size)) == 1) {
-    if (grow((void **)&definitions, &definition_capacity, definition_count,
-             sizeof(*definitions)) != 0) {
-      goto cleanup;
+  struct extract_issue_definition *definition =
+      &b->issue_definitions[b->issue_definition_count++];
+  memset(definition, 0, sizeof(*definition));
+  definition->slug = arena_strdup(&b->issue_scratch, f[0]);
+  definition->parent = f[1][0] ? arena_strdup(&b->issue_scratch, f[1]) : NULL;
+  return 0;
+}
+
+static int issue_keyword_row(struct builder *b, char **f, size_t line) {
+  (void)line;
+  size_t count = b->issue_keyword_count;
+  if (grow((void **)&b->issue_keywords, &b->issue_keyword_capacity, count,
+           sizeof(*b->issue_keywords)) != 0 ||
+      grow((void **)&b->issue_keyword_slugs, &b->issue_keyword_slug_capacity,
+           count, sizeof(*b->issue_keyword_slugs)) != 0) {
+    return -1;
+  }
+  b->issue_keyword_slugs[count] = arena_strdup(&b->issue_scratch, f[0]);
+  b->issue_keywords[count].keyword = arena_strdup(&b->issue_scratch, f[1]);
+  b->issue_keywords[count].weak = strcmp(f[2], "weak") == 0;
+  b->issue_keyword_count++;
+  return 0;
+}
+
+/* ---- after a file's last row ----------------------------------------------
+ */
+
+static int roles_finish(struct builder *b, int result) {
+  struct extract_lexicon *lexicon = b->lexicon;
+  return table_finish(&lexicon->arena, (void **)&lexicon->roles,
+                      lexicon->role_count, sizeof(*lexicon->roles), result);
+}
+
+static int cues_finish(struct builder *b, int result) {
+  struct extract_lexicon *lexicon = b->lexicon;
+  return table_finish(&lexicon->arena, (void **)&lexicon->cues,
+                      lexicon->cue_count, sizeof(*lexicon->cues), result);
+}
+
+static int stance_finish(struct builder *b, int result) {
+  struct extract_lexicon *lexicon = b->lexicon;
+  return table_finish(&lexicon->arena, (void **)&lexicon->stance_cues,
+                      lexicon->stance_cue_count, sizeof(*lexicon->stance_cues),
+                      result);
+}
+
+/* Every stance needs its CAMEO code. */
+static int cameo_finish(struct builder *b, int result) {
+  for (int i = 0; result == 0 && i < EXTRACT_STANCE_COUNT; i++) {
+    if (b->lexicon->cameo[i] == NULL) {
+      set_error(b->error, b->error_size, "cameo.tsv: no code for %s",
+                extract_stance_name((enum extract_stance)i));
+      result = -1;
     }
-    struct extract_issue_definition *definition =
-        &definitions[definition_count++];
-    memset(definition, 0, sizeof(*definition));
-    definition->slug = arena_strdup(&scratch, reader.fields[0]);
-    definition->parent =
-        reader.fields[1][0] ? arena_strdup(&scratch, reader.fields[1]) : NULL;
   }
-  if (row < 0) {
-    goto cleanup;
+  return result;
+}
+
+/* The keywords grouped by issue (sort-free, one pass per issue) become the
+   lexicon's issue catalogue. */
+static int issues_finish(struct builder *b, int result) {
+  if (result != 0) {
+    return result;
   }
-  if (tsv_open(&keywords_reader, "issue_keywords.tsv",
-               "slug\tkeyword\tstrength", b->error, b->error_size) != 0) {
-    goto cleanup;
-  }
-  while ((row = tsv_next(&keywords_reader, 3, b->error, b->error_size)) == 1) {
-    if (grow((void **)&keywords, &keyword_capacity, keyword_count,
-             sizeof(*keywords)) != 0 ||
-        grow((void **)&keyword_slugs, &slug_capacity, keyword_count,
-             sizeof(*keyword_slugs)) != 0) {
-      goto cleanup;
-    }
-    keyword_slugs[keyword_count] =
-        arena_strdup(&scratch, keywords_reader.fields[0]);
-    keywords[keyword_count].keyword =
-        arena_strdup(&scratch, keywords_reader.fields[1]);
-    keywords[keyword_count].weak =
-        strcmp(keywords_reader.fields[2], "weak") == 0;
-    keyword_count++;
-  }
-  if (row < 0) {
-    goto cleanup;
-  }
-  /* Group the keywords by issue: sort-free, one pass per issue. */
+  struct extract_issue_definition *definitions = b->issue_definitions;
+  size_t definition_count = b->issue_definition_count;
+  const char **keyword_slugs = b->issue_keyword_slugs;
+  size_t keyword_count = b->issue_keyword_count;
   struct extract_issue_keyword *grouped =
-      arena_alloc(&scratch, (keyword_count + 1) * sizeof(*grouped));
+      arena_alloc(&b->issue_scratch, (keyword_count + 1) * sizeof(*grouped));
   if (grouped == NULL) {
-    goto cleanup;
+    return -1;
   }
   size_t used = 0;
   for (size_t i = 0; i < definition_count; i++) {
     definitions[i].keywords = grouped + used;
     for (size_t k = 0; k < keyword_count; k++) {
       if (strcmp(keyword_slugs[k], definitions[i].slug) == 0) {
-        grouped[used++] = keywords[k];
+        grouped[used++] = b->issue_keywords[k];
         definitions[i].keyword_count++;
       }
     }
@@ -1481,19 +1016,78 @@ static int load_issues(struct builder *b) {
     if (!known) {
       set_error(b->error, b->error_size, "issue_keywords.tsv: unknown issue %s",
                 keyword_slugs[k]);
-      goto cleanup;
+      return -1;
     }
   }
-  result = extract_lexicon_set_issues(b->lexicon, definitions, definition_count,
-                                      b->error, b->error_size);
-cleanup:
+  return extract_lexicon_set_issues(b->lexicon, definitions, definition_count,
+                                    b->error, b->error_size);
+}
+
+/* ---- the table of lexicon files -------------------------------------------
+ */
+
+struct lexicon_file {
+  const char *name; /* as embedded */
+  const char *columns;
+  size_t min_columns;
+  /* The gazetteer's aliases must be unique (see struct builder). */
+  int refuse_shared_aliases;
+  /* One row: 0, or -1 with a message (or out of memory). */
+  int (*row)(struct builder *b, char **fields, size_t line);
+  /* After the last row or a failure (result): 0 or -1. May be NULL. */
+  int (*finish)(struct builder *b, int result);
+};
+
+/* In load order: roles first, since office holders' roles are classified
+   with them; the gazetteer before the people affiliated to its parties;
+   issues before their keywords. */
+static const struct lexicon_file lexicon_files[] = {
+    {"roles.tsv", "role\tclass", 2, 0, role_row, roles_finish},
+    {"gazetteer.tsv", "name\tkind\tnames\tdemonyms\tcapitals\tseats\tacronyms",
+     7, 1, gazetteer_row, NULL},
+    {"people.tsv", "name\taffiliation\trole\tleader\taliases", 4, 0, person_row,
+     NULL},
+    {"cues.tsv", "cue\tkind\tstance", 2, 0, cue_row, cues_finish},
+    {"stance.tsv", "phrase\tkind\tstance", 2, 0, stance_row, stance_finish},
+    {"function_words.tsv", "word\tclass", 2, 0, function_word_row, NULL},
+    {"abbreviations.tsv", "abbreviation\tkind", 2, 0, abbreviation_row, NULL},
+    {"calendar.tsv", "word\tkind\tvalue", 3, 0, calendar_row, NULL},
+    {"cameo.tsv", "stance\tcameo\tname", 2, 0, cameo_row, cameo_finish},
+    {"boilerplate.tsv", "pattern\tscope", 2, 0, boilerplate_row, NULL},
+    {"issues.tsv", "slug\tparent\tname\tdescription", 2, 0, issue_row, NULL},
+    {"issue_keywords.tsv", "slug\tkeyword\tstrength", 3, 0, issue_keyword_row,
+     issues_finish},
+};
+
+static int load_file(struct builder *b, const struct lexicon_file *file) {
+  struct tsv_reader reader;
+  if (tsv_open(&reader, embedded_lexicons, file->name, file->columns, b->error,
+               b->error_size) != 0) {
+    return -1;
+  }
+  b->refuse_shared_aliases = file->refuse_shared_aliases;
+  int row;
+  int result = 0;
+  while ((row = tsv_next(&reader, file->min_columns, b->error,
+                         b->error_size)) == 1) {
+    if (file->row(b, reader.fields, reader.line) != 0) {
+      result = -1;
+      break;
+    }
+  }
+  if (row < 0) {
+    result = -1;
+  }
+  b->refuse_shared_aliases = 0;
   tsv_close(&reader);
-  tsv_close(&keywords_reader);
-  free(definitions);
-  free(keywords);
-  free(keyword_slugs);
-  arena_free(&scratch);
-  return result;
+  return file->finish != NULL ? file->finish(b, result) : result;
+}
+
+static void builder_free_issues(struct builder *b) {
+  free(b->issue_definitions);
+  free(b->issue_keywords);
+  free(b->issue_keyword_slugs);
+  arena_free(&b->issue_scratch);
 }
 
 /* ---- the lexicon ----------------------------------------------------------
@@ -1516,12 +1110,15 @@ struct extract_lexicon *extract_lexicon_load_embedded(char *error,
   arena_init(&lexicon->issue_arena, 4096);
   struct builder b = {
       .lexicon = lexicon, .error = error, .error_size = error_size};
-  /* Roles first: office holders' roles are classified with them. */
-  if (load_roles(&b) != 0 || load_gazetteer(&b) != 0 || load_people(&b) != 0 ||
-      load_cues(&b) != 0 || load_stance(&b) != 0 ||
-      load_function_words(&b) != 0 || load_abbreviations(&b) != 0 ||
-      load_calendar(&b) != 0 || load_cameo(&b) != 0 ||
-      load_boilerplate(&b) != 0 || load_issues(&b) != 0) {
+  arena_init(&b.issue_scratch, 8192);
+  int loaded = 0;
+  for (size_t i = 0;
+       loaded == 0 && i < sizeof(lexicon_files) / sizeof(lexicon_files[0]);
+       i++) {
+    loaded = load_file(&b, &lexicon_files[i]);
+  }
+  builder_free_issues(&b);
+  if (loaded != 0) {
     goto fail;
   }
   lexicon->parties = to_arena(&lexicon->arena, b.parties, lexicon->party_count,
@@ -1567,13 +1164,13 @@ void extract_lexicon_free(struct extract_lexicon *lexicon) {
   if (lexicon->sentence_template != NULL) {
     ubrk_close(lexicon->sentence_template);
   }
-  map_free(&lexicon->alias_map);
-  map_free(&lexicon->role_map);
-  map_free(&lexicon->cue_map);
-  map_free(&lexicon->stance_map);
-  map_free(&lexicon->word_classes);
-  map_free(&lexicon->abbreviations);
-  map_free(&lexicon->calendar);
+  lexicon_map_free(&lexicon->alias_map);
+  lexicon_map_free(&lexicon->role_map);
+  lexicon_map_free(&lexicon->cue_map);
+  lexicon_map_free(&lexicon->stance_map);
+  lexicon_map_free(&lexicon->word_classes);
+  lexicon_map_free(&lexicon->abbreviations);
+  lexicon_map_free(&lexicon->calendar);
   arena_free(&lexicon->issue_arena);
   arena_free(&lexicon->arena);
   free(lexicon);

@@ -1,5 +1,5 @@
 /* Pairs quotation marks into spans, paragraph by paragraph. */
-#include "extract/quotes.h"
+#include "quotes.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* Sentence splitting with ICU (UTF-16) mapped back to UTF-8 offsets. */
-#include "extract/sentences.h"
+#include "sentences.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* Classifies the stance of a claim from cue and stance words. */
-#include "extract/stance.h"
+#include "stance.h"
 
 #include <string.h>
 
@@ -510,13 +510,6 @@ static int withheld_consequence(const struct extract_lexicon *lexicon,
   int passive = 0;
   return subject_of(lexicon, tokens, parties, claim, at, &passive) !=
          SUBJECT_OTHER;
-}
-
-enum extract_stance stance_classify(const struct extract_lexicon *lexicon,
-                                    const struct token_list *tokens,
-                                    const struct party_set *parties,
-                                    const struct claim *claim) {
-  return stance_classify_evidence(lexicon, tokens, parties, claim, NULL);
 }
 
 enum extract_stance stance_classify_evidence(

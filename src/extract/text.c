@@ -1,6 +1,6 @@
 /* Validates and normalises article bytes, keeps the offset map back to the
    input, reads the metadata lines and leaves the body paragraphs. */
-#include "extract/text.h"
+#include "text.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* Tokeniser: splits normalised text into words and punctuation and folds
    words (NFKC, case folding, accents stripped, dots dropped) for look-ups. */
-#include "extract/tokens.h"
+#include "tokens.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Unit tests of claims.c: cues, speakers, clause splitting, narration. */
+/* Unit tests of attribution.c: cues, speakers, clause splitting, narration. */
 #include "extract_test_util.h"
 
 static void test_speaker_after_quote(void **state) {

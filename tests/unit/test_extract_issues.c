@@ -1,4 +1,4 @@
-/* Unit tests of issues.c and the replaceable issue catalogue. */
+/* Unit tests of topics.c and the replaceable issue catalogue. */
 #include "extract_test_util.h"
 
 static void test_keywords_find_issues(void **state) {

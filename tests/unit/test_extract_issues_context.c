@@ -2,7 +2,7 @@
    near fighting, references back ("that effort"), and keyword patterns. */
 #include "extract_test_util.h"
 
-#include "extract/issues.h"
+#include "extract/topics.h"
 
 /* The first claim of text containing needle; fails when there is none. */
 static const struct extract_claim *claim_of(const struct extract_result *r,

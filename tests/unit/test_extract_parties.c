@@ -1,4 +1,4 @@
-/* Unit tests of parties.c: gazetteer, people from context, coreference. */
+/* Unit tests of entities.c: gazetteer, people from context, coreference. */
 #include "extract_test_util.h"
 
 static void test_gazetteer_metonyms(void **state) {

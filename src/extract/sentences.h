@@ -5,9 +5,9 @@
 
 #include <stddef.h>
 
-#include "extract/lexicon.h"
-#include "extract/quotes.h"
-#include "extract/text.h"
+#include "lexicon.h"
+#include "quotes.h"
+#include "text.h"
 
 struct sentence {
   size_t start; /* bytes of the normalised text, white space trimmed */

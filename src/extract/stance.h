@@ -6,19 +6,10 @@
 
 #include <stddef.h>
 
-#include "extract/claims.h"
-#include "extract/lexicon.h"
-#include "extract/parties.h"
-#include "extract/tokens.h"
-
-/* The stance of claim. A cue that carries a stance ("rejected") decides
-   unless negated; otherwise the strongest stance word of the clause does
-   (threatens > rejects > demands > proposes > accepts), where verbs count
-   only when their subject is the claim's own side. Default: asserts. */
-enum extract_stance stance_classify(const struct extract_lexicon *lexicon,
-                                    const struct token_list *tokens,
-                                    const struct party_set *parties,
-                                    const struct claim *claim);
+#include "attribution.h"
+#include "entities.h"
+#include "lexicon.h"
+#include "tokens.h"
 
 /* What decided the stance, from surest to least sure. */
 enum stance_evidence {
@@ -29,7 +20,11 @@ enum stance_evidence {
   STANCE_CONFLICTING, /* stance words of different stances competed */
 };
 
-/* stance_classify, also telling what decided (evidence may be NULL). */
+/* The stance of claim, and what decided it (evidence may be NULL). A cue
+   that carries a stance ("rejected") decides unless negated; otherwise the
+   strongest stance word of the clause does (threatens > rejects > demands >
+   proposes > accepts), where verbs count only when their subject is the
+   claim's own side. Default: asserts. */
 enum extract_stance stance_classify_evidence(
     const struct extract_lexicon *lexicon, const struct token_list *tokens,
     const struct party_set *parties, const struct claim *claim,

@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 
-#include "extract/arena.h"
-#include "extract/lexicon.h"
+#include "arena.h"
+#include "lexicon.h"
 
 struct text_span {
   size_t start;

@@ -4,18 +4,18 @@
    ("Russia has rejected ..."), pronouns and previous speakers, and several
    claims in one sentence when coordinated clauses have their own speakers.
    Narration without a speaking party yields nothing. */
-#ifndef PARLEY_EXTRACT_CLAIMS_H
-#define PARLEY_EXTRACT_CLAIMS_H
+#ifndef PARLEY_EXTRACT_ATTRIBUTION_H
+#define PARLEY_EXTRACT_ATTRIBUTION_H
 
 #include <stddef.h>
 
-#include "extract/arena.h"
-#include "extract/lexicon.h"
-#include "extract/parties.h"
-#include "extract/quotes.h"
-#include "extract/sentences.h"
-#include "extract/text.h"
-#include "extract/tokens.h"
+#include "arena.h"
+#include "entities.h"
+#include "lexicon.h"
+#include "quotes.h"
+#include "sentences.h"
+#include "text.h"
+#include "tokens.h"
 
 enum claim_speaker_kind {
   CLAIM_SPEAKER_NAMED,    /* a person by name */

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "extract/text.h"
+#include "text.h"
 
 struct quote {
   size_t start;       /* the opening mark */

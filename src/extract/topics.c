@@ -1,12 +1,12 @@
 /* Finds the catalogue's issue keywords among a claim's tokens. */
-#include "extract/issues.h"
+#include "topics.h"
 
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "extract/parties.h"
+#include "entities.h"
 
 /* ---- patterns -------------------------------------------------------------
  */
@@ -590,11 +590,4 @@ size_t issues_detect_in_article(const struct extract_lexicon *lexicon,
     }
   }
   return count;
-}
-
-size_t issues_detect(const struct extract_lexicon *lexicon,
-                     const struct token_list *tokens, size_t first, size_t last,
-                     size_t *out, size_t out_size) {
-  return issues_detect_in_article(lexicon, tokens, NULL, NULL, first, last, out,
-                                  out_size, NULL);
 }

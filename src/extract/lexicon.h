@@ -12,7 +12,7 @@
 #include <pcre2.h>
 #include <unicode/ubrk.h>
 
-#include "extract/arena.h"
+#include "arena.h"
 #include "extract/extract.h"
 
 /* Longest phrase, in tokens, that the phrase tables hold. */

@@ -1,5 +1,5 @@
 /* Attribution of statements to speakers and parties, sentence by sentence. */
-#include "extract/claims.h"
+#include "attribution.h"
 
 #include <stdlib.h>
 #include <string.h>

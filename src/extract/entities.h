@@ -2,15 +2,15 @@
    known office holders), people recognised from their context ("Kremlin aide
    Yuri Ushakov", "Rustem Umerov, Ukraine's national security secretary"),
    title references ("the Russian president") and later mentions by surname. */
-#ifndef PARLEY_EXTRACT_PARTIES_H
-#define PARLEY_EXTRACT_PARTIES_H
+#ifndef PARLEY_EXTRACT_ENTITIES_H
+#define PARLEY_EXTRACT_ENTITIES_H
 
 #include <stddef.h>
 
-#include "extract/arena.h"
-#include "extract/lexicon.h"
-#include "extract/text.h"
-#include "extract/tokens.h"
+#include "arena.h"
+#include "lexicon.h"
+#include "text.h"
+#include "tokens.h"
 
 enum mention_kind {
   MENTION_PARTY,   /* a state, organisation or group by name or metonym */

@@ -1,5 +1,5 @@
 /* Recognises the parties of an article and links every mention to one. */
-#include "extract/parties.h"
+#include "entities.h"
 
 #include <stdlib.h>
 #include <string.h>

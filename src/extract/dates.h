@@ -6,8 +6,8 @@
 
 #include <stddef.h>
 
-#include "extract/lexicon.h"
-#include "extract/tokens.h"
+#include "lexicon.h"
+#include "tokens.h"
 
 /* Writes YYYY-MM-DD to out, or "" when unknown. published is the article's
    date (YYYY-MM-DD) or NULL. Reads tokens [first, last) outside quotations;

@@ -11,9 +11,9 @@
 
 #include <stddef.h>
 
-#include "extract/claims.h"
-#include "extract/lexicon.h"
-#include "extract/stance.h"
+#include "attribution.h"
+#include "lexicon.h"
+#include "stance.h"
 
 struct confidence_features {
   enum claim_speaker_kind speaker_kind;

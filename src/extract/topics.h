@@ -14,15 +14,15 @@
                            or a role ("counterpart"), after at most two
                            determiners or possessives: "meet @party" matches
                            "meet Putin", "meet his Russian counterpart". */
-#ifndef PARLEY_EXTRACT_ISSUES_H
-#define PARLEY_EXTRACT_ISSUES_H
+#ifndef PARLEY_EXTRACT_TOPICS_H
+#define PARLEY_EXTRACT_TOPICS_H
 
 #include <stddef.h>
 
-#include "extract/arena.h"
+#include "arena.h"
 #include "extract/extract.h"
-#include "extract/lexicon.h"
-#include "extract/tokens.h"
+#include "lexicon.h"
+#include "tokens.h"
 
 /* Issues beyond this index are never detected. */
 #define ISSUES_MAX 1024
@@ -47,10 +47,6 @@ struct issue_evidence {
 
 /* True when a keyword is written as a pattern (see above). */
 int issues_keyword_is_pattern(const char *keyword);
-
-/* True when a keyword can be used: a phrase of at most
-   LEXICON_MAX_PHRASE_TOKENS words, or a well-formed pattern. */
-int issues_keyword_usable(const char *keyword);
 
 /* Compiles the pattern keywords of the catalogue into arena; *patterns is
    NULL when there are none. Returns 0, or -1 with a message in error. */
@@ -87,11 +83,5 @@ size_t issues_detect_in_article(const struct extract_lexicon *lexicon,
                                 const struct issue_topics *topics, size_t first,
                                 size_t last, size_t *out, size_t out_size,
                                 struct issue_evidence *evidence);
-
-/* issues_detect_in_article on a text taken alone: weak keywords count for
-   any issue (when no strong one matched). */
-size_t issues_detect(const struct extract_lexicon *lexicon,
-                     const struct token_list *tokens, size_t first, size_t last,
-                     size_t *out, size_t out_size);
 
 #endif
