@@ -27,17 +27,6 @@ static json_t *text(const char *value) {
                        : json_null();
 }
 
-static json_t *text_array(char *const *items, size_t count) {
-  json_t *array = json_array();
-  for (size_t i = 0; array != NULL && i < count; i++) {
-    if (json_array_append_new(array, text(items[i])) != 0) {
-      json_decref(array);
-      return NULL;
-    }
-  }
-  return array;
-}
-
 /* A name in NFC (as the API stores names), or null for NULL. */
 static json_t *name_normal(const char *name) {
   if (name == NULL) {
@@ -49,10 +38,12 @@ static json_t *name_normal(const char *name) {
   return value;
 }
 
-static json_t *name_array_normal(char *const *names, size_t count) {
+/* The strings as they are, or as names in NFC. */
+static json_t *text_array(char *const *items, size_t count, bool normal) {
   json_t *array = json_array();
   for (size_t i = 0; array != NULL && i < count; i++) {
-    if (json_array_append_new(array, name_normal(names[i])) != 0) {
+    json_t *item = normal ? name_normal(items[i]) : text(items[i]);
+    if (json_array_append_new(array, item) != 0) {
       json_decref(array);
       return NULL;
     }
@@ -140,8 +131,7 @@ static json_t *party_value(const void *record, int id, enum rows_view view,
   case PARTY_KIND:
     return text(party->kind);
   case PARTY_ALIASES:
-    return store ? name_array_normal(party->aliases, party->alias_count)
-                 : text_array(party->aliases, party->alias_count);
+    return text_array(party->aliases, party->alias_count, store);
   case PARTY_AFFILIATION:
     return store ? text(slug_of(party->affiliation, affiliation))
                  : text(party->affiliation);
@@ -264,7 +254,7 @@ static json_t *claim_value(const void *record, int id, enum rows_view view,
   case CLAIM_PARTY:
     return text(store ? row->party : claim->party);
   case CLAIM_ISSUES:
-    return text_array(claim->issues, claim->issue_count);
+    return text_array(claim->issues, claim->issue_count, false);
   case CLAIM_STANCE:
     return text(extract_stance_name(claim->stance));
   case CLAIM_QUOTE:
@@ -318,7 +308,7 @@ json_t *ingest_result_json(const struct extract_result *result) {
   const struct extract_article *article = &result->article;
   json_t *parties = rows_parties(result, ROWS_VIEW_DRY_RUN);
   json_t *claims = rows_claims(result, ROWS_VIEW_DRY_RUN);
-  json_t *authors = text_array(article->authors, article->author_count);
+  json_t *authors = text_array(article->authors, article->author_count, false);
   if (parties == NULL || claims == NULL || authors == NULL) {
     json_decref(parties);
     json_decref(claims);
@@ -379,7 +369,7 @@ bool rows_article(const struct extract_result *result, const char *bytes,
   bool bounded = false;
   out->text = malloc(length + 1);
   out->authors =
-      json_text_of(text_array(article->authors, article->author_count));
+      json_text_of(text_array(article->authors, article->author_count, false));
   out->title =
       overrides->title != NULL ? NULL : title_bounded(article->title, &bounded);
   if (out->text == NULL || out->authors == NULL ||
