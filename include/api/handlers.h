@@ -55,10 +55,16 @@ extern const size_t claims_list_param_count;
 /* Copies the claims parameters less the one named `without`. */
 size_t claims_params_without(const char *without, struct query_param *out);
 
-/* {"article", "parties", "claims"} of a stored article, as POST /articles
-   answers (articles_load.c); *answer is a new reference. */
-#include "db/pool.h"
-int articles_load_answer(struct db_conn *conn, const char *article_id,
-                         json_t **answer);
+/* How a load or a re-extraction reaches the database (articles_load.c):
+   api_with_connection, with the request's Idempotency-Key claimed before
+   the store and the answer kept after it, in its transaction. */
+struct idempotency;
+struct ingest_runner;
+struct api_ingest {
+  struct request *request;
+  struct idempotency *idempotency;
+};
+void api_ingest_runner(struct api_ingest *context,
+                       struct ingest_runner *runner);
 
 #endif

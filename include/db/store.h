@@ -1,27 +1,32 @@
-/* Storing extracted articles: the article (new, unchanged, or a new version
- * of one stored), its parties, claims and issue links; and the issue
- * catalogue the extractor reads from the database.
+/* Storing articles, parties and claims given as rows, and reading the issue
+ * catalogue and the parties a lexicon is built from. The rows are the
+ * ingest layer's mapping of an extraction (src/ingest/): nothing here knows
+ * the extractor.
  *
  * Every function here runs inside the caller's transaction (db_transaction,
  * whose retries may run it again) and returns DB_OK or a negative
- * db_status. Jansson: store_claims_evidence borrows the array it is given
- * and sets members of its objects; nothing else here takes JSON. */
+ * db_status; those returning a PGresult set *status instead, and the caller
+ * PQclear()s the result. */
 #ifndef PARLEY_DB_STORE_H
 #define PARLEY_DB_STORE_H
 
 #include "db/pool.h"
-#include "extract/extract.h"
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Metadata given by the client instead of what the extractor found; NULL
-   keeps the extracted value. `published` is YYYY-MM-DD. */
-struct store_overrides {
-  const char *url;
+/* An article as stored: every member a statement parameter (NULL for SQL
+   NULL); `published` and `updated` are YYYY-MM-DD, `authors` the text of a
+   JSON array of strings. */
+struct store_article_row {
+  const char *sha256;
   const char *title;
+  const char *url;
   const char *published;
+  const char *updated;
+  const char *authors;
+  const char *dateline;
+  const char *text;
 };
 
 struct store_outcome {
@@ -30,94 +35,53 @@ struct store_outcome {
   char article_id[24]; /* the stored article */
 };
 
-/* The most claims one article may yield to be stored (a news article has
-   tens, a long transcript a few thousand): storing and answering them must
-   fit well within a statement timeout and a response of a few megabytes. */
-#define STORE_MAX_CLAIMS_PER_ARTICLE 5000
-
-/* True when the extraction yields at most STORE_MAX_CLAIMS_PER_ARTICLE
-   claims; else false, with the reason (the count, the limit, and to split
-   the article) in `message`. */
-bool store_claims_within_limit(const struct extract_result *result,
-                               char *message, size_t size);
-
-/* Stores one article extracted from bytes[0..length):
+/* Writes one article:
    - the same sha256 stored already (or kept as a replaced version): nothing
      is written and outcome->unchanged is set;
    - an earlier version stored (same url, or same title and published
-     date): it is replaced: its old hash goes to article_versions, its text
-     and metadata are updated, and its extracted claims brought up to the
-     new text as store_reextract does (manual claims stay; their offsets are
-     cleared when they fall outside the new text; a tombstone stays while
-     the new text has the same bytes at its span);
-   - otherwise the article is inserted.
-   Then the parties are created where no party has their slug yet (an
-   existing party is reused as it is), and the claims inserted with origin
-   'extracted' and their links to the issues that exist. A title taken
-   from the text is cut to 500 characters at a character boundary.
-   `overrides` may be NULL. The caller checks store_claims_within_limit
-   first. */
-int store_article(struct db_conn *conn, const struct extract_result *result,
-                  const char *bytes, size_t length,
-                  const struct store_overrides *overrides,
-                  struct store_outcome *outcome);
+     date): it is replaced (outcome->replaced): its old hash goes to
+     article_versions, its text and metadata are updated, manual claims'
+     offsets are cleared when they fall outside the new text, and a
+     tombstone is forgotten unless the new text has the same bytes at its
+     span. Its extracted claims are the caller's to bring up to the new
+     text (reextract_claims_update);
+   - otherwise the article is inserted. */
+int store_article_write(struct db_conn *conn,
+                        const struct store_article_row *row,
+                        struct store_outcome *outcome);
 
-/* Adds to the claim records of an article (as GET /claims/{id} gives them)
-   what the extractor saw, which those records leave out: "cue" ({word,
-   start, end} or null), and "cameo" and "confidence" where stored. */
-int store_claims_evidence(struct db_conn *conn, const char *article_id,
-                          json_t *claims);
+/* Creates the parties of `parties` (the text of a JSON array of {slug,
+   name, kind, aliases, affiliation (a slug), role}) whose slug no party has
+   yet; an existing party is left as it is. */
+int store_parties_insert(struct db_conn *conn, const char *parties);
 
-/* The database's issue catalogue as the extractor takes it: slug, parent
-   and keywords (a keyword stored with a leading '~' is weak). The strings
-   live in `storage`; release with store_catalogue_release. */
-struct store_catalogue {
-  struct extract_issue_definition *issues;
-  size_t count;
-  struct extract_issue_keyword *keywords;
-  void *storage;
-};
+/* Inserts the claims of `claims` (the text of a JSON array of {n, party,
+   speaker (slugs), stance, quote, text, start_offset, end_offset,
+   stated_on, cue_word, cue_start, cue_end, cameo, confidence, issues
+   (slugs)}) with origin 'extracted', in the order of n, and their links to
+   the issues that exist. A claim whose party is unknown or whose text
+   breaks the claims' rules is left out. */
+int store_claims_insert(struct db_conn *conn, const char *article_id,
+                        const char *claims);
 
-int store_issue_catalogue(struct db_conn *conn,
-                          struct store_catalogue *catalogue);
-void store_catalogue_release(struct store_catalogue *catalogue);
+/* What the extractor saw of each claim of the article, which the claim
+   records leave out: id, cue_word, cue_start, cue_end, cameo, confidence
+   (each NULL where not stored). */
+PGresult *store_claims_evidence(struct db_conn *conn, const char *article_id,
+                                enum db_status *status);
 
-/* Builds the embedded lexicon with the database's issue catalogue and its
-   parties added to the gazetteer (extract_lexicon_add_parties). The
-   caller owns the result (extract_lexicon_free). Returns DB_OK, a failure
-   of the database, or DB_HARD_ERROR with a message in `error` when the
-   lexicon cannot be built. */
-int store_lexicon_build(struct db_conn *conn, struct extract_lexicon **lexicon,
-                        char *error, size_t error_size);
+/* A text that changes with every create, update or delete of an issue or a
+   party (a lexicon holds both), into version[size]. */
+int store_catalogue_version(struct db_conn *conn, char *version, size_t size);
 
-/* A lexicon shared by the threads of a server, rebuilt when the database's
-   catalogue or parties change (a keyword added with PATCH /issues/{slug},
-   a party created with POST /parties, are used by the next load). A handle
-   keeps its lexicon alive until released, also after a newer one has replaced
-   it. */
-struct store_lexicon;
+/* The issue catalogue: one row per keyword (slug, parent slug, keyword; an
+   issue without keywords has one row, keyword NULL), parents before their
+   children, keywords in their order. */
+PGresult *store_catalogue_rows(struct db_conn *conn, enum db_status *status);
 
-/* Gives the current shared lexicon (checking the catalogue's version on
-   `conn`, outside any transaction or inside one). Returns DB_OK with
-   *handle set, or a failure (with a message in `error`). */
-int store_lexicon_acquire(struct db_conn *conn, struct store_lexicon **handle,
-                          char *error, size_t error_size);
-const struct extract_lexicon *
-store_lexicon_get(const struct store_lexicon *handle);
-void store_lexicon_release(struct store_lexicon *handle);
-
-/* Re-extraction of a stored article: `result` is the extraction of its
-   stored text. Creates the parties it names where missing, then brings the
-   article's extracted claims (origin 'extracted') to those of `result`: a
-   stored claim with the span (start, end) and party of a new one is that
-   claim, kept with its id and updated in place (speaker, stance, issues,
-   confidence, ...); the others are deleted, and the new ones without a
-   stored match inserted. Nothing is written when they are the same already
-   (*changed false). Claims made or edited through the API ('manual') are
-   kept, and a new claim is left out when such a claim covers its span or a
-   person deleted a claim there (a tombstone, migration 013). Deletions
-   made here leave no tombstone. */
-int store_reextract(struct db_conn *conn, const char *article_id,
-                    const struct extract_result *result, bool *changed);
+/* The parties: one row per alias (slug, name, kind, affiliation's name,
+   role, alias; a party without aliases has one row, alias NULL), a party's
+   rows together. */
+PGresult *store_party_rows(struct db_conn *conn, enum db_status *status);
 
 #endif

@@ -1,9 +1,10 @@
 /* `parley load`: runs the extraction pipeline over files, a directory or
    standard input; prints the dry-run JSON or hands results to the store. */
-#include "extract/load_cli.h"
+#include "load.h"
 
 #include "common/json_output.h"
-#include "db/store.h"
+#include "ingest/ingest.h"
+#include "session.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,8 +18,6 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
-
-#include "extract/extract.h"
 
 /* Articles stored at a time by default: the database does most of the
    work of a load, and one connection leaves it idle while the loader
@@ -145,62 +144,76 @@ static void print_summary(const char *path,
   }
 }
 
+/* Prints the dry run of one article: its JSON, or a summary. */
+static int print_dry_run(const struct load_options *options, const char *path,
+                         const struct extract_result *result) {
+  if (!options->json) {
+    print_summary(path, result);
+    return EX_OK;
+  }
+  json_t *json = ingest_result_json(result);
+  char *text =
+      json ? json_dumps(json, (options->lines ? JSON_COMPACT : JSON_INDENT(2)) |
+                                  OUTPUT_JSON_REALS)
+           : NULL;
+  int code = EX_OK;
+  if (text == NULL) {
+    fprintf(stderr, "parley load: %s: out of memory\n", path);
+    code = EX_SOFTWARE;
+  } else {
+    fputs(text, stdout);
+    fputc('\n', stdout);
+  }
+  free(text);
+  json_decref(json);
+  return code;
+}
+
+/* The exit code of one article's ingest outcome (a failure's message in
+   load->error). */
+static int load_code(struct load_session *session, struct ingest_load *load,
+                     int outcome) {
+  switch (outcome) {
+  case DB_OK:
+    return load->stored.unchanged ? LOAD_UNCHANGED : EX_OK;
+  case INGEST_REJECTED:
+    return load->extract_status == EXTRACT_ERROR_MEMORY ||
+                   load->extract_status == EXTRACT_ERROR_INTERNAL
+               ? EX_SOFTWARE
+               : EX_DATAERR;
+  case INGEST_TOO_MANY_CLAIMS:
+    return EX_DATAERR;
+  default:
+    return load_session_failure(session, outcome, load->error,
+                                sizeof load->error);
+  }
+}
+
 static void load_bytes(const struct extract_lexicon *lexicon,
                        const struct load_options *options,
                        struct load_session *session, const char *path,
                        const char *bytes, size_t length,
                        struct load_tally *tally) {
-  char error[256];
-  struct extract_result *result = NULL;
-  const struct extract_options extract_options = {.published =
-                                                      options->published};
-  int status = extract_article_with_options(
-      lexicon, bytes, length, &extract_options, &result, error, sizeof(error));
-  if (status != EXTRACT_OK) {
-    fprintf(stderr, "parley load: %s: %s\n", path, error);
-    tally_count(tally, status == EXTRACT_ERROR_MEMORY ||
-                               status == EXTRACT_ERROR_INTERNAL
-                           ? EX_SOFTWARE
-                           : EX_DATAERR);
-    return;
-  }
-  /* A dry run says what a load would do: refuse what it would refuse. */
-  if (!store_claims_within_limit(result, error, sizeof(error))) {
-    fprintf(stderr, "parley load: %s: %s\n", path, error);
-    tally_count(tally, EX_DATAERR);
-    extract_result_free(result);
-    return;
-  }
+  struct ingest_load load = {.bytes = bytes,
+                             .length = length,
+                             .overrides.published = options->published,
+                             .lexicon = lexicon};
+  int code;
   if (options->dry_run) {
-    if (options->json) {
-      json_t *json = extract_result_to_json(result);
-      char *text = json ? json_dumps(json, (options->lines ? JSON_COMPACT
-                                                           : JSON_INDENT(2)) |
-                                               OUTPUT_JSON_REALS)
-                        : NULL;
-      if (text == NULL) {
-        fprintf(stderr, "parley load: %s: out of memory\n", path);
-        tally_count(tally, EX_SOFTWARE);
-      } else {
-        fputs(text, stdout);
-        fputc('\n', stdout);
-        tally_count(tally, EX_OK);
-      }
-      free(text);
-      json_decref(json);
-    } else {
-      print_summary(path, result);
-      tally_count(tally, EX_OK);
-    }
+    /* A dry run says what a load would do: refuse what it would refuse. */
+    int outcome = ingest_extract(&load, lexicon);
+    code = outcome == DB_OK ? print_dry_run(options, path, load.result)
+                            : load_code(session, &load, outcome);
   } else {
-    int stored = load_store_article(session, result, bytes, length, error,
-                                    sizeof(error));
-    if (stored != EX_OK && stored != LOAD_UNCHANGED) {
-      fprintf(stderr, "parley load: %s: %s\n", path, error);
-    }
-    tally_count(tally, stored);
+    struct ingest_runner runner;
+    load_session_runner(session, &runner);
+    code = load_code(session, &load, ingest_load(&runner, &load));
   }
-  extract_result_free(result);
+  if (code != EX_OK && code != LOAD_UNCHANGED && load.error[0] != '\0') {
+    fprintf(stderr, "parley load: %s: %s\n", path, load.error);
+  }
+  tally_count(tally, code);
+  ingest_load_end(&load);
 }
 
 /* Names the file and the system's reason (strerror_r: thread-safe). */
@@ -459,7 +472,7 @@ int cli_load(int argc, char **argv) {
     }
     /* A load extracts with the database's issue catalogue, which users
        extend through the API; a dry run needs no database. */
-    code = load_store_lexicon(session, &lexicon, error, sizeof(error));
+    code = load_session_lexicon(session, &lexicon, error, sizeof(error));
     if (code != EX_OK) {
       fprintf(stderr, "parley load: %s\n", error);
       goto cleanup;

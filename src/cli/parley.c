@@ -3,9 +3,8 @@
 #include "common/log.h"
 #include "db/keys.h"
 #include "db/migrate.h"
-#include "db/reextract.h"
-#include "db/store.h"
-#include "extract/load_cli.h"
+#include "ingest/ingest.h"
+#include "load.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -154,25 +153,23 @@ static int command_key(int argc, char **argv) {
 static const struct db_statement statement_article_ids = {
     "parley_article_ids", "SELECT id FROM articles ORDER BY id"};
 
-struct reextract_job {
-  const struct extract_lexicon *lexicon;
-  const char *article_id;
-  bool changed;
-  char error[256];
-};
-
-static int reextract_body(struct db_conn *conn, void *closure) {
-  struct reextract_job *job = closure;
-  return reextract_article(conn, job->lexicon, job->article_id, &job->changed,
-                           job->error, sizeof job->error);
+/* Runs ingest's work on the command's one connection. */
+static int run_on_connection(void *context, db_transaction_body *body,
+                             void *closure, bool transaction) {
+  struct db_conn *conn = context;
+  return transaction ? db_transaction(conn, body, closure)
+                     : body(conn, closure);
 }
 
 /* Re-extracts one article in its own transaction; returns an exit code. */
 static int reextract_one(struct db_conn *conn,
                          const struct extract_lexicon *lexicon,
                          const char *id) {
-  struct reextract_job job = {.lexicon = lexicon, .article_id = id};
-  int outcome = db_transaction(conn, reextract_body, &job);
+  const struct ingest_runner runner = {.run = run_on_connection,
+                                       .context = conn};
+  struct ingest_reextract job = {.article_id = id, .lexicon = lexicon};
+  int outcome = ingest_reextract(&runner, &job);
+  ingest_reextract_end(&job);
   if (outcome == DB_OK) {
     printf("article %s: %s\n", id,
            job.changed ? "extracted claims replaced" : "unchanged");
@@ -220,7 +217,7 @@ static int command_reextract(int argc, char **argv) {
     result = EX_CONFIG;
     goto done;
   }
-  if (store_lexicon_build(conn, &lexicon, error, sizeof error) != DB_OK) {
+  if (ingest_lexicon_build(conn, &lexicon, error, sizeof error) != DB_OK) {
     fprintf(stderr, "parley: %s\n", error);
     result = EX_SOFTWARE;
     goto done;

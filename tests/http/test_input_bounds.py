@@ -21,7 +21,7 @@ from harness import ApiTest, problem_errors, q, slug, uid, word
 WIDTHS = {"1-byte": (0x61, 0x7a), "2-byte": (0x410, 0x44f), "3-byte": (0x4e00, 0x9fff),
           "4-byte": (0x20000, 0x2a6df), "combining": (0x300, 0x36f)}
 
-# The claims one article may yield (include/db/store.h); past it a load is refused.
+# The claims one article may yield (include/ingest/ingest.h); past it a load is refused.
 MAX_CLAIMS_PER_ARTICLE = 5000
 
 # How long a refused over-limit load may take, generously: extracting 2 MB takes about 1.5 s here,
