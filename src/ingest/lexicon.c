@@ -4,7 +4,7 @@
 #include "ingest/ingest.h"
 
 #include "common/log.h"
-#include "extract/issues.h"
+#include "extract/extract.h"
 
 #include <pthread.h>
 #include <stdio.h>
