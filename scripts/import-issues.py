@@ -3,7 +3,7 @@
 
   scripts/import-issues.py [--url URL] --key KEY [FILE]
 
-FILE (default sql/catalogues/negotiations.json) holds {"issues": [{"slug",
+FILE (default data/catalogues/negotiations.json) holds {"issues": [{"slug",
 "parent", "name", "description", "keywords"}]}. Parents are created before
 their children; an issue whose slug exists already (409) is left as it is, so
 the import can be run again. Exits 0 when every issue exists afterwards, 1
@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_FILE = os.path.join(HERE, "..", "sql", "catalogues", "negotiations.json")
+DEFAULT_FILE = os.path.join(HERE, "..", "data", "catalogues", "negotiations.json")
 
 
 def ordered(issues):

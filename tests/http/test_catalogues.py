@@ -1,4 +1,4 @@
-"""The catalogue of other negotiations (sql/catalogues/negotiations.json):
+"""The catalogue of other negotiations (data/catalogues/negotiations.json):
 scripts/import-issues.py adds it to a running parleyd through the API, a
 second run changes nothing, and the next load uses its keywords."""
 
@@ -10,7 +10,7 @@ import sys
 import harness
 from harness import ApiTest
 
-CATALOGUE = os.path.join(harness.ROOT, "sql", "catalogues", "negotiations.json")
+CATALOGUE = os.path.join(harness.ROOT, "data", "catalogues", "negotiations.json")
 IMPORT = os.path.join(harness.ROOT, "scripts", "import-issues.py")
 
 

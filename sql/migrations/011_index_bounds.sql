@@ -32,35 +32,3 @@ UPDATE issues SET
                      ORDER BY position)
   WHERE NOT name IS NFC NORMALIZED
      OR EXISTS (SELECT 1 FROM unnest(keywords) k WHERE NOT k IS NFC NORMALIZED);
-
--- Claim offsets are bytes of the article's UTF-8 text (003): besides
--- falling inside it, the offsets of a person's claim must not split a
--- character (a byte 10xxxxxx continues one). The extractor's always fall
--- between characters; checking only 'manual' claims keeps a load of
--- thousands of claims from converting the text once per claim.
-CREATE OR REPLACE FUNCTION claims_check_offsets() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  split text;
-BEGIN
-  IF EXISTS (SELECT 1 FROM changed c JOIN articles a ON a.id = c.article_id
-             WHERE c.end_offset > octet_length(a.text)) THEN
-    RAISE EXCEPTION 'offsets fall outside the article'
-      USING ERRCODE = 'check_violation', COLUMN = 'end';
-  END IF;
-  SELECT CASE WHEN b.at_start THEN 'start' ELSE 'end' END INTO split
-    FROM (SELECT c.start_offset < octet_length(a.text)
-                   AND get_byte(convert_to(a.text, 'UTF8'), c.start_offset) & 192 = 128
-                   AS at_start,
-                 c.end_offset < octet_length(a.text)
-                   AND get_byte(convert_to(a.text, 'UTF8'), c.end_offset) & 192 = 128
-                   AS at_end
-            FROM changed c JOIN articles a ON a.id = c.article_id
-           WHERE c.origin = 'manual' AND c.start_offset IS NOT NULL) b
-   WHERE b.at_start OR b.at_end
-   LIMIT 1;
-  IF split IS NOT NULL THEN
-    RAISE EXCEPTION 'offsets must fall between characters of the article''s UTF-8 text, not inside one'
-      USING ERRCODE = 'check_violation', COLUMN = split;
-  END IF;
-  RETURN NULL;
-END $$;

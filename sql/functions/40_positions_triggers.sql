@@ -1,192 +1,48 @@
--- Honest counts and a data version (issue 13, items 9-11).
+-- The triggers that keep positions exact as claims, links, issues and
+-- parties change (the recounts are in 30_positions.sql).
+
+-- The claim's party, speaker and created_at ride along with each issue link:
+-- when a claim is deleted, the cascade removes its links after the claim is
+-- gone, and the trigger on the links must still know which cells they were
+-- in. A link takes them from its claim when the claim is visible, and
+-- otherwise keeps those it was given (the loader inserts claims and links
+-- in one statement, where this trigger cannot see the new claims yet).
+CREATE OR REPLACE FUNCTION claim_issues_fill() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  claim claims%ROWTYPE;
+BEGIN
+  SELECT * INTO claim FROM claims c WHERE c.id = NEW.claim_id;
+  IF FOUND THEN
+    NEW.party_id := claim.party_id;
+    NEW.speaker_id := coalesce(claim.speaker_id, 0);
+    NEW.created_at := claim.created_at;
+  ELSIF NEW.party_id IS NULL OR NEW.speaker_id IS NULL
+        OR NEW.created_at IS NULL THEN
+    RAISE EXCEPTION 'issue link of claim % needs its party_id, speaker_id and created_at (the claim is not visible yet)',
+      NEW.claim_id USING ERRCODE = 'not_null_violation';
+  END IF;
+  RETURN NEW;
+END $$;
+
+CREATE OR REPLACE TRIGGER claim_issues_fill BEFORE INSERT ON claim_issues
+  FOR EACH ROW EXECUTE FUNCTION claim_issues_fill();
+
+-- New links: added to their cells straight from the trigger's transition
+-- table (counts up, the latest claim replaced when the new one is later in
+-- the order of positions_later), then the same additions to their rows, in
+-- a second statement so that every transaction locks cells before rows;
+-- and a claim whose first links these are counts once more for its party
+-- and speaker. Deleted links recount their cells (a delete can take away
+-- the latest claim, which only a recount can replace), and a claim left
+-- without links counts once less.
 --
--- 1. A cell's latest claim is the latest by date; on the same date, the
---    strongest statement: the highest confidence (a claim entered by hand
---    has none and counts as certain, 1), then the strongest stance
---    (positions_stance_strength), then the highest id. Until now the last id
---    won, so the last sentence of an article set the cell's colour. Cells
---    and rows keep the confidence and strength of their latest claim, so
---    that adding a claim compares with it without a recount.
--- 2. position_totals counts, per party and speaker (0 = none), the distinct
---    claims that are in the matrix (those with at least one issue link): a
---    party's claim_count in GET /positions is the number of its claims, not
---    the sum of its cells (a claim on two issues is in two cells).
--- 3. data_version: a number that changes when a transaction that wrote the
---    records the lists and the matrix show commits (weak ETags, 304).
-
--- --- 1. the latest claim ------------------------------------------------------
-
--- The documented order of stances by strength, strongest first: a threat,
--- a demand, a rejection, a proposal, an acceptance, an assertion.
-CREATE FUNCTION positions_stance_strength(stance text) RETURNS smallint
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT (CASE stance WHEN 'threatens' THEN 6 WHEN 'demands' THEN 5
-    WHEN 'rejects' THEN 4 WHEN 'proposes' THEN 3 WHEN 'accepts' THEN 2
-    ELSE 1 END)::smallint
-$$;
-
--- A latest claim and what orders it.
-CREATE TYPE positions_latest AS (
-  id bigint, stated_on date, confidence real, strength smallint);
-
-ALTER TABLE position_cells
-  ADD COLUMN latest_confidence real,
-  ADD COLUMN latest_strength smallint;
-ALTER TABLE position_rows
-  ADD COLUMN latest_confidence real,
-  ADD COLUMN latest_strength smallint;
-
--- Whether the latest claim of `added` comes after that of `kept`, or `kept`
--- has none.
-CREATE OR REPLACE FUNCTION positions_later(added position_rows,
-                                           kept position_rows)
-RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
-  SELECT kept.latest_claim_id IS NULL
-    OR (coalesce(added.latest_stated_on, '-infinity'::date),
-        added.latest_confidence, added.latest_strength, added.latest_claim_id)
-     > (coalesce(kept.latest_stated_on, '-infinity'::date),
-        kept.latest_confidence, kept.latest_strength, kept.latest_claim_id)
-$$;
-
--- Recounts cells from their links (006), the latest claim in the order
--- above.
-CREATE OR REPLACE FUNCTION positions_cells_refresh(keys position_key[])
-RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-  IF keys IS NULL OR cardinality(keys) = 0 THEN
-    RETURN;
-  END IF;
-  INSERT INTO position_cells (top, party_id, speaker_id, issue_id)
-    SELECT DISTINCT k.top, k.party_id, k.speaker_id, k.issue_id
-    FROM unnest(keys) k WHERE k.party_id IS NOT NULL
-    ORDER BY k.top, k.issue_id, k.party_id, k.speaker_id
-    ON CONFLICT DO NOTHING;
-  PERFORM 1 FROM position_cells pc
-    JOIN (SELECT DISTINCT * FROM unnest(keys)) k
-      USING (top, party_id, speaker_id, issue_id)
-    ORDER BY pc.top, pc.issue_id, pc.party_id, pc.speaker_id
-    FOR UPDATE OF pc;
-  UPDATE position_cells pc SET demands = f.demands, proposes = f.proposes,
-      rejects = f.rejects, accepts = f.accepts, threatens = f.threatens,
-      asserts = f.asserts, claim_count = f.claim_count,
-      latest_claim_id = (f.latest).id,
-      latest_stated_on = (f.latest).stated_on,
-      latest_confidence = (f.latest).confidence,
-      latest_strength = (f.latest).strength
-    FROM (SELECT k.top, k.party_id, k.speaker_id, k.issue_id, s.*
-          FROM (SELECT DISTINCT * FROM unnest(keys)) k
-          CROSS JOIN LATERAL (
-            SELECT count(*) FILTER (WHERE c.stance = 'demands') AS demands,
-              count(*) FILTER (WHERE c.stance = 'proposes') AS proposes,
-              count(*) FILTER (WHERE c.stance = 'rejects') AS rejects,
-              count(*) FILTER (WHERE c.stance = 'accepts') AS accepts,
-              count(*) FILTER (WHERE c.stance = 'threatens') AS threatens,
-              count(*) FILTER (WHERE c.stance = 'asserts') AS asserts,
-              count(*) AS claim_count,
-              (array_agg(ROW(c.id, c.stated_on, coalesce(c.confidence, 1),
-                             positions_stance_strength(c.stance))
-                         ::positions_latest
-                 ORDER BY c.stated_on DESC NULLS LAST,
-                   coalesce(c.confidence, 1) DESC,
-                   positions_stance_strength(c.stance) DESC, c.id DESC))[1]
-                AS latest
-            FROM claims c
-            WHERE c.id IN (
-                SELECT ci.claim_id FROM claim_issues ci
-                WHERE ci.party_id = k.party_id
-                  AND ci.speaker_id = k.speaker_id
-                  AND ci.issue_id = ANY (CASE WHEN k.top
-                    THEN ARRAY(SELECT id FROM issues
-                               WHERE id = k.issue_id OR parent_id = k.issue_id)
-                    ELSE ARRAY[k.issue_id] END))
-              AND NOT (k.top AND EXISTS (
-                SELECT 1 FROM issues
-                WHERE id = k.issue_id AND parent_id IS NOT NULL))) s) f
-    WHERE pc.top = f.top AND pc.party_id = f.party_id
-      AND pc.speaker_id = f.speaker_id AND pc.issue_id = f.issue_id;
-END $$;
-
--- Recounts rows from their top cells (008), the latest in the order above.
-CREATE OR REPLACE FUNCTION positions_rows_refresh(keys position_row_key[])
-RETURNS void LANGUAGE plpgsql SET enable_seqscan = off AS $$
-BEGIN
-  IF keys IS NULL OR cardinality(keys) = 0 THEN
-    RETURN;
-  END IF;
-  INSERT INTO position_rows (row_id, issue_id)
-    SELECT DISTINCT k.row_id, k.issue_id FROM unnest(keys) k
-    ORDER BY k.issue_id, k.row_id
-    ON CONFLICT DO NOTHING;
-  PERFORM 1 FROM position_rows r
-    JOIN (SELECT DISTINCT * FROM unnest(keys)) k USING (row_id, issue_id)
-    ORDER BY r.issue_id, r.row_id
-    FOR UPDATE OF r;
-  UPDATE position_rows r SET demands = f.demands, proposes = f.proposes,
-      rejects = f.rejects, accepts = f.accepts, threatens = f.threatens,
-      asserts = f.asserts, claim_count = f.claim_count,
-      latest_claim_id = (f.latest).id,
-      latest_stated_on = (f.latest).stated_on,
-      latest_confidence = (f.latest).confidence,
-      latest_strength = (f.latest).strength,
-      latest_stance = c.stance, latest_speaker_id = c.speaker_id,
-      latest_text = c.text, latest_article_id = c.article_id
-    FROM (SELECT k.row_id, k.issue_id, s.*
-          FROM (SELECT DISTINCT * FROM unnest(keys)) k
-          CROSS JOIN LATERAL (
-            SELECT coalesce(sum(pc.demands), 0) AS demands,
-              coalesce(sum(pc.proposes), 0) AS proposes,
-              coalesce(sum(pc.rejects), 0) AS rejects,
-              coalesce(sum(pc.accepts), 0) AS accepts,
-              coalesce(sum(pc.threatens), 0) AS threatens,
-              coalesce(sum(pc.asserts), 0) AS asserts,
-              coalesce(sum(pc.claim_count), 0) AS claim_count,
-              (array_agg(ROW(pc.latest_claim_id, pc.latest_stated_on,
-                             pc.latest_confidence, pc.latest_strength)
-                         ::positions_latest
-                 ORDER BY pc.latest_stated_on DESC NULLS LAST,
-                   pc.latest_confidence DESC, pc.latest_strength DESC,
-                   pc.latest_claim_id DESC)
-                 FILTER (WHERE pc.claim_count > 0))[1] AS latest
-            FROM parties p
-            JOIN position_cells pc ON pc.top AND pc.issue_id = k.issue_id
-              AND pc.party_id = p.id
-            WHERE (p.id = k.row_id OR p.affiliation_id = k.row_id)
-              AND positions_row_of(p.kind, p.id, p.affiliation_id) = k.row_id
-          ) s) f
-    LEFT JOIN claims c ON c.id = (f.latest).id
-    WHERE r.row_id = f.row_id AND r.issue_id = f.issue_id;
-END $$;
-
--- --- 2. distinct claims per party and speaker --------------------------------
-
-CREATE TABLE position_totals (
-  party_id    bigint NOT NULL,
-  speaker_id  bigint NOT NULL,
-  claim_count integer NOT NULL DEFAULT 0,
-  PRIMARY KEY (party_id, speaker_id)
-);
-
--- Adds deltas[k] claims to (party_ids[k], speaker_ids[k]), sorted (one lock
--- order: cells, rows, then totals). Arrays rather than JSON: building and
--- parsing JSON cost as much as the adding (see 008).
-CREATE FUNCTION positions_totals_add(party_ids bigint[], speaker_ids bigint[],
-                                     deltas integer[]) RETURNS void
-LANGUAGE sql AS $$
-  INSERT INTO position_totals AS t (party_id, speaker_id, claim_count)
-    SELECT x.party_id, x.speaker_id, sum(x.delta)
-    FROM unnest(party_ids, speaker_ids, deltas)
-      AS x (party_id, speaker_id, delta)
-    WHERE x.party_id IS NOT NULL
-    GROUP BY x.party_id, x.speaker_id
-    ORDER BY x.party_id, x.speaker_id
-  ON CONFLICT (party_id, speaker_id)
-    DO UPDATE SET claim_count = t.claim_count + EXCLUDED.claim_count
-$$;
-
--- New links (008), with the latest claim in the order above; and a claim
--- whose first links these are counts once more for its party and speaker.
--- Deleted links recount their cells, and a claim left without links counts
--- once less.
+-- Its statements read a few rows by key. PL/pgSQL keeps the plan it made on
+-- the first calls, and in a fresh database the first calls of a bulk load
+-- see tables of a few pages (autovacuum analyses them a minute later at the
+-- earliest): the plan then scans every claim per article for the rest of
+-- the session (15 ms per article after 2,000 articles). Sequential scans
+-- are therefore off while planning them.
 CREATE OR REPLACE FUNCTION claim_issues_positions() RETURNS trigger
 LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
@@ -407,7 +263,15 @@ BEGIN
   RETURN NULL;
 END $$;
 
--- Changed claims (004): a new party or speaker moves the links (and the
+CREATE OR REPLACE TRIGGER claim_issues_positions_insert AFTER INSERT ON claim_issues
+  REFERENCING NEW TABLE AS changed_links
+  FOR EACH STATEMENT EXECUTE FUNCTION claim_issues_positions();
+
+CREATE OR REPLACE TRIGGER claim_issues_positions_delete AFTER DELETE ON claim_issues
+  REFERENCING OLD TABLE AS gone_links
+  FOR EACH STATEMENT EXECUTE FUNCTION claim_issues_positions();
+
+-- Changed claims: a new party or speaker moves the links (and the
 -- claim) to other cells, and its count to other totals; a new stance, date
 -- or confidence changes the counts or the latest claim of its cells.
 CREATE OR REPLACE FUNCTION claims_positions_update() RETURNS trigger
@@ -457,77 +321,71 @@ BEGIN
   RETURN NULL;
 END $$;
 
--- The cells and rows already stored get their latest claim in the new
--- order, and the totals their counts.
-SELECT positions_cells_refresh(array_agg(ROW(top, party_id, speaker_id,
-                                             issue_id)::position_key))
-  FROM position_cells;
-SELECT positions_rows_refresh(array_agg(ROW(row_id, issue_id)
-                                        ::position_row_key))
-  FROM position_rows;
-INSERT INTO position_totals (party_id, speaker_id, claim_count)
-  SELECT c.party_id, coalesce(c.speaker_id, 0), count(*)
-  FROM claims c
-  WHERE EXISTS (SELECT 1 FROM claim_issues ci WHERE ci.claim_id = c.id)
-  GROUP BY 1, 2;
+CREATE OR REPLACE TRIGGER claims_positions_update AFTER UPDATE ON claims
+  REFERENCING OLD TABLE AS old_claims NEW TABLE AS new_claims
+  FOR EACH STATEMENT EXECUTE FUNCTION claims_positions_update();
 
--- --- 3. the data version -----------------------------------------------------
-
--- One row, bumped once by each transaction that wrote a record, at its
--- commit. Why this design: a row trigger updating a hot version row would
--- take its lock in the middle of every writing transaction, so writers
--- would queue behind each other for their whole length and could deadlock
--- (the version row locked before a cell or a record another writer holds
--- while it waits for the version); a sequence bumped before commit would
--- let a reader see the new number with the old data (and cache it under
--- the new ETag). Here a statement trigger marks the transaction (a local
--- setting and one row in data_version_marks) and a deferred constraint
--- trigger on that row makes the bump when the transaction commits: the
--- version row is the last lock a writer takes and holds it only while it
--- commits, and the new number becomes visible with the data, atomically. A
--- reader reads the version before the data (or in the same snapshot): at
--- worst it sees newer data under an older number, and fetches once more.
-CREATE TABLE data_version (
-  only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
-  version  bigint NOT NULL
-);
-INSERT INTO data_version (version) VALUES (1);
-
-CREATE UNLOGGED TABLE data_version_marks (
-  transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id()
-);
-
-CREATE FUNCTION data_version_mark() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A claim's new text or article reaches the rows it is the latest of (its
+-- other fields change the counts, and their changes recount the rows).
+CREATE OR REPLACE FUNCTION claims_positions_text() RETURNS trigger
+LANGUAGE plpgsql AS $$
 BEGIN
-  IF current_setting('parley.data_version_marked', true)
-       IS DISTINCT FROM 'on' THEN
-    PERFORM set_config('parley.data_version_marked', 'on', true);
-    INSERT INTO data_version_marks DEFAULT VALUES;
-  END IF;
+  UPDATE position_rows r SET latest_text = n.text,
+      latest_article_id = n.article_id
+    FROM new_claims n
+    WHERE r.latest_claim_id = n.id
+      AND (r.latest_text, r.latest_article_id)
+        IS DISTINCT FROM (n.text, n.article_id);
   RETURN NULL;
 END $$;
 
-CREATE FUNCTION data_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  UPDATE data_version SET version = version + 1;
-  DELETE FROM data_version_marks WHERE transaction_id = NEW.transaction_id;
-  RETURN NULL;
-END $$;
+CREATE OR REPLACE TRIGGER claims_positions_text AFTER UPDATE ON claims
+  REFERENCING NEW TABLE AS new_claims
+  FOR EACH STATEMENT EXECUTE FUNCTION claims_positions_text();
 
-CREATE CONSTRAINT TRIGGER data_version_bump AFTER INSERT ON data_version_marks
-  DEFERRABLE INITIALLY DEFERRED
-  FOR EACH ROW EXECUTE FUNCTION data_version_bump();
-
--- The records the lists and the matrix show.
-DO $$
+-- An issue that moves in the tree moves its claims between top cells.
+CREATE OR REPLACE FUNCTION issues_positions_update() RETURNS trigger
+LANGUAGE plpgsql AS $$
 DECLARE
-  watched text;
+  keys position_key[];
 BEGIN
-  FOREACH watched IN ARRAY ARRAY['parties', 'issues', 'articles',
-                                 'article_versions', 'claims', 'claim_issues']
-  LOOP
-    EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE '
-                   'OR TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION '
-                   'data_version_mark()', watched || '_data_version', watched);
-  END LOOP;
+  SELECT array_agg(ROW(true, ci.party_id, ci.speaker_id, t.issue_id)::position_key)
+    INTO keys
+    FROM new_issues n JOIN old_issues o ON o.id = n.id
+    JOIN claim_issues ci ON ci.issue_id = n.id
+    CROSS JOIN LATERAL (VALUES (coalesce(o.parent_id, o.id)),
+                               (coalesce(n.parent_id, n.id))) AS t (issue_id)
+    WHERE o.parent_id IS DISTINCT FROM n.parent_id
+      AND ci.party_id IS NOT NULL;
+  PERFORM positions_refresh(keys);
+  RETURN NULL;
 END $$;
+
+CREATE OR REPLACE TRIGGER issues_positions_update AFTER UPDATE ON issues
+  REFERENCING OLD TABLE AS old_issues NEW TABLE AS new_issues
+  FOR EACH STATEMENT EXECUTE FUNCTION issues_positions_update();
+
+-- A party whose row changes (a person's affiliation or kind) moves its top
+-- cells from one row to another: both are recounted.
+CREATE OR REPLACE FUNCTION parties_positions_update() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  keys position_row_key[];
+BEGIN
+  SELECT array_agg(DISTINCT ROW(r.row_id, pc.issue_id)::position_row_key)
+    INTO keys
+    FROM new_parties n JOIN old_parties o ON o.id = n.id
+    JOIN position_cells pc ON pc.top AND pc.party_id = n.id
+    CROSS JOIN LATERAL (VALUES
+        (positions_row_of(o.kind, o.id, o.affiliation_id)),
+        (positions_row_of(n.kind, n.id, n.affiliation_id))) AS r (row_id)
+    WHERE positions_row_of(o.kind, o.id, o.affiliation_id)
+       <> positions_row_of(n.kind, n.id, n.affiliation_id);
+  PERFORM positions_rows_refresh(keys);
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER parties_positions_update AFTER UPDATE ON parties
+  REFERENCING OLD TABLE AS old_parties NEW TABLE AS new_parties
+  FOR EACH STATEMENT EXECUTE FUNCTION parties_positions_update();
+

@@ -33,25 +33,6 @@ CREATE INDEX issues_created_at ON issues (created_at, id);
 CREATE INDEX issues_name ON issues (name, id);
 CREATE INDEX issues_parent ON issues (parent_id);
 
--- The issue tree has two levels: a parent is top-level, and an issue with
--- sub-issues cannot itself get a parent.
-CREATE FUNCTION issues_check_depth() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF NEW.parent_id IS NOT NULL THEN
-    IF EXISTS (SELECT 1 FROM issues WHERE id = NEW.parent_id AND parent_id IS NOT NULL) THEN
-      RAISE EXCEPTION 'parent must be a top-level issue'
-        USING ERRCODE = 'check_violation', COLUMN = 'parent';
-    END IF;
-    IF EXISTS (SELECT 1 FROM issues WHERE parent_id = NEW.id) THEN
-      RAISE EXCEPTION 'an issue with sub-issues cannot have a parent'
-        USING ERRCODE = 'check_violation', COLUMN = 'parent';
-    END IF;
-  END IF;
-  RETURN NEW;
-END $$;
-CREATE TRIGGER issues_check_depth BEFORE INSERT OR UPDATE OF parent_id ON issues
-  FOR EACH ROW EXECUTE FUNCTION issues_check_depth();
-
 CREATE TABLE articles (
   id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   sha256      text NOT NULL UNIQUE CHECK (sha256 ~ '^[0-9a-f]{64}$'),
@@ -97,19 +78,6 @@ CREATE INDEX claims_article ON claims (article_id, id);
 CREATE INDEX claims_party ON claims (party_id, id);
 CREATE INDEX claims_speaker ON claims (speaker_id, id);
 CREATE INDEX claims_search ON claims USING gin (search);
-
--- Offsets are bytes of the article's text; they must fall inside it.
-CREATE FUNCTION claims_check_offsets() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF NEW.end_offset IS NOT NULL AND NEW.end_offset >
-     (SELECT octet_length(text) FROM articles WHERE id = NEW.article_id) THEN
-    RAISE EXCEPTION 'offsets fall outside the article'
-      USING ERRCODE = 'check_violation', COLUMN = 'end';
-  END IF;
-  RETURN NEW;
-END $$;
-CREATE TRIGGER claims_check_offsets BEFORE INSERT OR UPDATE ON claims
-  FOR EACH ROW EXECUTE FUNCTION claims_check_offsets();
 
 CREATE TABLE claim_issues (
   claim_id    bigint NOT NULL REFERENCES claims (id) ON DELETE CASCADE,

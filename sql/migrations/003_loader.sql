@@ -26,27 +26,6 @@ CREATE TABLE article_versions (
 -- A new version is found by its URL (indexed in 001) or by title and date.
 CREATE INDEX articles_title_published ON articles (title, published);
 
--- Claim offsets are checked once per statement instead of once per row (a
--- load inserts all the claims of an article in one statement); the rule is
--- the one of 001: offsets are bytes of the article's text.
-DROP TRIGGER claims_check_offsets ON claims;
-DROP FUNCTION claims_check_offsets();
-CREATE FUNCTION claims_check_offsets() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF EXISTS (SELECT 1 FROM changed c JOIN articles a ON a.id = c.article_id
-             WHERE c.end_offset > octet_length(a.text)) THEN
-    RAISE EXCEPTION 'offsets fall outside the article'
-      USING ERRCODE = 'check_violation', COLUMN = 'end';
-  END IF;
-  RETURN NULL;
-END $$;
-CREATE TRIGGER claims_check_offsets_insert AFTER INSERT ON claims
-  REFERENCING NEW TABLE AS changed
-  FOR EACH STATEMENT EXECUTE FUNCTION claims_check_offsets();
-CREATE TRIGGER claims_check_offsets_update AFTER UPDATE ON claims
-  REFERENCING NEW TABLE AS changed
-  FOR EACH STATEMENT EXECUTE FUNCTION claims_check_offsets();
-
 -- Issue keywords, as the extractor matches them: a phrase on word
 -- boundaries, ignoring case. A keyword starting with "~" is weak: it counts
 -- only when no strong keyword of any issue matched the claim ("~peace

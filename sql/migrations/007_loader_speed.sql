@@ -6,29 +6,6 @@
 -- table. That trigger goes; a link that can be filled neither way is an
 -- error rather than a link the positions would never count.
 
--- A link takes its claim's party and speaker when the claim is visible,
--- and otherwise keeps those it was given.
-CREATE OR REPLACE FUNCTION claim_issues_fill() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-  claim_party bigint;
-  claim_speaker bigint;
-BEGIN
-  SELECT c.party_id, coalesce(c.speaker_id, 0) INTO claim_party, claim_speaker
-    FROM claims c WHERE c.id = NEW.claim_id;
-  IF FOUND THEN
-    NEW.party_id := claim_party;
-    NEW.speaker_id := claim_speaker;
-  ELSIF NEW.party_id IS NULL OR NEW.speaker_id IS NULL THEN
-    RAISE EXCEPTION 'issue link of claim % needs its party_id and speaker_id (the claim is not visible yet)',
-      NEW.claim_id USING ERRCODE = 'not_null_violation';
-  END IF;
-  RETURN NEW;
-END $$;
-
-DROP TRIGGER claims_positions_insert ON claims;
-DROP FUNCTION claims_positions_insert();
-
 -- Links left unfilled by an interrupted statement of the old code (none
 -- are expected).
 UPDATE claim_issues ci SET party_id = c.party_id,
