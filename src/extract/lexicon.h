@@ -1,6 +1,6 @@
 /* The loader's lexicons (gazetteer, office holders, roles, cue verbs, stance
    cues, issue keywords, abbreviations, ...) parsed from the TSV files under
-   sql/lexicon/. Built once, then read-only: one lexicon may be shared by any
+   data/lexicon/. Built once, then read-only: one lexicon may be shared by any
    number of threads extracting articles at the same time. */
 #ifndef PARLEY_EXTRACT_LEXICON_H
 #define PARLEY_EXTRACT_LEXICON_H
