@@ -4,13 +4,10 @@
 
    Ownership: extract_lexicon_load_embedded returns a lexicon the caller frees
    with extract_lexicon_free; extract_article returns a result the caller frees
-   with extract_result_free; every string inside a result belongs to it.
-   Jansson convention: a function that returns json_t * returns a NEW
-   reference (the caller must json_decref it). */
+   with extract_result_free; every string inside a result belongs to it. */
 #ifndef PARLEY_EXTRACT_EXTRACT_H
 #define PARLEY_EXTRACT_EXTRACT_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -100,7 +97,7 @@ int extract_lexicon_add_parties(struct extract_lexicon *lexicon,
 
 /* True when an issue keyword can be used: a phrase of at most 12 words
    (LEXICON_MAX_PHRASE_TOKENS), or a well-formed pattern. */
-int issues_keyword_usable(const char *keyword);
+int extract_issue_keyword_usable(const char *keyword);
 
 struct extract_article {
   char *title;     /* NULL when the article has none */
@@ -185,10 +182,5 @@ void extract_result_free(struct extract_result *result);
    decimals (the nearest double to k/1000, which a dump with
    OUTPUT_JSON_REALS prints in its shortest form, "0.697"). */
 double extract_confidence_rounded(double confidence);
-
-/* The dry-run object of extraction.md (with stated_on, cue, cameo and
-   confidence per claim). Returns a new reference, or NULL when out of
-   memory. */
-json_t *extract_result_to_json(const struct extract_result *result);
 
 #endif

@@ -74,7 +74,7 @@ static const struct mention *mention_at(const struct finder *f, size_t i) {
 
 static int role_at(const struct finder *f, size_t i, size_t limit,
                    enum lexicon_role_class *role_class) {
-  return (int)parties_role_at(f->lexicon, f->tokens, i, limit, role_class);
+  return (int)entities_role_at(f->lexicon, f->tokens, i, limit, role_class);
 }
 
 static int ends_with_ly(const struct finder *f, size_t i) {
@@ -143,7 +143,7 @@ static size_t proper_name_end(const struct finder *f, size_t i, size_t limit) {
    full whose party the article does not tell, the person (a party of kind
    person with no affiliation) rather than no claim. */
 static int speaking_party(const struct finder *f, int entity) {
-  int party = parties_speaks_for(f->parties, entity);
+  int party = entities_speaks_for(f->parties, entity);
   if (party < 0 && entity >= 0 &&
       f->parties->entities[entity].kind == LEXICON_PERSON &&
       strchr(f->parties->entities[entity].name, ' ') != NULL) {
@@ -305,7 +305,7 @@ static int resolve_role(const struct finder *f, size_t i, size_t cue,
     return 0;
   }
   speaker->entity = person;
-  speaker->party = parties_speaks_for(f->parties, person);
+  speaker->party = entities_speaks_for(f->parties, person);
   if (speaker->party < 0) {
     return 0;
   }
@@ -427,8 +427,8 @@ static int speaker_before(const struct finder *f, size_t cue, size_t floor,
     }
     size_t role_first = 0;
     if (is_word(f, i) &&
-        parties_role_ending_at(f->lexicon, f->tokens, i + 1, floor,
-                               &role_first) > 0 &&
+        entities_role_ending_at(f->lexicon, f->tokens, i + 1, floor,
+                                &role_first) > 0 &&
         role_first < i) {
       j = role_first + 1; /* "Ministry of Foreign Affairs", read backwards */
       continue;
@@ -509,7 +509,7 @@ static int sentence_subject(const struct finder *f, size_t first, size_t cue,
       if (owner == NULL) {
         continue;
       }
-      speaker->party = parties_speaks_for(f->parties, owner->entity);
+      speaker->party = entities_speaks_for(f->parties, owner->entity);
       if (speaker->party < 0) {
         return 0;
       }
@@ -1206,12 +1206,13 @@ static void join_running_quotes(struct finder *f) {
   }
 }
 
-int claims_attribute(const struct extract_lexicon *lexicon,
-                     const struct text_doc *doc,
-                     const struct token_list *tokens,
-                     const struct sentence *sentences, size_t sentence_count,
-                     const struct party_set *parties, struct arena *arena,
-                     struct claim_list *claims) {
+int attribution_find_claims(const struct extract_lexicon *lexicon,
+                            const struct text_doc *doc,
+                            const struct token_list *tokens,
+                            const struct sentence *sentences,
+                            size_t sentence_count,
+                            const struct party_set *parties,
+                            struct arena *arena, struct claim_list *claims) {
   memset(claims, 0, sizeof(*claims));
   (void)sentences;
   struct finder f = {.lexicon = lexicon,

@@ -56,12 +56,13 @@ struct claim_list {
 };
 
 /* Finds the claims of every sentence. Returns 0 or -1 when out of memory. */
-int claims_attribute(const struct extract_lexicon *lexicon,
-                     const struct text_doc *doc,
-                     const struct token_list *tokens,
-                     const struct sentence *sentences, size_t sentence_count,
-                     const struct party_set *parties, struct arena *arena,
-                     struct claim_list *claims);
+int attribution_find_claims(const struct extract_lexicon *lexicon,
+                            const struct text_doc *doc,
+                            const struct token_list *tokens,
+                            const struct sentence *sentences,
+                            size_t sentence_count,
+                            const struct party_set *parties,
+                            struct arena *arena, struct claim_list *claims);
 void claim_list_free(struct claim_list *claims);
 
 #endif

@@ -36,9 +36,9 @@ static size_t sentence_end(const struct finder *f, size_t i) {
   return end;
 }
 
-size_t parties_role_at(const struct extract_lexicon *lexicon,
-                       const struct token_list *tokens, size_t first,
-                       size_t limit, enum lexicon_role_class *role_class) {
+size_t entities_role_at(const struct extract_lexicon *lexicon,
+                        const struct token_list *tokens, size_t first,
+                        size_t limit, enum lexicon_role_class *role_class) {
   size_t matched = 0;
   int role = lexicon_longest(&lexicon->role_map, lexicon->role_max_tokens,
                              tokens, first, limit, &matched);
@@ -51,9 +51,9 @@ size_t parties_role_at(const struct extract_lexicon *lexicon,
   return matched;
 }
 
-size_t parties_role_ending_at(const struct extract_lexicon *lexicon,
-                              const struct token_list *tokens, size_t end,
-                              size_t floor, size_t *first) {
+size_t entities_role_ending_at(const struct extract_lexicon *lexicon,
+                               const struct token_list *tokens, size_t end,
+                               size_t floor, size_t *first) {
   for (size_t n = (size_t)lexicon->role_max_tokens; n >= 1; n--) {
     if (end < floor + n) {
       continue;
@@ -75,7 +75,7 @@ static size_t role_ending_at(const struct finder *f, size_t end, size_t floor,
                              size_t *first,
                              enum lexicon_role_class *role_class) {
   size_t role =
-      parties_role_ending_at(f->lexicon, f->tokens, end, floor, first);
+      entities_role_ending_at(f->lexicon, f->tokens, end, floor, first);
   if (role == 0) {
     return 0;
   }
@@ -245,7 +245,7 @@ static int other_name_word(const struct finder *f, size_t i, size_t limit) {
   }
   if (lexicon_word_class(f->lexicon, f->tokens, i) != 0 ||
       calendar_word(f, i) ||
-      parties_role_at(f->lexicon, f->tokens, i, limit, NULL) > 0 ||
+      entities_role_at(f->lexicon, f->tokens, i, limit, NULL) > 0 ||
       lexicon_map_get_hashed(&f->lexicon->cue_map, tokens_fold(f->tokens, t),
                              t->fold_length, t->hash) >= 0) {
     return 0;
@@ -289,7 +289,7 @@ static int surname_of_person(const struct finder *f,
     return 0; /* "Erdogan's Turkey" is the state */
   }
   return name_token(f, i - 1) &&
-         parties_role_at(f->lexicon, f->tokens, i - 1, limit, NULL) == 0;
+         entities_role_at(f->lexicon, f->tokens, i - 1, limit, NULL) == 0;
 }
 
 /* Pass 1: the gazetteer and known office holders, longest match first. */
@@ -388,7 +388,7 @@ static size_t name_run(const struct finder *f, size_t i, size_t limit) {
       break;
     }
     /* A role word is not part of a name ("President Donald Trump"). */
-    if (parties_role_at(f->lexicon, f->tokens, end, limit, NULL) > 0) {
+    if (entities_role_at(f->lexicon, f->tokens, end, limit, NULL) > 0) {
       break;
     }
     end++;
@@ -425,7 +425,7 @@ static int party_before(const struct finder *f, size_t end, size_t floor) {
     return -1;
   }
   const struct mention *m = &f->parties->mentions[mention];
-  int speaks_for = parties_speaks_for(f->parties, m->entity);
+  int speaks_for = entities_speaks_for(f->parties, m->entity);
   return speaks_for;
 }
 
@@ -531,14 +531,14 @@ static int party_in_role_tail(const struct finder *f, size_t name, size_t at,
     }
     int mention = f->parties->token_mention[at];
     if (mention >= 0) {
-      return parties_speaks_for(f->parties,
-                                f->parties->mentions[mention].entity);
+      return entities_speaks_for(f->parties,
+                                 f->parties->mentions[mention].entity);
     }
     enum lexicon_role_class role_class = LEXICON_ROLE_NONE;
     if (is(f, at - 1, "the") &&
         ((lexicon_word_class(f->lexicon, f->tokens, at) &
           LEXICON_WORD_ANAPHOR) ||
-         (parties_role_at(f->lexicon, f->tokens, at, stop, &role_class) > 0 &&
+         (entities_role_at(f->lexicon, f->tokens, at, stop, &role_class) > 0 &&
           role_class == LEXICON_ROLE_BODY))) {
       /* "the secretary of the organization", "the head of the office": the
          body named last. */
@@ -566,7 +566,7 @@ static void context_after(const struct finder *f, size_t start, size_t end,
       !(f->parties->token_mention[at] >= 0 ||
         (lexicon_word_class(f->lexicon, f->tokens, at) &
          LEXICON_WORD_DETERMINER) ||
-        parties_role_at(f->lexicon, f->tokens, at, limit, NULL) > 0)) {
+        entities_role_at(f->lexicon, f->tokens, at, limit, NULL) > 0)) {
     return;
   }
   for (; at < stop; at++) {
@@ -579,12 +579,12 @@ static void context_after(const struct finder *f, size_t start, size_t end,
       if (m->kind == MENTION_PERSON || m->kind == MENTION_SURNAME) {
         return; /* another person: not an appositive role of this one */
       }
-      affiliation = parties_speaks_for(f->parties, m->entity);
+      affiliation = entities_speaks_for(f->parties, m->entity);
       at = m->last - 1;
       continue;
     }
     enum lexicon_role_class role_class = LEXICON_ROLE_NONE;
-    size_t n = parties_role_at(f->lexicon, f->tokens, at, limit, &role_class);
+    size_t n = entities_role_at(f->lexicon, f->tokens, at, limit, &role_class);
     if (n > 0 && role_class != LEXICON_ROLE_BODY) {
       if (affiliation < 0) {
         /* The party may follow the role: ", head of M23's political wing",
@@ -631,7 +631,7 @@ static void context_apposed(const struct finder *f, size_t start, size_t floor,
     int mention = f->parties->token_mention[i];
     if (mention >= 0 && affiliation < 0) {
       affiliation =
-          parties_speaks_for(f->parties, f->parties->mentions[mention].entity);
+          entities_speaks_for(f->parties, f->parties->mentions[mention].entity);
     }
     if (is(f, i, "for") || is(f, i, "of") || is(f, i, "to")) {
       size_t role_first = 0;
@@ -711,7 +711,7 @@ static int body_spoken_before(const struct finder *f, size_t at) {
       continue;
     }
     if (cue_follows(f, m->last, sentence_end(f, m->last - 1))) {
-      return parties_speaks_for(f->parties, m->entity);
+      return entities_speaks_for(f->parties, m->entity);
     }
   }
   return -1;
@@ -806,7 +806,7 @@ static int surname_like_pronoun(const struct finder *f, size_t i,
       !(lexicon_word_class(f->lexicon, f->tokens, i) & LEXICON_WORD_PRONOUN) ||
       i + 2 >= limit || !name_token(f, i + 1) ||
       lexicon_word_class(f->lexicon, f->tokens, i + 1) != 0 ||
-      parties_role_at(f->lexicon, f->tokens, i + 1, limit, NULL) > 0 ||
+      entities_role_at(f->lexicon, f->tokens, i + 1, limit, NULL) > 0 ||
       name_run(f, i + 1, limit) != i + 2) {
     return 0;
   }
@@ -841,7 +841,7 @@ static int recognise_people(struct finder *f) {
     int he_surname = surname_like_pronoun(f, i, limit);
     if (!he_surname &&
         (!name_token(f, i) ||
-         parties_role_at(f->lexicon, f->tokens, i, limit, NULL) > 0)) {
+         entities_role_at(f->lexicon, f->tokens, i, limit, NULL) > 0)) {
       continue;
     }
     /* "He Ming said": the surname He, not a pronoun. */
@@ -1065,7 +1065,7 @@ static int match_titles(struct finder *f) {
     size_t role_start = m->last;
     enum lexicon_role_class role_class = LEXICON_ROLE_NONE;
     size_t n =
-        parties_role_at(f->lexicon, f->tokens, role_start, limit, &role_class);
+        entities_role_at(f->lexicon, f->tokens, role_start, limit, &role_class);
     if (n == 0 || role_class == LEXICON_ROLE_BODY) {
       continue;
     }
@@ -1159,7 +1159,7 @@ static int adopt_article_spelling(struct finder *f) {
   return 0;
 }
 
-int parties_speaks_for(const struct party_set *parties, int entity) {
+int entities_speaks_for(const struct party_set *parties, int entity) {
   if (entity < 0) {
     return -1;
   }
@@ -1170,10 +1170,10 @@ int parties_speaks_for(const struct party_set *parties, int entity) {
   return entity;
 }
 
-int parties_recognise(const struct extract_lexicon *lexicon,
-                      const struct text_doc *doc,
-                      const struct token_list *tokens, struct arena *arena,
-                      struct party_set *parties) {
+int entities_recognise(const struct extract_lexicon *lexicon,
+                       const struct text_doc *doc,
+                       const struct token_list *tokens, struct arena *arena,
+                       struct party_set *parties) {
   memset(parties, 0, sizeof(*parties));
   struct finder f = {.lexicon = lexicon,
                      .doc = doc,

@@ -45,7 +45,7 @@ struct party_entity {
   int surname_token;   /* token whose fold is the surname, or -1 */
 };
 
-/* What parties_recognise produces; arrays are malloc'd (party_set_free). */
+/* What entities_recognise produces; arrays are malloc'd (party_set_free). */
 struct party_set {
   struct mention *mentions;
   size_t mention_count;
@@ -58,28 +58,28 @@ struct party_set {
 
 /* Finds the mentions and parties of the tokens of doc. Strings go to arena.
    Returns 0 or -1 when out of memory. */
-int parties_recognise(const struct extract_lexicon *lexicon,
-                      const struct text_doc *doc,
-                      const struct token_list *tokens, struct arena *arena,
-                      struct party_set *parties);
+int entities_recognise(const struct extract_lexicon *lexicon,
+                       const struct text_doc *doc,
+                       const struct token_list *tokens, struct arena *arena,
+                       struct party_set *parties);
 void party_set_free(struct party_set *parties);
 
 /* The party an entity speaks for: a person's affiliation, else itself; -1
    for a person of unknown affiliation. */
-int parties_speaks_for(const struct party_set *parties, int entity);
+int entities_speaks_for(const struct party_set *parties, int entity);
 
 /* True when tokens [first, last) form a role phrase ("spokesperson",
    "Secretary of State"); sets *role_class. Tries the longest phrase from
    first. Returns its token count or 0. */
-size_t parties_role_at(const struct extract_lexicon *lexicon,
-                       const struct token_list *tokens, size_t first,
-                       size_t limit, enum lexicon_role_class *role_class);
+size_t entities_role_at(const struct extract_lexicon *lexicon,
+                        const struct token_list *tokens, size_t first,
+                        size_t limit, enum lexicon_role_class *role_class);
 
 /* The role phrase ending exactly at token end (exclusive), no earlier than
    floor: its index in lexicon->roles plus one, its first token in *first;
    0 when none ends there. */
-size_t parties_role_ending_at(const struct extract_lexicon *lexicon,
-                              const struct token_list *tokens, size_t end,
-                              size_t floor, size_t *first);
+size_t entities_role_ending_at(const struct extract_lexicon *lexicon,
+                               const struct token_list *tokens, size_t end,
+                               size_t floor, size_t *first);
 
 #endif

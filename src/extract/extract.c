@@ -1,6 +1,5 @@
-/* Orchestrates the extraction stages for one article and renders the
-   dry-run JSON. Jansson: extract_result_to_json returns a new reference;
-   json_object_set_new / json_array_append_new steal the references given. */
+/* Orchestrates the extraction stages for one article (the dry-run JSON of
+   a result is ingest_result_json's, src/ingest/rows.c). */
 #include "extract/extract.h"
 
 #include <stdio.h>
@@ -166,7 +165,7 @@ static size_t previous_sentence_issues(const struct extract_lexicon *lexicon,
   while (start > 0 && tokens->items[start - 1].sentence == previous) {
     start--;
   }
-  return issues_detect_in_article(lexicon, tokens, context, topics, start, end,
+  return topics_detect_in_article(lexicon, tokens, context, topics, start, end,
                                   found, found_size, NULL);
 }
 
@@ -224,13 +223,13 @@ static int detect_claim_issues(struct extract_result *result,
   struct issue_context context = {parties};
   /* Weak issue keywords count only for the issues the article names. */
   struct issue_topics topics;
-  issues_article_topics(lexicon, tokens, &context, 0, tokens->count, &topics);
+  topics_of_article(lexicon, tokens, &context, 0, tokens->count, &topics);
   for (size_t c = 0; c < claims->count; c++) {
     const struct claim *claim = &claims->items[c];
     struct extract_claim *out = &result->claims[c];
     size_t found[MAX_CLAIM_ISSUES];
     struct issue_evidence evidence;
-    size_t issue_count = issues_detect_in_article(
+    size_t issue_count = topics_detect_in_article(
         lexicon, tokens, &context, &topics, claim->first, claim->last, found,
         MAX_CLAIM_ISSUES, &evidence);
     judged[c].issues_weak = evidence.weak;
@@ -433,9 +432,9 @@ int extract_article_with_options(const struct extract_lexicon *lexicon,
   status = EXTRACT_ERROR_MEMORY;
   if (tokenise(&tokens, &doc, sentences, sentence_count, quotes, quote_count) !=
           0 ||
-      parties_recognise(lexicon, &doc, &tokens, arena, &parties) != 0 ||
-      claims_attribute(lexicon, &doc, &tokens, sentences, sentence_count,
-                       &parties, arena, &claims) != 0 ||
+      entities_recognise(lexicon, &doc, &tokens, arena, &parties) != 0 ||
+      attribution_find_claims(lexicon, &doc, &tokens, sentences, sentence_count,
+                              &parties, arena, &claims) != 0 ||
       copy_article(result, arena, &doc) != 0 ||
       build_parties(result, arena, &parties) != 0 ||
       copy_claims(result, arena, &doc, bytes, &tokens, &parties, &claims) !=
@@ -482,141 +481,10 @@ void extract_result_free(struct extract_result *result) {
   free(result);
 }
 
-/* Every string of a result is valid UTF-8 (the input was validated and is
-   cut on character boundaries; lexicon strings are checked when loaded), so
-   the tree is built without checking it again; fuzz_extract reads the
-   dumped text back with jansson, which does check. */
-static json_t *text(const char *value) {
-  return value ? json_stringn_nocheck(value, strlen(value)) : NULL;
-}
-
-static json_t *string_or_null(const char *value) {
-  return value ? text(value) : json_null();
-}
-
-static json_t *string_array(char *const *items, size_t count) {
-  json_t *array = json_array();
-  for (size_t i = 0; array != NULL && i < count; i++) {
-    if (json_array_append_new(array, text(items[i])) != 0) {
-      json_decref(array);
-      return NULL;
-    }
-  }
-  return array;
-}
-
 double extract_confidence_rounded(double confidence) {
   if (!(confidence > 0)) {
     return 0; /* NaN too */
   }
   /* Within 0..1 the thousandths fit a long: no libm needed. */
   return confidence >= 1 ? 1 : (double)(long)(confidence * 1000 + 0.5) / 1000;
-}
-
-json_t *extract_result_to_json(const struct extract_result *result) {
-  const struct extract_article *a = &result->article;
-  json_t *root = json_object();
-  json_t *article = json_object();
-  json_t *parties = json_array();
-  json_t *claims = json_array();
-  if (root == NULL || article == NULL || parties == NULL || claims == NULL) {
-    goto fail;
-  }
-  int failed = 0;
-  failed |=
-      json_object_set_new_nocheck(article, "title", string_or_null(a->title));
-  failed |= json_object_set_new_nocheck(article, "published",
-                                        string_or_null(a->published));
-  failed |= json_object_set_new_nocheck(
-      article, "authors", string_array(a->authors, a->author_count));
-  failed |= json_object_set_new_nocheck(article, "dateline",
-                                        string_or_null(a->dateline));
-  failed |= json_object_set_new_nocheck(article, "updated",
-                                        string_or_null(a->updated));
-  failed |= json_object_set_new_nocheck(article, "sha256", text(a->sha256));
-  for (size_t i = 0; i < result->party_count && !failed; i++) {
-    const struct extract_party *p = &result->parties[i];
-    json_t *party = json_object();
-    if (party == NULL) {
-      goto fail;
-    }
-    failed |= json_object_set_new_nocheck(party, "name", text(p->name));
-    failed |= json_object_set_new_nocheck(party, "kind", text(p->kind));
-    failed |= json_object_set_new_nocheck(
-        party, "aliases", string_array(p->aliases, p->alias_count));
-    failed |= json_object_set_new_nocheck(party, "affiliation",
-                                          string_or_null(p->affiliation));
-    if (strcmp(p->kind, "person") == 0) {
-      failed |=
-          json_object_set_new_nocheck(party, "role", string_or_null(p->role));
-    }
-    failed |= json_array_append_new(parties, party);
-  }
-  for (size_t i = 0; i < result->claim_count && !failed; i++) {
-    const struct extract_claim *c = &result->claims[i];
-    json_t *claim = json_object();
-    if (claim == NULL) {
-      goto fail;
-    }
-    failed |= json_object_set_new_nocheck(claim, "start",
-                                          json_integer((json_int_t)c->start));
-    failed |= json_object_set_new_nocheck(claim, "end",
-                                          json_integer((json_int_t)c->end));
-    failed |= json_object_set_new_nocheck(claim, "text", text(c->text));
-    failed |= json_object_set_new_nocheck(claim, "speaker",
-                                          string_or_null(c->speaker));
-    failed |= json_object_set_new_nocheck(claim, "party", text(c->party));
-    failed |= json_object_set_new_nocheck(
-        claim, "issues", string_array(c->issues, c->issue_count));
-    failed |= json_object_set_new_nocheck(claim, "stance",
-                                          text(extract_stance_name(c->stance)));
-    failed |=
-        json_object_set_new_nocheck(claim, "quote", json_boolean(c->quote));
-    failed |= json_object_set_new_nocheck(
-        claim, "stated_on", c->stated_on[0] ? text(c->stated_on) : json_null());
-    if (c->cue.word != NULL) {
-      json_t *cue = json_object();
-      if (cue == NULL) {
-        json_decref(claim);
-        goto fail;
-      }
-      failed |= json_object_set_new_nocheck(cue, "word", text(c->cue.word));
-      failed |= json_object_set_new_nocheck(
-          cue, "start", json_integer((json_int_t)c->cue.start));
-      failed |= json_object_set_new_nocheck(
-          cue, "end", json_integer((json_int_t)c->cue.end));
-      failed |= json_object_set_new_nocheck(claim, "cue", cue);
-    } else {
-      failed |= json_object_set_new_nocheck(claim, "cue", json_null());
-    }
-    failed |= json_object_set_new_nocheck(claim, "cameo", text(c->cameo));
-    failed |= json_object_set_new_nocheck(
-        claim, "confidence",
-        json_real(extract_confidence_rounded(c->confidence)));
-    failed |= json_array_append_new(claims, claim);
-  }
-  if (failed) {
-    goto fail;
-  }
-  if (json_object_set_new_nocheck(root, "article", article) != 0) {
-    article = NULL;
-    goto fail;
-  }
-  article = NULL;
-  if (json_object_set_new_nocheck(root, "parties", parties) != 0) {
-    parties = NULL;
-    goto fail;
-  }
-  parties = NULL;
-  if (json_object_set_new_nocheck(root, "claims", claims) != 0) {
-    claims = NULL;
-    goto fail;
-  }
-  return root;
-fail:
-  json_decref(root);
-  json_decref(article);
-  json_decref(parties);
-  json_decref(claims);
-  return NULL;
 }

@@ -197,23 +197,32 @@ static int add_alias(struct builder *b, int party, const char *text,
   return 0;
 }
 
+/* Copies the next |-separated item of *list into item and moves *list past
+   it; false at the end of the list. An empty item, or one too long to be a
+   key, comes back as "". */
+static bool list_next_item(const char **list, char item[KEY_SIZE]) {
+  const char *at = *list;
+  if (*at == '\0') {
+    return false;
+  }
+  const char *bar = strchr(at, '|');
+  size_t length = bar ? (size_t)(bar - at) : strlen(at);
+  item[0] = '\0';
+  if (length < KEY_SIZE) {
+    memcpy(item, at, length);
+    item[length] = '\0';
+  }
+  *list = bar ? bar + 1 : at + length;
+  return true;
+}
+
 /* Adds each |-separated item of list as an alias. */
 static int add_aliases(struct builder *b, int party, const char *list,
                        enum lexicon_alias_type type) {
   char item[KEY_SIZE];
-  while (*list != '\0') {
-    const char *bar = strchr(list, '|');
-    size_t length = bar ? (size_t)(bar - list) : strlen(list);
-    if (length > 0 && length < sizeof(item)) {
-      memcpy(item, list, length);
-      item[length] = '\0';
-      if (add_alias(b, party, item, type) != 0) {
-        return -1;
-      }
-    }
-    list += length;
-    if (*list == '|') {
-      list++;
+  while (list_next_item(&list, item)) {
+    if (item[0] != '\0' && add_alias(b, party, item, type) != 0) {
+      return -1;
     }
   }
   return 0;
@@ -343,21 +352,10 @@ static int person_row(struct builder *b, char **f, size_t line) {
     return -1;
   }
   /* Surnames of the aliases too ("Zelenskyy" from "Volodymyr Zelenskyy"). */
-  const char *list = f[4];
   char item[KEY_SIZE];
-  while (*list != '\0') {
-    const char *bar = strchr(list, '|');
-    size_t length = bar ? (size_t)(bar - list) : strlen(list);
-    if (length > 0 && length < sizeof(item)) {
-      memcpy(item, list, length);
-      item[length] = '\0';
-      if (add_surname(b, party, item) != 0) {
-        return -1;
-      }
-    }
-    list += length;
-    if (*list == '|') {
-      list++;
+  for (const char *list = f[4]; list_next_item(&list, item);) {
+    if (item[0] != '\0' && add_surname(b, party, item) != 0) {
+      return -1;
     }
   }
   return 0;
@@ -873,7 +871,7 @@ int extract_lexicon_set_issues(struct extract_lexicon *lexicon,
     for (size_t k = 0; k < issues[i].keyword_count; k++) {
       const struct extract_issue_keyword *keyword = &issues[i].keywords[k];
       if (keyword->keyword == NULL ||
-          issues_keyword_is_pattern(keyword->keyword)) {
+          topics_keyword_is_pattern(keyword->keyword)) {
         continue; /* patterns are compiled below */
       }
       char key[KEY_SIZE];
@@ -898,7 +896,7 @@ int extract_lexicon_set_issues(struct extract_lexicon *lexicon,
     }
   }
   struct issue_patterns *patterns = NULL;
-  if (issues_patterns_compile(&arena, issues, issue_count, &patterns, error,
+  if (topics_patterns_compile(&arena, issues, issue_count, &patterns, error,
                               error_size) != 0) {
     goto fail;
   }

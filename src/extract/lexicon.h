@@ -201,7 +201,7 @@ struct extract_lexicon {
   struct lexicon_map *issue_keywords[2];
   int issue_keyword_max_tokens[2];
   /* Keywords written as patterns ("stop near/3 strikes", "meet @party"),
-     compiled by issues_patterns_compile into issue_arena; NULL when none. */
+     compiled by topics_patterns_compile into issue_arena; NULL when none. */
   struct issue_patterns *issue_patterns;
   struct arena issue_arena;
   UBreakIterator *sentence_template; /* cloned per article, never iterated */

@@ -152,7 +152,7 @@ enum subject {
 
 static enum subject mention_side(const struct party_set *parties,
                                  const struct claim *claim, int mention) {
-  int party = parties_speaks_for(parties, parties->mentions[mention].entity);
+  int party = entities_speaks_for(parties, parties->mentions[mention].entity);
   return party >= 0 && party != claim->party ? SUBJECT_OTHER : SUBJECT_OWN;
 }
 

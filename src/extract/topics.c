@@ -54,7 +54,7 @@ struct issue_patterns {
   uint64_t head_filter[HEAD_FILTER_BITS / 64];
 };
 
-int issues_keyword_is_pattern(const char *keyword) {
+int topics_keyword_is_pattern(const char *keyword) {
   return strchr(keyword, '|') != NULL || strstr(keyword, PARTY_WORD) != NULL ||
          strstr(keyword, " " NEAR_WORD) != NULL;
 }
@@ -208,9 +208,9 @@ static int add_pattern(struct issue_patterns *compiled, struct arena *arena,
   return 0;
 }
 
-int issues_keyword_usable(const char *keyword) {
+int extract_issue_keyword_usable(const char *keyword) {
   size_t phrases = 0, words = 0;
-  if (issues_keyword_is_pattern(keyword)) {
+  if (topics_keyword_is_pattern(keyword)) {
     return add_pattern(NULL, NULL, keyword, 0, 0, &phrases, &words) == 0;
   }
   char key[256];
@@ -218,7 +218,7 @@ int issues_keyword_usable(const char *keyword) {
   return tokens > 0 && tokens <= LEXICON_MAX_PHRASE_TOKENS;
 }
 
-int issues_patterns_compile(struct arena *arena,
+int topics_patterns_compile(struct arena *arena,
                             const struct extract_issue_definition *issues,
                             size_t issue_count,
                             struct issue_patterns **patterns, char *error,
@@ -228,7 +228,7 @@ int issues_patterns_compile(struct arena *arena,
   for (size_t i = 0; i < issue_count; i++) {
     for (size_t k = 0; k < issues[i].keyword_count; k++) {
       const char *keyword = issues[i].keywords[k].keyword;
-      if (keyword == NULL || !issues_keyword_is_pattern(keyword)) {
+      if (keyword == NULL || !topics_keyword_is_pattern(keyword)) {
         continue;
       }
       if (add_pattern(NULL, NULL, keyword, i, 0, &phrase_count, &word_count) !=
@@ -264,7 +264,7 @@ int issues_patterns_compile(struct arena *arena,
     for (size_t k = 0; k < issues[i].keyword_count; k++) {
       const struct extract_issue_keyword *keyword = &issues[i].keywords[k];
       if (keyword->keyword == NULL ||
-          !issues_keyword_is_pattern(keyword->keyword)) {
+          !topics_keyword_is_pattern(keyword->keyword)) {
         continue;
       }
       if (add_pattern(compiled, arena, keyword->keyword, i, keyword->weak,
@@ -295,7 +295,7 @@ static int is_party(const struct extract_lexicon *lexicon,
     return 1;
   }
   enum lexicon_role_class role_class;
-  return parties_role_at(lexicon, tokens, index, last, &role_class) > 0;
+  return entities_role_at(lexicon, tokens, index, last, &role_class) > 0;
 }
 
 /* True when the phrase at token start is the setting of a statement rather
@@ -529,10 +529,10 @@ static int refers_back(const struct extract_lexicon *lexicon,
   return 0;
 }
 
-void issues_article_topics(const struct extract_lexicon *lexicon,
-                           const struct token_list *tokens,
-                           const struct issue_context *context, size_t first,
-                           size_t last, struct issue_topics *topics) {
+void topics_of_article(const struct extract_lexicon *lexicon,
+                       const struct token_list *tokens,
+                       const struct issue_context *context, size_t first,
+                       size_t last, struct issue_topics *topics) {
   memset(topics->named, 0, sizeof(topics->named));
   scan(lexicon->issue_keywords[0], lexicon->issue_keyword_max_tokens[0], tokens,
        first, last, catalogue_size(lexicon), topics->named);
@@ -540,7 +540,7 @@ void issues_article_topics(const struct extract_lexicon *lexicon,
                 catalogue_size(lexicon), topics->named);
 }
 
-size_t issues_detect_in_article(const struct extract_lexicon *lexicon,
+size_t topics_detect_in_article(const struct extract_lexicon *lexicon,
                                 const struct token_list *tokens,
                                 const struct issue_context *context,
                                 const struct issue_topics *topics, size_t first,

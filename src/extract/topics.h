@@ -46,12 +46,12 @@ struct issue_evidence {
 };
 
 /* True when a keyword is written as a pattern (see above). */
-int issues_keyword_is_pattern(const char *keyword);
+int topics_keyword_is_pattern(const char *keyword);
 
 /* Compiles the pattern keywords of the catalogue into arena; *patterns is
    NULL when there are none. Returns 0, or -1 with a message in error. */
 struct issue_patterns;
-int issues_patterns_compile(struct arena *arena,
+int topics_patterns_compile(struct arena *arena,
                             const struct extract_issue_definition *issues,
                             size_t issue_count,
                             struct issue_patterns **patterns, char *error,
@@ -67,17 +67,17 @@ struct issue_context {
 
 /* Marks in *topics the issues whose strong keywords occur in tokens
    [first, last) (the whole article). */
-void issues_article_topics(const struct extract_lexicon *lexicon,
-                           const struct token_list *tokens,
-                           const struct issue_context *context, size_t first,
-                           size_t last, struct issue_topics *topics);
+void topics_of_article(const struct extract_lexicon *lexicon,
+                       const struct token_list *tokens,
+                       const struct issue_context *context, size_t first,
+                       size_t last, struct issue_topics *topics);
 
 /* Writes the indices (into lexicon->issues) of the issues of the claim in
    tokens [first, last) to out (at most out_size), in catalogue order, and
    returns how many were written. Weak keywords count only for the issues in
    *topics; with topics NULL, for any issue. context and evidence may be
    NULL. */
-size_t issues_detect_in_article(const struct extract_lexicon *lexicon,
+size_t topics_detect_in_article(const struct extract_lexicon *lexicon,
                                 const struct token_list *tokens,
                                 const struct issue_context *context,
                                 const struct issue_topics *topics, size_t first,

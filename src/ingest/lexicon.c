@@ -32,7 +32,7 @@ static void catalogue_release(struct catalogue *catalogue) {
 
 /* True for a keyword the lexicon can hold: a phrase or a pattern. */
 static bool keyword_usable(const char *keyword) {
-  return issues_keyword_usable(keyword) != 0;
+  return extract_issue_keyword_usable(keyword) != 0;
 }
 
 static int catalogue_read(struct db_conn *conn, struct catalogue *catalogue) {

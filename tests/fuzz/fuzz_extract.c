@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "extract/extract.h"
+#include "ingest/ingest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -42,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       abort();
     }
   }
-  json_t *json = extract_result_to_json(result);
+  json_t *json = ingest_result_json(result);
   if (json == NULL) {
     abort();
   }

@@ -9,12 +9,14 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "extract/extract.h"
+#include "ingest/ingest.h"
 
 static struct extract_lexicon *test_lexicon;
 
@@ -96,7 +98,7 @@ __attribute__((unused)) static int has_issue(const struct extract_claim *claim,
    loader prints, reads back to an equal value (escapes, non-ASCII text). */
 __attribute__((unused)) static void
 check_json_round_trip(const struct extract_result *r) {
-  json_t *json = extract_result_to_json(r);
+  json_t *json = ingest_result_json(r);
   assert_non_null(json);
   static const size_t layouts[] = {JSON_COMPACT, JSON_INDENT(2)};
   for (size_t k = 0; k < 2; k++) {

@@ -41,7 +41,7 @@ static void check_article(const char *bytes, size_t length) {
     }
   }
   check_json_round_trip(r);
-  json_t *json = extract_result_to_json(r);
+  json_t *json = ingest_result_json(r);
   assert_non_null(json);
   json_t *claims = json_object_get(json, "claims");
   assert_int_equal(json_array_size(claims), r->claim_count);

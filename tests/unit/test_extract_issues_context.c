@@ -95,10 +95,11 @@ static void test_time_is_no_reference(void **state) {
 
 static void test_patterns_through_the_catalogue(void **state) {
   (void)state;
-  assert_true(issues_keyword_usable("close|shut near/2 border crossing"));
-  assert_true(issues_keyword_usable("talks with @party"));
-  assert_false(issues_keyword_usable("close near/x crossing"));
-  assert_false(issues_keyword_usable("@party talks"));
+  assert_true(
+      extract_issue_keyword_usable("close|shut near/2 border crossing"));
+  assert_true(extract_issue_keyword_usable("talks with @party"));
+  assert_false(extract_issue_keyword_usable("close near/x crossing"));
+  assert_false(extract_issue_keyword_usable("@party talks"));
   char error[256];
   struct extract_lexicon *lexicon =
       extract_lexicon_load_embedded(error, sizeof(error));
