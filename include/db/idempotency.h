@@ -1,5 +1,6 @@
-/* Stored answers of writes sent with an Idempotency-Key (sql/012): one row
- * per (API key, idempotency key), claimed before the write and completed
+/* Stored answers of writes sent with an Idempotency-Key
+ * (sql/migrations/012_idempotency_and_tree.sql): one row per (API key,
+ * idempotency key), claimed before the write and completed
  * with the answer in the write's own transaction. */
 #ifndef PARLEY_DB_IDEMPOTENCY_H
 #define PARLEY_DB_IDEMPOTENCY_H

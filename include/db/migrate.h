@@ -1,5 +1,7 @@
-/* Schema migrations: the numbered sql/ files compiled into the binary,
- * applied in order under an advisory lock and recorded with checksums. */
+/* Schema migrations: the numbered sql/migrations/ files compiled into the
+ * binary, applied in order under an advisory lock and recorded with
+ * checksums; then sql/functions/ (CREATE OR REPLACE), re-applied when a
+ * migration ran or a function file changed. */
 #ifndef PARLEY_DB_MIGRATE_H
 #define PARLEY_DB_MIGRATE_H
 

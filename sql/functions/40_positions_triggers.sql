@@ -153,7 +153,7 @@ BEGIN
   SELECT array_agg(ROW(cells.*)::position_cells) FILTER (WHERE cells.top)
     INTO added FROM cells;
   IF added IS NOT NULL THEN
-    -- Share-locked parties: see positions_rows_of (008).
+    -- Share-locked parties: see positions_rows_of (30_positions.sql).
     PERFORM 1 FROM parties p
       WHERE p.id IN (SELECT a.party_id FROM unnest(added) a)
       ORDER BY p.id FOR SHARE;
