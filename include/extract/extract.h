@@ -8,6 +8,8 @@
 #ifndef PARLEY_EXTRACT_EXTRACT_H
 #define PARLEY_EXTRACT_EXTRACT_H
 
+#include "common/vocabulary.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -25,20 +27,6 @@ enum extract_error {
   EXTRACT_ERROR_MEMORY = 5,
   EXTRACT_ERROR_INTERNAL = 6, /* ICU or PCRE2 failed */
 };
-
-enum extract_stance {
-  EXTRACT_STANCE_ASSERTS,
-  EXTRACT_STANCE_PROPOSES,
-  EXTRACT_STANCE_ACCEPTS,
-  EXTRACT_STANCE_DEMANDS,
-  EXTRACT_STANCE_REJECTS,
-  EXTRACT_STANCE_THREATENS,
-  EXTRACT_STANCE_COUNT,
-  EXTRACT_STANCE_NONE = -1,
-};
-
-/* "asserts", "proposes", ... (static strings); NULL for an unknown value. */
-const char *extract_stance_name(enum extract_stance stance);
 
 struct extract_lexicon;
 
@@ -132,7 +120,7 @@ struct extract_claim {
   char *party;   /* canonical party name */
   char **issues; /* issue slugs */
   size_t issue_count;
-  enum extract_stance stance;
+  enum stance stance;
   bool quote;         /* a direct quotation */
   char stated_on[11]; /* YYYY-MM-DD, or "" when unknown */
   struct extract_cue cue;

@@ -2,6 +2,7 @@
 #include "db/claims.h"
 #include "api/handlers.h"
 #include "api/resource.h"
+#include "common/vocabulary.h"
 #include "db/articles.h"
 #include "db/issues.h"
 #include "db/parties.h"
@@ -11,9 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const claim_stances[] = {
-    "demands", "proposes", "rejects", "accepts", "threatens", "asserts", NULL};
-
 static const struct field claim_fields[] = {
     {"id", FIELD_INTEGER, FIELD_READ_ONLY, -1, 0, 0, 0, 0, NULL},
     {"article_id", FIELD_INTEGER, FIELD_NULLABLE, CLAIM_ARTICLE_ID, 0, 0, 1,
@@ -22,7 +20,7 @@ static const struct field claim_fields[] = {
     {"speaker", FIELD_SLUG, FIELD_NULLABLE, CLAIM_SPEAKER, 0, 0, 0, 0, NULL},
     {"issues", FIELD_SLUG_ARRAY, 0, CLAIM_ISSUES, 0, 50, 0, 0, NULL},
     {"stance", FIELD_ENUM, FIELD_REQUIRED, CLAIM_STANCE, 0, 0, 0, 0,
-     claim_stances},
+     stance_names},
     {"quote", FIELD_BOOLEAN, 0, CLAIM_QUOTE, 0, 0, 0, 0, NULL},
     {"text", FIELD_STRING, FIELD_REQUIRED, CLAIM_TEXT, 1, 10000, 0, 0, NULL},
     {"start", FIELD_INTEGER, FIELD_NULLABLE, CLAIM_START, 0, 0, 0, INT32_MAX,
@@ -45,7 +43,7 @@ const struct query_param claims_list_params[] = {
     {"party", QUERY_SLUG, 0, 0, 0, NULL},
     {"speaker", QUERY_SLUG, 0, 0, 0, NULL},
     {"issue", QUERY_SLUG, 0, 0, 0, NULL},
-    {"stance", QUERY_ENUM, 0, 0, 0, claim_stances},
+    {"stance", QUERY_ENUM, 0, 0, 0, stance_names},
     {"article", QUERY_INTEGER, 1, INT64_MAX, 0, NULL},
     {"since", QUERY_DATE, 0, 0, 0, NULL},
     {"until", QUERY_DATE, 0, 0, 0, NULL},

@@ -2,20 +2,19 @@
 #include "db/parties.h"
 #include "api/handlers.h"
 #include "api/resource.h"
+#include "common/vocabulary.h"
 #include "db/claims.h"
 #include "http/response.h"
 
 #include <string.h>
-
-static const char *const party_kinds[] = {"state", "organization", "person",
-                                          "group", NULL};
 
 static const struct field party_fields[] = {
     {"id", FIELD_INTEGER, FIELD_READ_ONLY, -1, 0, 0, 0, 0, NULL},
     {"slug", FIELD_SLUG, 0, PARTY_SLUG, 0, 0, 0, 0, NULL},
     {"name", FIELD_STRING, FIELD_REQUIRED | FIELD_NFC, PARTY_NAME, 1, 200, 0, 0,
      NULL},
-    {"kind", FIELD_ENUM, FIELD_REQUIRED, PARTY_KIND, 0, 0, 0, 0, party_kinds},
+    {"kind", FIELD_ENUM, FIELD_REQUIRED, PARTY_KIND, 0, 0, 0, 0,
+     party_kind_names},
     {"aliases", FIELD_STRING_ARRAY, FIELD_NFC, PARTY_ALIASES, 0, 100, 0, 0,
      NULL},
     {"affiliation", FIELD_SLUG, FIELD_NULLABLE, PARTY_AFFILIATION, 0, 0, 0, 0,
@@ -32,7 +31,7 @@ static const struct query_param party_list_params[] = {
     {"limit", QUERY_INTEGER, 1, 200, 0, NULL},
     {"cursor", QUERY_TEXT, 0, 0, 600, NULL},
     {"sort", QUERY_ENUM, 0, 0, 0, party_sort_names},
-    {"kind", QUERY_ENUM, 0, 0, 0, party_kinds},
+    {"kind", QUERY_ENUM, 0, 0, 0, party_kind_names},
     {"affiliation", QUERY_SLUG, 0, 0, 0, NULL},
     {"q", QUERY_TEXT, 0, 0, 200, NULL},
 };

@@ -7,6 +7,7 @@
 #include "api/handlers.h"
 #include "api/resource.h"
 #include "common/slug.h"
+#include "common/vocabulary.h"
 #include "http/response.h"
 
 #include <pthread.h>
@@ -42,8 +43,6 @@ static void positions_leave(void) {
 
 static const char *const position_depths[] = {"top", "fine", NULL};
 static const char *const position_groupings[] = {"party", "speaker", NULL};
-static const char *const position_stances[] = {
-    "demands", "proposes", "rejects", "accepts", "threatens", "asserts", NULL};
 
 enum position_param {
   PARAM_ISSUE,
@@ -63,7 +62,7 @@ static const struct query_param position_params[PARAM_COUNT] = {
     [PARAM_BY] = {"by", QUERY_ENUM, 0, 0, 0, position_groupings},
     [PARAM_SINCE] = {"since", QUERY_DATE, 0, 0, 0, NULL},
     [PARAM_UNTIL] = {"until", QUERY_DATE, 0, 0, 0, NULL},
-    [PARAM_STANCE] = {"stance", QUERY_ENUM, 0, 0, 0, position_stances},
+    [PARAM_STANCE] = {"stance", QUERY_ENUM, 0, 0, 0, stance_names},
 };
 
 /* What a path fixes: nothing, the issue or the party. */

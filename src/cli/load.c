@@ -138,9 +138,9 @@ static void print_summary(const char *path,
     const struct extract_claim *claim = &result->claims[i];
     int length = (int)strlen(claim->text);
     printf("  %-14s %-9s %s%s: %.*s%s\n", claim->party,
-           extract_stance_name(claim->stance),
-           claim->speaker ? claim->speaker : "", claim->speaker ? "" : "-",
-           length > 90 ? 90 : length, claim->text, length > 90 ? "..." : "");
+           stance_name(claim->stance), claim->speaker ? claim->speaker : "",
+           claim->speaker ? "" : "-", length > 90 ? 90 : length, claim->text,
+           length > 90 ? "..." : "");
   }
 }
 

@@ -2,6 +2,7 @@
 #include "db/positions.h"
 
 #include "common/log.h"
+#include "common/vocabulary.h"
 #include "db/records.h"
 
 #include <stdarg.h>
@@ -210,14 +211,13 @@ static bool member_put(json_t *object, const char *key, json_t *value) {
    parses its format and checks every key each time. NULL when out of
    memory. */
 static json_t *cell_of(const PGresult *result, int row) {
-  static const char *const stances[] = {"demands", "proposes",  "rejects",
-                                        "accepts", "threatens", "asserts"};
   json_t *counts = json_object();
   json_t *latest = json_object();
   json_t *cell = json_object();
   bool ok = counts != NULL && latest != NULL && cell != NULL;
-  for (int i = 0; ok && i < 6; i++) {
-    ok = member_put(counts, stances[i], integer_of(result, row, M_COUNTS + i));
+  for (int i = 0; ok && i < STANCE_COUNT; i++) {
+    ok = member_put(counts, stance_names[i],
+                    integer_of(result, row, M_COUNTS + i));
   }
   ok = ok && member_put(latest, "id", integer_of(result, row, M_LATEST_ID)) &&
        member_put(latest, "speaker",

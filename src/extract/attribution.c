@@ -145,7 +145,7 @@ static size_t proper_name_end(const struct finder *f, size_t i, size_t limit) {
 static int speaking_party(const struct finder *f, int entity) {
   int party = entities_speaks_for(f->parties, entity);
   if (party < 0 && entity >= 0 &&
-      f->parties->entities[entity].kind == LEXICON_PERSON &&
+      f->parties->entities[entity].kind == PARTY_KIND_PERSON &&
       strchr(f->parties->entities[entity].name, ' ') != NULL) {
     return entity;
   }
@@ -170,7 +170,7 @@ static int speaker_from_mention(const struct finder *f, const struct mention *m,
   if (speaker->party < 0) {
     return 0;
   }
-  if (possessive && entity->kind != LEXICON_PERSON) {
+  if (possessive && entity->kind != PARTY_KIND_PERSON) {
     /* "Ukraine's General Staff said", "Russia's Investigative Committee
        said": a body of the state named as such (longer than a role: "the
        Office for the Return of Deportees"). */
@@ -197,7 +197,7 @@ static int speaker_from_mention(const struct finder *f, const struct mention *m,
                         : NULL;
     return 1;
   }
-  if (entity->kind == LEXICON_PERSON) {
+  if (entity->kind == PARTY_KIND_PERSON) {
     speaker->text = entity->name;
     speaker->kind =
         m->kind == MENTION_PERSON ? CLAIM_SPEAKER_NAMED : CLAIM_SPEAKER_TITLE;
@@ -254,7 +254,7 @@ static int resolve_anaphor(const struct finder *f, size_t i, size_t floor,
   }
   /* "the group", "the alliance" is never a state ("Russia has rejected the
      plan. The alliance said ..." is someone else). */
-  if (!pronoun && f->parties->entities[f->last_body].kind == LEXICON_STATE) {
+  if (!pronoun && f->parties->entities[f->last_body].kind == PARTY_KIND_STATE) {
     return 0;
   }
   speaker->entity = f->last_body;
@@ -354,7 +354,7 @@ static int speaker_before(const struct finder *f, size_t cue, size_t floor,
       for (size_t k = i; k > floor && k + 3 > i; k--) {
         const struct mention *owner = mention_at(f, k - 1);
         if (owner != NULL) {
-          if (f->parties->entities[owner->entity].kind != LEXICON_PERSON &&
+          if (f->parties->entities[owner->entity].kind != PARTY_KIND_PERSON &&
               !(tok(f, owner->last - 1)->flags & TOKEN_POSSESSIVE) &&
               speaker_from_mention(f, owner, limit, speaker)) {
             speaker->found = 1;
@@ -530,7 +530,7 @@ static int sentence_subject(const struct finder *f, size_t first, size_t cue,
   for (size_t j = m->last; j < cue && j < m->last + 6; j++) {
     const struct mention *person = mention_at(f, j);
     if (person != NULL) {
-      if (f->parties->entities[person->entity].kind == LEXICON_PERSON &&
+      if (f->parties->entities[person->entity].kind == PARTY_KIND_PERSON &&
           !(tok(f, person->last - 1)->flags & TOKEN_POSSESSIVE)) {
         m = person;
       }
@@ -815,7 +815,7 @@ static int quote_words(const struct finder *f, size_t first, size_t last) {
 }
 
 static void remember_person(struct finder *f, int entity, size_t sentence) {
-  if (entity >= 0 && f->parties->entities[entity].kind == LEXICON_PERSON) {
+  if (entity >= 0 && f->parties->entities[entity].kind == PARTY_KIND_PERSON) {
     const struct party_entity *person = &f->parties->entities[entity];
     f->last_person = entity;
     f->last_person_sentence = sentence;
@@ -1120,7 +1120,7 @@ static int find_in_sentence(struct finder *f, size_t sentence, size_t first,
         claim->speaker_kind == CLAIM_SPEAKER_PARTY ||
         (claim->speaker_kind == CLAIM_SPEAKER_PRONOUN &&
          (claim->speaker < 0 ||
-          f->parties->entities[claim->speaker].kind != LEXICON_PERSON))) {
+          f->parties->entities[claim->speaker].kind != PARTY_KIND_PERSON))) {
       f->last_body = claim->party;
       f->last_body_sentence = sentence;
       f->last_body_text = claim->speaker_text;

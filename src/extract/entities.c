@@ -86,7 +86,7 @@ static size_t role_ending_at(const struct finder *f, size_t end, size_t floor,
 }
 
 static int add_entity(struct finder *f, const char *name,
-                      enum lexicon_party_kind kind) {
+                      enum party_kind kind) {
   struct party_set *p = f->parties;
   if (p->entity_count == p->entity_capacity) {
     size_t next = p->entity_capacity ? p->entity_capacity * 2 : 16;
@@ -283,7 +283,7 @@ static int surname_of_person(const struct finder *f,
                              const struct lexicon_alias *alias, size_t i,
                              size_t limit) {
   if (alias->token_count != 1 || alias->type != LEXICON_ALIAS_NAME ||
-      f->lexicon->parties[alias->party].kind != LEXICON_STATE || i == 0 ||
+      f->lexicon->parties[alias->party].kind != PARTY_KIND_STATE || i == 0 ||
       token_at(f, i - 1)->sentence != token_at(f, i)->sentence ||
       (token_at(f, i - 1)->flags & TOKEN_POSSESSIVE)) {
     return 0; /* "Erdogan's Turkey" is the state */
@@ -327,7 +327,7 @@ static int match_gazetteer(struct finder *f) {
       continue;
     }
     const struct lexicon_alias *alias = &f->lexicon->aliases[found];
-    if (f->lexicon->parties[alias->party].kind == LEXICON_PERSON &&
+    if (f->lexicon->parties[alias->party].kind == PARTY_KIND_PERSON &&
         matched == 1 && !lone_surname(f, i, limit)) {
       continue; /* "Abbas Karim" is not Mahmoud Abbas */
     }
@@ -336,7 +336,7 @@ static int match_gazetteer(struct finder *f) {
       return -1;
     }
     enum mention_kind kind = MENTION_PARTY;
-    if (f->lexicon->parties[alias->party].kind == LEXICON_PERSON) {
+    if (f->lexicon->parties[alias->party].kind == PARTY_KIND_PERSON) {
       kind = alias->type == LEXICON_ALIAS_SURNAME || alias->token_count == 1
                  ? MENTION_SURNAME
                  : MENTION_PERSON;
@@ -434,7 +434,7 @@ static int possessive_party_before(const struct finder *f, size_t i) {
   int mention = f->parties->token_mention[i - 1];
   return mention >= 0 && (token_at(f, i - 1)->flags & TOKEN_POSSESSIVE) &&
          f->parties->entities[f->parties->mentions[mention].entity].kind !=
-             LEXICON_PERSON;
+             PARTY_KIND_PERSON;
 }
 
 static size_t skip_back_determiner(const struct finder *f, size_t at,
@@ -509,7 +509,7 @@ static int body_named_before(const struct finder *f, size_t at) {
     int mention = f->parties->token_mention[i - 1];
     if (mention >= 0 &&
         f->parties->entities[f->parties->mentions[mention].entity].kind !=
-            LEXICON_PERSON) {
+            PARTY_KIND_PERSON) {
       return f->parties->mentions[mention].entity;
     }
   }
@@ -707,7 +707,7 @@ static int body_spoken_before(const struct finder *f, size_t at) {
     const struct mention *m = &f->parties->mentions[mention];
     j = m->first + 1;
     if (m->kind != MENTION_PARTY ||
-        f->parties->entities[m->entity].kind == LEXICON_PERSON) {
+        f->parties->entities[m->entity].kind == PARTY_KIND_PERSON) {
       continue;
     }
     if (cue_follows(f, m->last, sentence_end(f, m->last - 1))) {
@@ -775,7 +775,7 @@ static int known_by_spelling(const struct finder *f, size_t first,
       last - first > 1 ? tokens_fold(f->tokens, token_at(f, first)) : NULL;
   for (size_t k = 0; k < f->lexicon->party_count; k++) {
     const struct lexicon_party *person = &f->lexicon->parties[k];
-    if (person->kind != LEXICON_PERSON) {
+    if (person->kind != PARTY_KIND_PERSON) {
       continue;
     }
     const char *space = strrchr(person->name, ' ');
@@ -907,7 +907,7 @@ static int recognise_people(struct finder *f) {
     size_t name_length = strlen(name);
     for (size_t e = 0; e < f->parties->entity_count; e++) {
       const struct party_entity *known = &f->parties->entities[e];
-      if (known->kind != LEXICON_PERSON) {
+      if (known->kind != PARTY_KIND_PERSON) {
         continue;
       }
       /* Or the end of a name written in full before: "De Wever" after
@@ -927,7 +927,7 @@ static int recognise_people(struct finder *f) {
       }
     }
     if (entity < 0) {
-      entity = add_entity(f, name, LEXICON_PERSON);
+      entity = add_entity(f, name, PARTY_KIND_PERSON);
       if (entity < 0) {
         return -1;
       }
@@ -984,7 +984,7 @@ static int resolve_title(struct finder *f, int party,
   struct party_set *p = f->parties;
   for (size_t e = 0; e < p->entity_count; e++) {
     const struct party_entity *entity = &p->entities[e];
-    if (entity->kind != LEXICON_PERSON || entity->affiliation != party) {
+    if (entity->kind != PARTY_KIND_PERSON || entity->affiliation != party) {
       continue;
     }
     if (role_class == LEXICON_ROLE_LEADER
@@ -999,7 +999,7 @@ static int resolve_title(struct finder *f, int party,
   }
   for (size_t k = 0; k < f->lexicon->party_count; k++) {
     const struct lexicon_party *candidate = &f->lexicon->parties[k];
-    if (candidate->kind != LEXICON_PERSON ||
+    if (candidate->kind != PARTY_KIND_PERSON ||
         candidate->affiliation != lexicon_party) {
       continue;
     }
@@ -1021,7 +1021,7 @@ static int adopt_titled_person(struct finder *f, int party, size_t role_word) {
   const char *fold = tokens_fold(f->tokens, word);
   for (size_t e = f->parties->entity_count; e > 0; e--) {
     struct party_entity *entity = &f->parties->entities[e - 1];
-    if (entity->kind != LEXICON_PERSON || entity->affiliation >= 0 ||
+    if (entity->kind != PARTY_KIND_PERSON || entity->affiliation >= 0 ||
         entity->role == NULL) {
       continue;
     }
@@ -1103,7 +1103,7 @@ static int adopt_article_spelling(struct finder *f) {
   struct party_set *p = f->parties;
   for (size_t e = 0; e < p->entity_count; e++) {
     struct party_entity *entity = &p->entities[e];
-    if (entity->kind != LEXICON_PERSON || entity->lexicon_party < 0) {
+    if (entity->kind != PARTY_KIND_PERSON || entity->lexicon_party < 0) {
       continue;
     }
     const struct mention *full = NULL, *surname = NULL;
@@ -1164,7 +1164,7 @@ int entities_speaks_for(const struct party_set *parties, int entity) {
     return -1;
   }
   const struct party_entity *e = &parties->entities[entity];
-  if (e->kind == LEXICON_PERSON) {
+  if (e->kind == PARTY_KIND_PERSON) {
     return e->affiliation;
   }
   return entity;

@@ -33,7 +33,7 @@ struct mention {
 
 struct party_entity {
   const char *name; /* arena strings */
-  enum lexicon_party_kind kind;
+  enum party_kind kind;
   int affiliation; /* entity index of a person's party, or -1 */
   const char *role;
   enum lexicon_role_class role_class;

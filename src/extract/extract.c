@@ -22,20 +22,6 @@
 
 #define MAX_CLAIM_ISSUES 16
 
-static const char *kind_name(enum lexicon_party_kind kind) {
-  switch (kind) {
-  case LEXICON_STATE:
-    return "state";
-  case LEXICON_ORGANIZATION:
-    return "organization";
-  case LEXICON_GROUP:
-    return "group";
-  case LEXICON_PERSON:
-    return "person";
-  }
-  return "group";
-}
-
 /* The article's identity: the hex SHA-256 of its bytes as given. */
 static void sha256_hex(const char *bytes, size_t length, char out[65]) {
   unsigned char digest[SHA256_BYTES];
@@ -106,7 +92,7 @@ static int build_parties(struct extract_result *result, struct arena *arena,
     const struct party_entity *entity = &parties->entities[e];
     struct extract_party *party = &result->parties[result->party_count++];
     party->name = arena_strdup(arena, entity->name);
-    party->kind = kind_name(entity->kind);
+    party->kind = party_kind_name(entity->kind);
     party->aliases =
         arena_alloc(arena, (entity->alias_count + 1) * sizeof(char *));
     if (party->name == NULL || party->aliases == NULL) {

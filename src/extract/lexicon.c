@@ -16,24 +16,6 @@
 
 extern const struct embedded_file embedded_lexicons[];
 
-const char *extract_stance_name(enum extract_stance stance) {
-  static const char *const names[EXTRACT_STANCE_COUNT] = {
-      "asserts", "proposes", "accepts", "demands", "rejects", "threatens"};
-  if (stance < 0 || stance >= EXTRACT_STANCE_COUNT) {
-    return NULL;
-  }
-  return names[stance];
-}
-
-static enum extract_stance stance_from_name(const char *name) {
-  for (int i = 0; i < EXTRACT_STANCE_COUNT; i++) {
-    if (strcmp(name, extract_stance_name((enum extract_stance)i)) == 0) {
-      return (enum extract_stance)i;
-    }
-  }
-  return EXTRACT_STANCE_NONE;
-}
-
 static void set_error(char *error, size_t error_size, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 static void set_error(char *error, size_t error_size, const char *format, ...) {
@@ -229,7 +211,7 @@ static int add_aliases(struct builder *b, int party, const char *list,
 }
 
 static int add_party(struct builder *b, const char *name,
-                     enum lexicon_party_kind kind) {
+                     enum party_kind kind) {
   struct extract_lexicon *lexicon = b->lexicon;
   if (grow((void **)&b->parties, &b->party_capacity, lexicon->party_count,
            sizeof(*b->parties)) != 0) {
@@ -306,19 +288,14 @@ static pcre2_code *compile_pattern(const char *pattern, size_t length,
  */
 
 static int gazetteer_row(struct builder *b, char **f, size_t line) {
-  enum lexicon_party_kind kind;
-  if (strcmp(f[1], "state") == 0) {
-    kind = LEXICON_STATE;
-  } else if (strcmp(f[1], "organization") == 0) {
-    kind = LEXICON_ORGANIZATION;
-  } else if (strcmp(f[1], "group") == 0) {
-    kind = LEXICON_GROUP;
-  } else {
+  /* The gazetteer names bodies; people.tsv names people. */
+  int kind = party_kind_from_name(f[1]);
+  if (kind < 0 || kind == PARTY_KIND_PERSON) {
     set_error(b->error, b->error_size, "gazetteer.tsv:%zu: unknown kind %s",
               line, f[1]);
     return -1;
   }
-  int party = add_party(b, f[0], kind);
+  int party = add_party(b, f[0], (enum party_kind)kind);
   if (party < 0 || add_alias(b, party, f[0], LEXICON_ALIAS_NAME) != 0 ||
       add_aliases(b, party, f[2], LEXICON_ALIAS_NAME) != 0 ||
       add_aliases(b, party, f[3], LEXICON_ALIAS_DEMONYM) != 0 ||
@@ -338,7 +315,7 @@ static int person_row(struct builder *b, char **f, size_t line) {
               f[1]);
     return -1;
   }
-  int party = add_party(b, f[0], LEXICON_PERSON);
+  int party = add_party(b, f[0], PARTY_KIND_PERSON);
   if (party < 0) {
     return -1;
   }
@@ -420,8 +397,8 @@ static int cue_row(struct builder *b, char **f, size_t line) {
     cue.conditional = 1;
     f[2][stance_length - 1] = '\0';
   }
-  cue.stance = f[2][0] ? stance_from_name(f[2]) : EXTRACT_STANCE_NONE;
-  if (f[2][0] && cue.stance == EXTRACT_STANCE_NONE) {
+  cue.stance = f[2][0] ? stance_from_name(f[2]) : STANCE_NONE;
+  if (f[2][0] && cue.stance == STANCE_NONE) {
     set_error(b->error, b->error_size, "cues.tsv:%zu: unknown stance %s", line,
               f[2]);
     return -1;
@@ -482,9 +459,9 @@ static int stance_row(struct builder *b, char **f, size_t line) {
               f[1]);
     return -1;
   }
-  cue.stance = f[2][0] ? stance_from_name(f[2]) : EXTRACT_STANCE_NONE;
+  cue.stance = f[2][0] ? stance_from_name(f[2]) : STANCE_NONE;
   if ((cue.kind == LEXICON_STANCE_MODAL || cue.kind == LEXICON_STANCE_VERB) &&
-      cue.stance == EXTRACT_STANCE_NONE) {
+      cue.stance == STANCE_NONE) {
     set_error(b->error, b->error_size, "stance.tsv:%zu: unknown stance %s",
               line, f[2]);
     return -1;
@@ -595,8 +572,8 @@ static int calendar_row(struct builder *b, char **f, size_t line) {
 
 static int cameo_row(struct builder *b, char **f, size_t line) {
   struct extract_lexicon *lexicon = b->lexicon;
-  enum extract_stance stance = stance_from_name(f[0]);
-  if (stance == EXTRACT_STANCE_NONE) {
+  enum stance stance = stance_from_name(f[0]);
+  if (stance == STANCE_NONE) {
     set_error(b->error, b->error_size, "cameo.tsv:%zu: unknown stance %s", line,
               f[0]);
     return -1;
@@ -631,22 +608,13 @@ static int boilerplate_row(struct builder *b, char **f, size_t line) {
 /* ---- parties from the database --------------------------------------------
  */
 
-static int party_kind_of(const char *kind, enum lexicon_party_kind *out) {
-  static const struct {
-    const char *name;
-    enum lexicon_party_kind kind;
-  } kinds[] = {{"state", LEXICON_STATE},
-               {"organization", LEXICON_ORGANIZATION},
-               {"group", LEXICON_GROUP},
-               {"person", LEXICON_PERSON}};
-  for (size_t i = 0; kind != NULL && i < sizeof(kinds) / sizeof(kinds[0]);
-       i++) {
-    if (strcmp(kind, kinds[i].name) == 0) {
-      *out = kinds[i].kind;
-      return 0;
-    }
+static int party_kind_of(const char *kind, enum party_kind *out) {
+  int found = kind != NULL ? party_kind_from_name(kind) : -1;
+  if (found < 0) {
+    return -1;
   }
-  return -1;
+  *out = (enum party_kind)found;
+  return 0;
 }
 
 /* An alias of up to five capitals and no lower case ("NATO", "U.S.") is an
@@ -705,7 +673,7 @@ int extract_lexicon_add_parties(struct extract_lexicon *lexicon,
   error[0] = '\0';
   /* Every definition is checked before the lexicon changes. */
   for (size_t i = 0; i < count; i++) {
-    enum lexicon_party_kind kind;
+    enum party_kind kind;
     if (parties[i].name == NULL) {
       set_error(error, error_size, "party %zu has no name", i);
       return -1;
@@ -759,10 +727,10 @@ int extract_lexicon_add_parties(struct extract_lexicon *lexicon,
   for (int people = 0; people < 2; people++) {
     for (size_t i = 0; i < count; i++) {
       const struct extract_party_definition *d = &parties[i];
-      enum lexicon_party_kind kind = LEXICON_STATE;
+      enum party_kind kind = PARTY_KIND_STATE;
       (void)party_kind_of(d->kind, &kind);
       char key[KEY_SIZE];
-      if ((kind == LEXICON_PERSON) != people || !usable_key(d->name, key)) {
+      if ((kind == PARTY_KIND_PERSON) != people || !usable_key(d->name, key)) {
         continue;
       }
       /* An empty map has no table to probe (count checked for the
@@ -971,10 +939,10 @@ static int stance_finish(struct builder *b, int result) {
 
 /* Every stance needs its CAMEO code. */
 static int cameo_finish(struct builder *b, int result) {
-  for (int i = 0; result == 0 && i < EXTRACT_STANCE_COUNT; i++) {
+  for (int i = 0; result == 0 && i < STANCE_COUNT; i++) {
     if (b->lexicon->cameo[i] == NULL) {
       set_error(b->error, b->error_size, "cameo.tsv: no code for %s",
-                extract_stance_name((enum extract_stance)i));
+                stance_name((enum stance)i));
       result = -1;
     }
   }

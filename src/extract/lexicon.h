@@ -18,13 +18,6 @@
 /* Longest phrase, in tokens, that the phrase tables hold. */
 #define LEXICON_MAX_PHRASE_TOKENS 12
 
-enum lexicon_party_kind {
-  LEXICON_STATE,
-  LEXICON_ORGANIZATION,
-  LEXICON_GROUP,
-  LEXICON_PERSON,
-};
-
 enum lexicon_alias_type {
   LEXICON_ALIAS_NAME,    /* canonical or other full name */
   LEXICON_ALIAS_DEMONYM, /* "Russian" */
@@ -104,7 +97,7 @@ enum lexicon_calendar_kind {
 
 struct lexicon_party {
   const char *name;
-  enum lexicon_party_kind kind;
+  enum party_kind kind;
   int affiliation; /* index of a party, or -1 */
   const char *role;
   enum lexicon_role_class role_class;
@@ -121,14 +114,14 @@ struct lexicon_alias {
 
 struct lexicon_cue {
   enum lexicon_cue_kind kind;
-  enum extract_stance stance; /* EXTRACT_STANCE_NONE: read the clause */
-  int conditional;            /* the stance needs "if"/"unless" nearby */
+  enum stance stance; /* STANCE_NONE: read the clause */
+  int conditional;    /* the stance needs "if"/"unless" nearby */
   int token_count;
 };
 
 struct lexicon_stance_cue {
   enum lexicon_stance_kind kind;
-  enum extract_stance stance;
+  enum stance stance;
   int token_count;
   int needs_object_then_to; /* "expects X to", "asked X to" */
 };
@@ -189,7 +182,7 @@ struct extract_lexicon {
   struct lexicon_map word_classes;  /* fold -> bit set of word classes */
   struct lexicon_map abbreviations; /* exact text -> 1 title, 2 acronym/other */
   struct lexicon_map calendar;      /* exact word -> kind * 100 + value + 50 */
-  const char *cameo[EXTRACT_STANCE_COUNT];
+  const char *cameo[STANCE_COUNT];
   struct lexicon_boilerplate *boilerplate;
   size_t boilerplate_count;
   /* The issue catalogue; replaced by extract_lexicon_set_issues. Issues own

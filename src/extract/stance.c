@@ -3,17 +3,17 @@
 
 #include <string.h>
 
-static int priority(enum extract_stance stance) {
+static int priority(enum stance stance) {
   switch (stance) {
-  case EXTRACT_STANCE_THREATENS:
+  case STANCE_THREATENS:
     return 5;
-  case EXTRACT_STANCE_REJECTS:
+  case STANCE_REJECTS:
     return 4;
-  case EXTRACT_STANCE_DEMANDS:
+  case STANCE_DEMANDS:
     return 3;
-  case EXTRACT_STANCE_PROPOSES:
+  case STANCE_PROPOSES:
     return 2;
-  case EXTRACT_STANCE_ACCEPTS:
+  case STANCE_ACCEPTS:
     return 1;
   default:
     return 0;
@@ -128,18 +128,17 @@ static int negated(const struct extract_lexicon *lexicon,
 /* A negated stance: "will not accept" rejects, "not ready to" rejects,
    "does not want" (a verb of demand) rejects; "does not have to" has no
    stance of its own. */
-static enum extract_stance flip(enum extract_stance stance,
-                                int verb_of_demand) {
+static enum stance flip(enum stance stance, int verb_of_demand) {
   switch (stance) {
-  case EXTRACT_STANCE_ACCEPTS:
-  case EXTRACT_STANCE_PROPOSES:
-    return EXTRACT_STANCE_REJECTS;
-  case EXTRACT_STANCE_REJECTS:
-    return EXTRACT_STANCE_ACCEPTS;
-  case EXTRACT_STANCE_DEMANDS:
-    return verb_of_demand ? EXTRACT_STANCE_REJECTS : EXTRACT_STANCE_NONE;
+  case STANCE_ACCEPTS:
+  case STANCE_PROPOSES:
+    return STANCE_REJECTS;
+  case STANCE_REJECTS:
+    return STANCE_ACCEPTS;
+  case STANCE_DEMANDS:
+    return verb_of_demand ? STANCE_REJECTS : STANCE_NONE;
   default:
-    return EXTRACT_STANCE_NONE;
+    return STANCE_NONE;
   }
 }
 
@@ -314,21 +313,21 @@ static int verb_is_speakers(const struct extract_lexicon *lexicon,
 /* "asked Qatar to mediate" proposes to another party; "asked ministers to
    prepare a bill", addressed to the speaker's own side or to no party,
    demands. end is the token after the verb: its object then "to". */
-static enum extract_stance request_stance(const struct party_set *parties,
-                                          const struct claim *claim, size_t end,
-                                          enum extract_stance stance) {
-  if (stance != EXTRACT_STANCE_PROPOSES) {
+static enum stance request_stance(const struct party_set *parties,
+                                  const struct claim *claim, size_t end,
+                                  enum stance stance) {
+  if (stance != STANCE_PROPOSES) {
     return stance;
   }
   for (size_t i = end; i < end + 3 && i < claim->last; i++) {
     int mention = parties->token_mention[i];
     if (mention >= 0) {
       return mention_side(parties, claim, mention) == SUBJECT_OTHER
-                 ? EXTRACT_STANCE_PROPOSES
-                 : EXTRACT_STANCE_DEMANDS;
+                 ? STANCE_PROPOSES
+                 : STANCE_DEMANDS;
     }
   }
-  return EXTRACT_STANCE_DEMANDS;
+  return STANCE_DEMANDS;
 }
 
 /* "slammed them", "lashed out at Western leaders": a criticism aimed at
@@ -512,10 +511,11 @@ static int withheld_consequence(const struct extract_lexicon *lexicon,
          SUBJECT_OTHER;
 }
 
-enum extract_stance stance_classify_evidence(
-    const struct extract_lexicon *lexicon, const struct token_list *tokens,
-    const struct party_set *parties, const struct claim *claim,
-    enum stance_evidence *evidence) {
+enum stance stance_classify_evidence(const struct extract_lexicon *lexicon,
+                                     const struct token_list *tokens,
+                                     const struct party_set *parties,
+                                     const struct claim *claim,
+                                     enum stance_evidence *evidence) {
   enum stance_evidence scratch;
   if (evidence == NULL) {
     evidence = &scratch;
@@ -539,30 +539,29 @@ enum extract_stance stance_classify_evidence(
     if (cue->kind == LEXICON_CUE_NAMING &&
         condemning_label(lexicon, tokens, claim, at + claim->cue_length)) {
       *evidence = STANCE_FROM_CUE;
-      return EXTRACT_STANCE_REJECTS;
+      return STANCE_REJECTS;
     }
-    enum extract_stance cue_stance = cue->stance;
+    enum stance cue_stance = cue->stance;
     if (cue->kind == LEXICON_CUE_SPEECH &&
         aimed_at_people(lexicon, tokens, parties, claim,
                         at + claim->cue_length)) {
-      cue_stance = EXTRACT_STANCE_NONE;
+      cue_stance = STANCE_NONE;
     }
     if (phrase >= 0 && lexicon->stance_cues[phrase].needs_object_then_to &&
         object_then_to(tokens, at, claim->last)) {
       cue_stance = request_stance(parties, claim, at + matched, cue_stance);
     }
     size_t later_speech = claim->last;
-    if (cue_stance != EXTRACT_STANCE_NONE) {
+    if (cue_stance != STANCE_NONE) {
       later_speech =
           speech_after_contrast(lexicon, tokens, claim, at + claim->cue_length);
     }
     if (later_speech < claim->last) {
       scan_from = later_speech; /* what was noted after "but" decides */
-    } else if (cue_stance != EXTRACT_STANCE_NONE && !cue->conditional &&
-               !neutral) {
+    } else if (cue_stance != STANCE_NONE && !cue->conditional && !neutral) {
       if (negated(lexicon, tokens, claim->first, at)) {
-        enum extract_stance flipped = flip(cue_stance, 1);
-        if (flipped != EXTRACT_STANCE_NONE) {
+        enum stance flipped = flip(cue_stance, 1);
+        if (flipped != STANCE_NONE) {
           *evidence = STANCE_NEGATED;
           return flipped;
         }
@@ -574,7 +573,7 @@ enum extract_stance stance_classify_evidence(
     }
     conditional_cue = cue->conditional;
   }
-  enum extract_stance best = EXTRACT_STANCE_NONE;
+  enum stance best = STANCE_NONE;
   int kinds = 0; /* bit set of the stances the clause's words gave */
   int condition = 0;
   int otherwise = 0;    /* "..., otherwise": a consequence follows */
@@ -586,9 +585,9 @@ enum extract_stance stance_classify_evidence(
     if (word_is(lexicon, tokens, i, LEXICON_STANCE_HOPE) &&
         hope_for_others(lexicon, tokens, parties, claim, i)) {
       /* the hope word may be the cue itself: "X hopes that ..." */
-      kinds |= 1 << EXTRACT_STANCE_DEMANDS;
-      if (priority(EXTRACT_STANCE_DEMANDS) > priority(best)) {
-        best = EXTRACT_STANCE_DEMANDS;
+      kinds |= 1 << STANCE_DEMANDS;
+      if (priority(STANCE_DEMANDS) > priority(best)) {
+        best = STANCE_DEMANDS;
       }
     }
     if ((long)i == claim->cue && !read_cue) {
@@ -640,8 +639,7 @@ enum extract_stance stance_classify_evidence(
       continue;
     }
     int passive = 0;
-    if (cue->kind == LEXICON_STANCE_MODAL &&
-        cue->stance == EXTRACT_STANCE_THREATENS &&
+    if (cue->kind == LEXICON_STANCE_MODAL && cue->stance == STANCE_THREATENS &&
         word_is(lexicon, tokens, i, LEXICON_STANCE_FUTURE) &&
         subject_of(lexicon, tokens, parties, claim, i, &passive) ==
             SUBJECT_OWN) {
@@ -649,8 +647,7 @@ enum extract_stance stance_classify_evidence(
       i += matched - 1;
       continue;
     }
-    if (cue->kind == LEXICON_STANCE_MODAL &&
-        cue->stance == EXTRACT_STANCE_THREATENS &&
+    if (cue->kind == LEXICON_STANCE_MODAL && cue->stance == STANCE_THREATENS &&
         !word_is(lexicon, tokens, i, LEXICON_STANCE_FUTURE) &&
         !conditional_cue) {
       /* "taken by force", "the consequences of the war": narration unless
@@ -659,10 +656,10 @@ enum extract_stance stance_classify_evidence(
       i += matched - 1;
       continue;
     }
-    enum extract_stance stance = cue->stance;
+    enum stance stance = cue->stance;
     if (cue->kind == LEXICON_STANCE_MODAL &&
         refused_passive(lexicon, tokens, parties, claim, i, i + matched)) {
-      stance = EXTRACT_STANCE_REJECTS;
+      stance = STANCE_REJECTS;
     }
     if (cue->needs_object_then_to) {
       stance = request_stance(parties, claim, i + matched, stance);
@@ -672,7 +669,7 @@ enum extract_stance stance_classify_evidence(
                                 !cue->needs_object_then_to);
       flipped_any = 1;
     }
-    if (stance != EXTRACT_STANCE_NONE) {
+    if (stance != STANCE_NONE) {
       kinds |= 1 << stance;
       if (priority(stance) > priority(best)) {
         best = stance;
@@ -683,22 +680,21 @@ enum extract_stance stance_classify_evidence(
   if ((conditional_cue && condition) || (needs_future && future_own) ||
       (condition && withheld) || (otherwise && future)) {
     *evidence = STANCE_FROM_CLAUSE;
-    return EXTRACT_STANCE_THREATENS;
+    return STANCE_THREATENS;
   }
   if (kinds & (kinds - 1)) {
     *evidence = STANCE_CONFLICTING;
   } else if (flipped_any) {
     *evidence = STANCE_NEGATED;
   } else {
-    *evidence =
-        best == EXTRACT_STANCE_NONE ? STANCE_NONE_FOUND : STANCE_FROM_CLAUSE;
+    *evidence = best == STANCE_NONE ? STANCE_NONE_FOUND : STANCE_FROM_CLAUSE;
   }
-  return best == EXTRACT_STANCE_NONE ? EXTRACT_STANCE_ASSERTS : best;
+  return best == STANCE_NONE ? STANCE_ASSERTS : best;
 }
 
 const char *stance_cameo(const struct extract_lexicon *lexicon,
-                         enum extract_stance stance) {
-  if (stance < 0 || stance >= EXTRACT_STANCE_COUNT) {
+                         enum stance stance) {
+  if (stance < 0 || stance >= STANCE_COUNT) {
     return NULL;
   }
   return lexicon->cameo[stance];

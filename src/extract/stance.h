@@ -25,13 +25,14 @@ enum stance_evidence {
    strongest stance word of the clause does (threatens > rejects > demands >
    proposes > accepts), where verbs count only when their subject is the
    claim's own side. Default: asserts. */
-enum extract_stance stance_classify_evidence(
-    const struct extract_lexicon *lexicon, const struct token_list *tokens,
-    const struct party_set *parties, const struct claim *claim,
-    enum stance_evidence *evidence);
+enum stance stance_classify_evidence(const struct extract_lexicon *lexicon,
+                                     const struct token_list *tokens,
+                                     const struct party_set *parties,
+                                     const struct claim *claim,
+                                     enum stance_evidence *evidence);
 
 /* The CAMEO root code of a stance (from cameo.tsv). */
 const char *stance_cameo(const struct extract_lexicon *lexicon,
-                         enum extract_stance stance);
+                         enum stance stance);
 
 #endif

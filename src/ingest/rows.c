@@ -256,7 +256,7 @@ static json_t *claim_value(const void *record, int id, enum rows_view view,
   case CLAIM_ISSUES:
     return text_array(claim->issues, claim->issue_count, false);
   case CLAIM_STANCE:
-    return text(extract_stance_name(claim->stance));
+    return text(stance_name(claim->stance));
   case CLAIM_QUOTE:
     return json_boolean(claim->quote);
   case CLAIM_STATED_ON:
@@ -286,7 +286,7 @@ json_t *rows_claims(const struct extract_result *result, enum rows_view view) {
     if (view == ROWS_VIEW_STORE) {
       record.party = slug_of(claim->party, party);
       record.speaker = slug_of(claim->speaker, speaker);
-      if (record.party == NULL || extract_stance_name(claim->stance) == NULL) {
+      if (record.party == NULL || stance_name(claim->stance) == NULL) {
         continue; /* nothing to attribute it to: left out */
       }
     }

@@ -53,12 +53,12 @@ extract_text(const char *text) {
 
 /* The stance of the one claim of text, failing the test if there is not
    exactly one. */
-__attribute__((unused)) static enum extract_stance stance_of(const char *text) {
+__attribute__((unused)) static enum stance stance_of(const char *text) {
   struct extract_result *r = extract_text(text);
   if (r->claim_count != 1) {
     fail_msg("%zu claims in: %s", r->claim_count, text);
   }
-  enum extract_stance stance = r->claims[0].stance;
+  enum stance stance = r->claims[0].stance;
   extract_result_free(r);
   return stance;
 }

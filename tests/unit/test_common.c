@@ -4,6 +4,7 @@
 #include "common/encoding.h"
 #include "common/problem.h"
 #include "common/slug.h"
+#include "common/vocabulary.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -139,6 +140,33 @@ static void test_problem_catalogue(void **state) {
   }
 }
 
+/* Each text names its value and back, the lists end in NULL, and a text
+   outside the vocabulary (or a case variant) names nothing. */
+static void test_vocabulary(void **state) {
+  (void)state;
+  assert_int_equal(STANCE_COUNT, 6);
+  for (int i = 0; i < STANCE_COUNT; i++) {
+    assert_non_null(stance_names[i]);
+    assert_string_equal(stance_name((enum stance)i), stance_names[i]);
+    assert_int_equal(stance_from_name(stance_names[i]), i);
+  }
+  assert_null(stance_names[STANCE_COUNT]);
+  assert_null(stance_name(STANCE_NONE));
+  assert_null(stance_name(STANCE_COUNT));
+  assert_int_equal(stance_from_name("threatens"), STANCE_THREATENS);
+  assert_int_equal(stance_from_name("Threatens"), STANCE_NONE);
+  assert_int_equal(stance_from_name(""), STANCE_NONE);
+  assert_int_equal(PARTY_KIND_COUNT, 4);
+  for (int i = 0; i < PARTY_KIND_COUNT; i++) {
+    assert_string_equal(party_kind_name((enum party_kind)i),
+                        party_kind_names[i]);
+    assert_int_equal(party_kind_from_name(party_kind_names[i]), i);
+  }
+  assert_null(party_kind_names[PARTY_KIND_COUNT]);
+  assert_int_equal(party_kind_from_name("person"), PARTY_KIND_PERSON);
+  assert_int_equal(party_kind_from_name("people"), -1);
+}
+
 static void test_config_defaults_and_errors(void **state) {
   (void)state;
   struct config config;
@@ -183,6 +211,7 @@ int main(void) {
       cmocka_unit_test(test_utf8_nfc),
       cmocka_unit_test(test_utf8_prefix_length),
       cmocka_unit_test(test_problem_catalogue),
+      cmocka_unit_test(test_vocabulary),
       cmocka_unit_test(test_config_defaults_and_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

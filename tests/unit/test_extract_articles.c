@@ -53,8 +53,8 @@ static const char gaza[] =
     "had proposed a phased exchange of prisoners.\n";
 
 static void expect(const struct extract_result *r, const char *needle,
-                   const char *speaker, const char *party,
-                   enum extract_stance stance, int quote) {
+                   const char *speaker, const char *party, enum stance stance,
+                   int quote) {
   const struct extract_claim *c = claim_with(r, needle);
   if (c == NULL) {
     fail_msg("no claim with %s", needle);
@@ -79,14 +79,14 @@ static void test_tass_dateline_and_single_quotes(void **state) {
   assert_non_null(peskov);
   assert_string_equal(peskov->affiliation, "Russia");
   expect(r, "Russia will not accept the deployment", "Dmitry Peskov", "Russia",
-         EXTRACT_STANCE_REJECTS, 0);
+         STANCE_REJECTS, 0);
   expect(r, "absolutely unacceptable", "Dmitry Peskov", "Russia",
-         EXTRACT_STANCE_REJECTS, 1);
+         STANCE_REJECTS, 1);
   /* Straight single quotation marks that pair make a direct quotation. */
   expect(r, "'We are ready to continue", "Dmitry Peskov", "Russia",
-         EXTRACT_STANCE_PROPOSES, 1);
-  expect(r, "Lavrov said earlier", "Sergey Lavrov", "Russia",
-         EXTRACT_STANCE_ASSERTS, 0);
+         STANCE_PROPOSES, 1);
+  expect(r, "Lavrov said earlier", "Sergey Lavrov", "Russia", STANCE_ASSERTS,
+         0);
   assert_true(has_issue(claim_with(r, "Lavrov said earlier"), "ceasefire"));
   assert_int_equal(r->claim_count, 5);
   extract_result_free(r);
@@ -97,21 +97,21 @@ static void test_ap_statement_and_it_says(void **state) {
   struct extract_result *r = extract_text(ap);
   assert_string_equal(r->article.dateline, "Washington");
   expect(r, "The State Department said in a statement", "State Department",
-         "United States", EXTRACT_STANCE_DEMANDS, 0);
+         "United States", STANCE_DEMANDS, 0);
   expect(r, "Sybiha welcomed the proposal", "Andrii Sybiha", "Ukraine",
-         EXTRACT_STANCE_ACCEPTS, 0);
+         STANCE_ACCEPTS, 0);
   expect(r, "The Kremlin has rejected a ceasefire", "Kremlin", "Russia",
-         EXTRACT_STANCE_REJECTS, 0);
+         STANCE_REJECTS, 0);
   /* A spokesperson named with no party speaks for the body that spoke
      before; "expect X to" demands. */
   expect(r, "We expect Moscow and Kyiv", "Tammy Bruce", "United States",
-         EXTRACT_STANCE_DEMANDS, 1);
+         STANCE_DEMANDS, 1);
   const struct extract_party *bruce = party_named(r, "Tammy Bruce");
   assert_non_null(bruce);
   assert_string_equal(bruce->affiliation, "United States");
   /* "It" is the body that spoke in the sentence before. */
   expect(r, "It says Ukraine must withdraw", "Kremlin", "Russia",
-         EXTRACT_STANCE_DEMANDS, 0);
+         STANCE_DEMANDS, 0);
   extract_result_free(r);
 }
 
@@ -134,17 +134,15 @@ static void test_gaza_mediators_and_the_group(void **state) {
   assert_int_equal(qatar, 1);
   assert_int_equal(egypt, 1);
   /* "ready to release ... in exchange for": an offer with its price. */
-  expect(r, "Hamas said in a statement", NULL, "Hamas", EXTRACT_STANCE_PROPOSES,
-         0);
+  expect(r, "Hamas said in a statement", NULL, "Hamas", STANCE_PROPOSES, 0);
   /* "The group" is Hamas, which spoke in the sentence before. */
-  expect(r, "The group rejected any plan", NULL, "Hamas",
-         EXTRACT_STANCE_REJECTS, 0);
+  expect(r, "The group rejected any plan", NULL, "Hamas", STANCE_REJECTS, 0);
   expect(r, "Netanyahu insisted", "Benjamin Netanyahu", "Israel",
-         EXTRACT_STANCE_ASSERTS, 0);
+         STANCE_ASSERTS, 0);
   expect(r, "We will not stop until", "Benjamin Netanyahu", "Israel",
-         EXTRACT_STANCE_ASSERTS, 1);
+         STANCE_ASSERTS, 1);
   expect(r, "Abdelatty told reporters", "Badr Abdelatty", "Egypt",
-         EXTRACT_STANCE_PROPOSES, 0);
+         STANCE_PROPOSES, 0);
   assert_true(has_issue(claim_with(r, "Abdelatty told reporters"),
                         "prisoner-exchange"));
   const struct extract_party *hamas = party_named(r, "Hamas");
@@ -164,7 +162,7 @@ static void test_coordinated_subjects(void **state) {
   for (size_t i = 0; i < r->claim_count; i++) {
     if (strstr(r->claims[i].text, "have rejected") != NULL) {
       rejected++;
-      assert_int_equal(r->claims[i].stance, EXTRACT_STANCE_REJECTS);
+      assert_int_equal(r->claims[i].stance, STANCE_REJECTS);
     }
   }
   assert_int_equal(rejected, 3);

@@ -23,7 +23,7 @@ static void test_two_parties_in_one_sentence(void **state) {
   assert_string_equal(r->claims[0].text,
                       "Kyiv wants fighting halted along current front lines");
   assert_string_equal(r->claims[1].party, "United States");
-  assert_int_equal(r->claims[1].stance, EXTRACT_STANCE_PROPOSES);
+  assert_int_equal(r->claims[1].stance, STANCE_PROPOSES);
   extract_result_free(r);
 }
 
@@ -33,7 +33,7 @@ static void test_reported_clause_is_not_a_second_claim(void **state) {
       "US President Donald Trump has said Vladimir Putin agreed to a halt.");
   assert_int_equal(r->claim_count, 1);
   assert_string_equal(r->claims[0].party, "United States");
-  assert_int_equal(r->claims[0].stance, EXTRACT_STANCE_ASSERTS);
+  assert_int_equal(r->claims[0].stance, STANCE_ASSERTS);
   extract_result_free(r);
 }
 
@@ -45,7 +45,7 @@ static void test_passive_and_according_to(void **state) {
   const struct extract_claim *dismissed = claim_with(r, "dismissed");
   assert_non_null(dismissed);
   assert_string_equal(dismissed->party, "United States");
-  assert_int_equal(dismissed->stance, EXTRACT_STANCE_REJECTS);
+  assert_int_equal(dismissed->stance, STANCE_REJECTS);
   const struct extract_claim *according = claim_with(r, "according");
   assert_non_null(according);
   assert_string_equal(according->party, "Russia");

@@ -75,7 +75,7 @@ static void test_progressive_verb_is_a_cue(void **state) {
       "Talks resumed on Monday. Japan is seeking a broader trade accord.");
   assert_int_equal(r->claim_count, 1);
   assert_string_equal(r->claims[0].party, "Japan");
-  assert_int_equal(r->claims[0].stance, EXTRACT_STANCE_DEMANDS);
+  assert_int_equal(r->claims[0].stance, STANCE_DEMANDS);
   extract_result_free(r);
 }
 
@@ -186,7 +186,7 @@ static void test_long_body_role_and_adverb_in_progressive(void **state) {
   assert_int_equal(r->claim_count, 2);
   assert_string_equal(r->claims[0].party, "Norway");
   assert_string_equal(r->claims[1].party, "Japan");
-  assert_int_equal(r->claims[1].stance, EXTRACT_STANCE_DEMANDS);
+  assert_int_equal(r->claims[1].stance, STANCE_DEMANDS);
   extract_result_free(r);
 }
 
@@ -270,7 +270,7 @@ static void test_reduced_relative_with_its_own_party(void **state) {
   assert_int_equal(r->claim_count, 2);
   assert_string_equal(r->claims[0].party, "Poland");
   assert_string_equal(r->claims[1].party, "Belarus");
-  assert_int_equal(r->claims[1].stance, EXTRACT_STANCE_REJECTS);
+  assert_int_equal(r->claims[1].stance, STANCE_REJECTS);
   extract_result_free(r);
 }
 

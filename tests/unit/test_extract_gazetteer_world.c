@@ -107,7 +107,7 @@ static void test_every_state_is_known(void **state) {
   (void)state;
   size_t states = 0;
   for (size_t i = 0; i < test_lexicon->party_count; i++) {
-    states += test_lexicon->parties[i].kind == LEXICON_STATE;
+    states += test_lexicon->parties[i].kind == PARTY_KIND_STATE;
   }
   /* 193 UN members, two observers, Kosovo, Taiwan, Somaliland, Greenland. */
   assert_true(states >= 198);

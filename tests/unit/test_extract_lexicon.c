@@ -35,7 +35,7 @@ static void test_office_holders(void **state) {
   int peskov = alias_party("Peskov");
   assert_true(peskov >= 0);
   const struct lexicon_party *p = &test_lexicon->parties[peskov];
-  assert_int_equal(p->kind, LEXICON_PERSON);
+  assert_int_equal(p->kind, PARTY_KIND_PERSON);
   assert_string_equal(test_lexicon->parties[p->affiliation].name, "Russia");
   assert_int_equal(p->role_class, LEXICON_ROLE_SPOKESPERSON);
   assert_int_equal(alias_party("Zelenskyy"), alias_party("Zelensky"));
@@ -45,17 +45,17 @@ static void test_cues_stances_and_cameo(void **state) {
   (void)state;
   int said = lexicon_map_get(&test_lexicon->cue_map, "said", 4);
   assert_true(said >= 0);
-  assert_int_equal(test_lexicon->cues[said].stance, EXTRACT_STANCE_NONE);
+  assert_int_equal(test_lexicon->cues[said].stance, STANCE_NONE);
   int rejected = lexicon_map_get(&test_lexicon->cue_map, "rejected", 8);
-  assert_int_equal(test_lexicon->cues[rejected].stance, EXTRACT_STANCE_REJECTS);
+  assert_int_equal(test_lexicon->cues[rejected].stance, STANCE_REJECTS);
   int according = lexicon_map_get(&test_lexicon->cue_map, "according to", 12);
   assert_int_equal(test_lexicon->cues[according].kind, LEXICON_CUE_ACCORDING);
   int warned = lexicon_map_get(&test_lexicon->cue_map, "warned", 6);
   assert_true(test_lexicon->cues[warned].conditional);
-  assert_string_equal(test_lexicon->cameo[EXTRACT_STANCE_DEMANDS], "10");
-  assert_string_equal(test_lexicon->cameo[EXTRACT_STANCE_THREATENS], "13");
-  assert_string_equal(extract_stance_name(EXTRACT_STANCE_ACCEPTS), "accepts");
-  assert_null(extract_stance_name(EXTRACT_STANCE_NONE));
+  assert_string_equal(test_lexicon->cameo[STANCE_DEMANDS], "10");
+  assert_string_equal(test_lexicon->cameo[STANCE_THREATENS], "13");
+  assert_string_equal(stance_name(STANCE_ACCEPTS), "accepts");
+  assert_null(stance_name(STANCE_NONE));
 }
 
 static void test_issue_catalogue(void **state) {

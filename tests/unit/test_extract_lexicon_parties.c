@@ -45,7 +45,7 @@ static void test_added_parties_speak(void **state) {
   struct extract_result *r = extract_with(lexicon, statement);
   assert_int_equal(r->claim_count, 1);
   assert_string_equal(r->claims[0].party, "Freedonia");
-  assert_int_equal(r->claims[0].stance, EXTRACT_STANCE_REJECTS);
+  assert_int_equal(r->claims[0].stance, STANCE_REJECTS);
   const struct extract_party *state_party = party_named(r, "Freedonia");
   assert_non_null(state_party);
   assert_string_equal(state_party->kind, "state");

@@ -3,34 +3,32 @@
 
 static void test_cue_stances(void **state) {
   (void)state;
-  assert_int_equal(stance_of("Russia has rejected the plan."),
-                   EXTRACT_STANCE_REJECTS);
-  assert_int_equal(stance_of("Kyiv wants a ceasefire."),
-                   EXTRACT_STANCE_DEMANDS);
+  assert_int_equal(stance_of("Russia has rejected the plan."), STANCE_REJECTS);
+  assert_int_equal(stance_of("Kyiv wants a ceasefire."), STANCE_DEMANDS);
   assert_int_equal(stance_of("Hamas has agreed to the exchange."),
-                   EXTRACT_STANCE_ACCEPTS);
+                   STANCE_ACCEPTS);
   assert_int_equal(stance_of("Peskov said no call is planned."),
-                   EXTRACT_STANCE_ASSERTS);
+                   STANCE_ASSERTS);
 }
 
 static void test_modals_and_threats(void **state) {
   (void)state;
   assert_int_equal(stance_of("Peskov said Ukraine must withdraw its troops."),
-                   EXTRACT_STANCE_DEMANDS);
+                   STANCE_DEMANDS);
   assert_int_equal(
       stance_of("Russia has said any deployment would be unacceptable."),
-      EXTRACT_STANCE_REJECTS);
+      STANCE_REJECTS);
   assert_int_equal(stance_of("Putin said Russia will take it by force if Kyiv "
                              "does not agree."),
-                   EXTRACT_STANCE_THREATENS);
+                   STANCE_THREATENS);
   assert_int_equal(stance_of("Zelensky said he is open to any format."),
-                   EXTRACT_STANCE_PROPOSES);
+                   STANCE_PROPOSES);
 }
 
 static void test_negation_flips(void **state) {
   (void)state;
   assert_int_equal(stance_of("Zelensky said Ukraine will not accept the plan."),
-                   EXTRACT_STANCE_REJECTS);
+                   STANCE_REJECTS);
 }
 
 static void test_other_subjects_and_idioms(void **state) {
@@ -38,11 +36,11 @@ static void test_other_subjects_and_idioms(void **state) {
   /* Trump's belief about what Putin wants is Trump's assessment. */
   assert_int_equal(stance_of("Trump said he believes the Russian leader wants "
                              "the war to end."),
-                   EXTRACT_STANCE_ASSERTS);
+                   STANCE_ASSERTS);
   assert_int_equal(stance_of("“I have to tell you, it was nice,” Trump said."),
-                   EXTRACT_STANCE_ASSERTS);
+                   STANCE_ASSERTS);
   assert_int_equal(stance_of("Rubio warned that governance would be harder."),
-                   EXTRACT_STANCE_ASSERTS);
+                   STANCE_ASSERTS);
 }
 
 static void test_cameo_codes(void **state) {
