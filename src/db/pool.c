@@ -1,5 +1,6 @@
 /* The connection pool, lazy statement preparation and transactions. */
 #include "db/pool.h"
+#include "connection.h"
 
 #include "common/log.h"
 #include "common/metrics.h"
@@ -17,11 +18,6 @@
 /* Names of the statements prepared on one connection: an open-addressing
    set of strings, emptied when the connection is re-established. */
 #define PREPARED_SLOTS 512
-
-/* How long after the statement timeout an answer may still come before the
-   server is taken for hung (stopped, or unreachable without a reset): past
-   it the connection is closed and the request answered 503. */
-#define ANSWER_GRACE_MS 1000
 
 /* The command-line program's statement timeout (long loads). */
 #define CLI_STATEMENT_TIMEOUT_MS 60000
@@ -95,39 +91,44 @@ static void notice_to_log(void *closure, const PGresult *result) {
   log_debug("postgresql: %s", PQresultErrorMessage(result));
 }
 
-static PGconn *connect_to(const char *database_url,
-                          unsigned statement_timeout_ms) {
-  char options[64];
-  snprintf(options, sizeof options, "-c statement_timeout=%u",
+void db_connection_parameters_init(struct db_connection_parameters *parameters,
+                                   const char *database_url,
+                                   unsigned statement_timeout_ms) {
+  struct db_connection_parameters *p = parameters;
+  memset(p, 0, sizeof *p);
+  snprintf(p->options, sizeof p->options, "-c statement_timeout=%u",
            statement_timeout_ms);
   /* A peer gone silent on TCP (no reset) is found by keepalives when idle
      and by tcp_user_timeout while data is unacknowledged; a server that is
      up but does not answer, by the deadline of answer_await. */
-  char user_timeout[16];
-  snprintf(user_timeout, sizeof user_timeout, "%u",
-           statement_timeout_ms + ANSWER_GRACE_MS);
+  snprintf(p->user_timeout, sizeof p->user_timeout, "%u",
+           statement_timeout_ms + DB_ANSWER_GRACE_MS);
   /* Our defaults come first so that whatever DATABASE_URL says wins. */
-  const char *keywords[12] = {"connect_timeout",     "application_name",
-                              "keepalives",          "keepalives_idle",
-                              "keepalives_interval", "keepalives_count",
-                              "tcp_user_timeout",    "client_encoding"};
-  const char *values[12] = {"3",  "parleyd", "1",          "30",
-                            "10", "3",       user_timeout, "UTF8"};
-  size_t count = 8;
+  static const char *const defaults[][2] = {
+      {"connect_timeout", "3"},      {"application_name", "parleyd"},
+      {"keepalives", "1"},           {"keepalives_idle", "30"},
+      {"keepalives_interval", "10"}, {"keepalives_count", "3"},
+      {"client_encoding", "UTF8"}};
+  size_t count = 0;
+  for (size_t i = 0; i < sizeof defaults / sizeof *defaults; i++) {
+    p->keywords[count] = defaults[i][0];
+    p->values[count++] = defaults[i][1];
+  }
+  p->keywords[count] = "tcp_user_timeout";
+  p->values[count++] = p->user_timeout;
   /* pgbouncer refuses the "options" startup parameter; the statement
      timeout is then the role's or the pooler's (see README). */
   if (!atomic_load(&db_transaction_pooling)) {
-    keywords[count] = "options";
-    values[count++] = options;
+    p->keywords[count] = "options";
+    p->values[count++] = p->options;
   }
-  keywords[count] = "dbname";
-  values[count++] = database_url;
-  keywords[count] = NULL;
-  values[count] = NULL;
-  PGconn *pq = PQconnectdbParams(keywords, values, 1);
-  if (pq == NULL || PQstatus(pq) != CONNECTION_OK) {
-    return pq;
-  }
+  p->keywords[count] = "dbname";
+  p->values[count++] = database_url;
+  p->keywords[count] = NULL;
+  p->values[count] = NULL;
+}
+
+bool db_connection_ready(PGconn *pq) {
   /* Text from the database goes into JSON unchecked (records.c): it must
      be UTF-8, which PostgreSQL guarantees for a UTF8 database read as
      UTF8. */
@@ -138,26 +139,37 @@ static PGconn *connect_to(const char *database_url,
     log_error("the database's encoding is %s (read as %s): Parley needs a "
               "UTF8 database",
               server ? server : "unknown", client ? client : "unknown");
-    PQfinish(pq);
-    return NULL;
+    return false;
   }
   PQsetNoticeReceiver(pq, notice_to_log, NULL);
-  /* Sending never blocks on a server that stopped reading; answer_await
-     flushes and waits with a deadline. */
+  /* Sending never blocks on a server that stopped reading; the callers
+     flush and wait with a deadline. */
   if (PQsetnonblocking(pq, 1) != 0) {
     log_error("cannot make the database connection non-blocking: %s",
               PQerrorMessage(pq));
+    return false;
+  }
+  return true;
+}
+
+bool db_transaction_pooling_on(void) {
+  return atomic_load(&db_transaction_pooling);
+}
+
+static PGconn *connect_to(const char *database_url,
+                          unsigned statement_timeout_ms) {
+  struct db_connection_parameters parameters;
+  db_connection_parameters_init(&parameters, database_url,
+                                statement_timeout_ms);
+  PGconn *pq = PQconnectdbParams(parameters.keywords, parameters.values, 1);
+  if (pq == NULL || PQstatus(pq) != CONNECTION_OK) {
+    return pq;
+  }
+  if (!db_connection_ready(pq)) {
     PQfinish(pq);
     return NULL;
   }
   return pq;
-}
-
-static void error_from_connection(struct db_conn *conn) {
-  memset(&conn->error, 0, sizeof conn->error);
-  snprintf(conn->error.sqlstate, sizeof conn->error.sqlstate, "08006");
-  const char *message = conn->pq != NULL ? PQerrorMessage(conn->pq) : "";
-  snprintf(conn->error.message, sizeof conn->error.message, "%s", message);
 }
 
 struct db_conn *db_connect(const char *database_url, char *error,
@@ -168,7 +180,7 @@ struct db_conn *db_connect(const char *database_url, char *error,
     return NULL;
   }
   conn->pq = connect_to(database_url, CLI_STATEMENT_TIMEOUT_MS);
-  conn->answer_wait_ms = CLI_STATEMENT_TIMEOUT_MS + ANSWER_GRACE_MS;
+  conn->answer_wait_ms = CLI_STATEMENT_TIMEOUT_MS + DB_ANSWER_GRACE_MS;
   if (conn->pq == NULL || PQstatus(conn->pq) != CONNECTION_OK) {
     snprintf(error, error_size, "cannot connect to the database: %s",
              conn->pq != NULL ? PQerrorMessage(conn->pq)
@@ -243,7 +255,7 @@ static bool conn_ensure(struct db_pool *pool, struct db_conn *conn) {
     PQfinish(conn->pq);
   }
   conn->abandoned = false;
-  conn->answer_wait_ms = pool->statement_timeout_ms + ANSWER_GRACE_MS;
+  conn->answer_wait_ms = pool->statement_timeout_ms + DB_ANSWER_GRACE_MS;
   conn->pq = connect_to(pool->database_url, pool->statement_timeout_ms);
   if (conn->pq == NULL || PQstatus(conn->pq) != CONNECTION_OK) {
     metrics_db_error(METRICS_DB_CONNECT);
@@ -270,7 +282,8 @@ struct db_conn *db_pool_acquire(struct db_pool *pool) {
   struct db_conn *conn = NULL;
   /* Every connection busy (or stuck on a hung server) for as long as one
      statement may take: the request answers 503 rather than queue on. */
-  long long wait_ms = (long long)pool->statement_timeout_ms + ANSWER_GRACE_MS;
+  long long wait_ms =
+      (long long)pool->statement_timeout_ms + DB_ANSWER_GRACE_MS;
   struct timespec deadline;
   clock_gettime(CLOCK_MONOTONIC, &deadline);
   deadline.tv_sec += wait_ms / 1000;
@@ -347,54 +360,57 @@ const struct db_error *db_last_error(const struct db_conn *conn) {
   return &conn->error;
 }
 
-/* Classifies a failed result, keeping its details for the caller. */
-static enum db_status status_from_result(struct db_conn *conn,
-                                         const PGresult *result) {
-  memset(&conn->error, 0, sizeof conn->error);
-  if (result == NULL || PQstatus(conn->pq) != CONNECTION_OK) {
-    error_from_connection(conn);
+enum db_status db_status_of_result(PGconn *pq, const PGresult *result,
+                                   struct db_error *error) {
+  memset(error, 0, sizeof *error);
+  const char *state =
+      result != NULL ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : NULL;
+  /* Every error the server sends has a SQLSTATE: one without is libpq's
+     own (lost connection, broken protocol, out of memory), an outage
+     rather than our bug. */
+  if (result == NULL || pq == NULL || PQstatus(pq) != CONNECTION_OK ||
+      state == NULL || state[0] == '\0') {
+    snprintf(error->sqlstate, sizeof error->sqlstate, "08006");
+    snprintf(error->message, sizeof error->message, "%s",
+             result != NULL && state == NULL ? PQresultErrorMessage(result)
+             : pq != NULL                    ? PQerrorMessage(pq)
+                                             : "");
     metrics_db_error(METRICS_DB_UNAVAILABLE);
     return DB_UNAVAILABLE;
   }
-  const char *state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
   const char *message = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
   const char *column = PQresultErrorField(result, PG_DIAG_COLUMN_NAME);
   const char *constraint = PQresultErrorField(result, PG_DIAG_CONSTRAINT_NAME);
-  if (state == NULL || state[0] == '\0') {
-    /* Every error the server sends has a SQLSTATE: one without is libpq's
-       own (lost connection, broken protocol, out of memory), an outage
-       rather than our bug. */
-    snprintf(conn->error.sqlstate, sizeof conn->error.sqlstate, "08006");
-    snprintf(conn->error.message, sizeof conn->error.message, "%s",
-             PQresultErrorMessage(result));
-    metrics_db_error(METRICS_DB_UNAVAILABLE);
-    return DB_UNAVAILABLE;
-  }
-  snprintf(conn->error.sqlstate, sizeof conn->error.sqlstate, "%s", state);
-  snprintf(conn->error.message, sizeof conn->error.message, "%s",
+  snprintf(error->sqlstate, sizeof error->sqlstate, "%s", state);
+  snprintf(error->message, sizeof error->message, "%s",
            message != NULL ? message : "");
-  snprintf(conn->error.column, sizeof conn->error.column, "%s",
+  snprintf(error->column, sizeof error->column, "%s",
            column != NULL ? column : "");
-  snprintf(conn->error.constraint, sizeof conn->error.constraint, "%s",
+  snprintf(error->constraint, sizeof error->constraint, "%s",
            constraint != NULL ? constraint : "");
-  if (strcmp(conn->error.sqlstate, "40001") == 0 ||
-      strcmp(conn->error.sqlstate, "40P01") == 0) {
+  if (strcmp(error->sqlstate, "40001") == 0 ||
+      strcmp(error->sqlstate, "40P01") == 0) {
     metrics_db_error(METRICS_DB_RETRY);
     return DB_RETRY;
   }
   /* Timeouts, shutdowns and lost connections are outages, not our bugs. */
-  if (strcmp(conn->error.sqlstate, "57014") == 0 ||
-      strncmp(conn->error.sqlstate, "57P", 3) == 0 ||
-      strncmp(conn->error.sqlstate, "08", 2) == 0 ||
-      strcmp(conn->error.sqlstate, "55P03") == 0) {
+  if (strcmp(error->sqlstate, "57014") == 0 ||
+      strncmp(error->sqlstate, "57P", 3) == 0 ||
+      strncmp(error->sqlstate, "08", 2) == 0 ||
+      strcmp(error->sqlstate, "55P03") == 0) {
     metrics_db_error(METRICS_DB_UNAVAILABLE);
     return DB_UNAVAILABLE;
   }
-  metrics_db_error(
-      strncmp(conn->error.sqlstate, "23", 2) == 0   ? METRICS_DB_INTEGRITY
-      : strncmp(conn->error.sqlstate, "22", 2) == 0 ? METRICS_DB_DATA
-                                                    : METRICS_DB_OTHER);
+  metrics_db_error(strncmp(error->sqlstate, "23", 2) == 0 ? METRICS_DB_INTEGRITY
+                   : strncmp(error->sqlstate, "22", 2) == 0 ? METRICS_DB_DATA
+                                                            : METRICS_DB_OTHER);
   return DB_HARD_ERROR;
+}
+
+/* Classifies a failed result, keeping its details for the caller. */
+static enum db_status status_from_result(struct db_conn *conn,
+                                         const PGresult *result) {
+  return db_status_of_result(conn->pq, result, &conn->error);
 }
 
 /* Waits until the socket can be read (or written, when `writing`): 1 when

@@ -1,0 +1,643 @@
+/* The asynchronous reader (db/async.h): an epoll loop over pipelined,
+ * non-blocking PostgreSQL connections.
+ *
+ * Threads: db_async_submit may be called from any thread and only touches
+ * the locked `submitted` list and the eventfd; everything else (the
+ * connections, the pending list, every callback) belongs to the loop
+ * thread. */
+#include "db/async.h"
+
+#include "common/log.h"
+#include "common/metrics.h"
+#include "connection.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ASYNC_MAX_CONNECTIONS 64
+/* Statements remembered as prepared per connection; past it, unnamed. */
+#define ASYNC_PREPARED_MAX 128
+/* Jobs sent on one connection and not yet answered: enough to keep the
+   server busy, few enough that one slow statement delays few others. */
+#define ASYNC_IN_FLIGHT_MAX 64
+#define ASYNC_CONNECT_WAIT_MS 3000
+#define ASYNC_RETRY_FIRST_MS 100
+#define ASYNC_RETRY_LAST_MS 2000
+
+/* What the next result of a job's pipeline section is. */
+enum async_expecting {
+  EXPECT_PREPARE, /* the Prepare's result, then its NULL */
+  EXPECT_QUERY,   /* the statement's result, then its NULL */
+  EXPECT_SYNC,    /* PGRES_PIPELINE_SYNC: the job is done */
+};
+
+enum async_state { CONN_DOWN, CONN_CONNECTING, CONN_READY };
+
+struct async_conn {
+  PGconn *pq;
+  enum async_state state;
+  int socket;                       /* registered with epoll, or -1 */
+  uint32_t watching;                /* the events registered */
+  struct db_async_job *head, *tail; /* sent, answered in this order */
+  unsigned in_flight;
+  const struct db_statement *prepared[ASYNC_PREPARED_MAX];
+  unsigned prepared_count;
+  long long connect_deadline_ms;
+  long long retry_at_ms;
+  unsigned retry_ms;
+};
+
+struct db_async {
+  pthread_t thread;
+  int epoll;
+  int wake; /* eventfd: a job was submitted, or stop */
+  pthread_mutex_t lock;
+  struct db_async_job *submitted_head, *submitted_tail; /* under lock */
+  bool stopping;                                        /* under lock */
+  /* The loop thread's own. */
+  struct db_async_job *pending_head, *pending_tail;
+  bool closing; /* connections are being closed on purpose */
+  struct db_connection_parameters parameters;
+  char *database_url;
+  unsigned answer_wait_ms;
+  unsigned connection_count;
+  struct async_conn connections[ASYNC_MAX_CONNECTIONS];
+  atomic_uint connected, in_flight, queued;
+};
+
+static long long monotonic_ms(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* --- completion ------------------------------------------------------------
+ */
+
+static void job_fail(struct db_async_job *job, const char *why) {
+  struct db_error error;
+  memset(&error, 0, sizeof error);
+  snprintf(error.sqlstate, sizeof error.sqlstate, "08006");
+  snprintf(error.message, sizeof error.message, "%s", why);
+  PQclear(job->result);
+  job->result = NULL;
+  metrics_db_error(METRICS_DB_UNAVAILABLE);
+  job->done(job, NULL, DB_UNAVAILABLE, &error);
+}
+
+/* Hands the job its result: the statement's, or the first failure. */
+static void job_complete(struct db_async_job *job, PGconn *pq) {
+  PGresult *result = job->result;
+  job->result = NULL;
+  ExecStatusType kind =
+      result != NULL ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  if (kind == PGRES_TUPLES_OK || kind == PGRES_COMMAND_OK) {
+    job->done(job, result, DB_OK, NULL);
+    return;
+  }
+  struct db_error error;
+  enum db_status status = db_status_of_result(pq, result, &error);
+  if (status == DB_HARD_ERROR) {
+    log_error("running %s: %s", job->statement->name, error.message);
+  }
+  PQclear(result);
+  job->done(job, NULL, status, &error);
+}
+
+/* --- one connection --------------------------------------------------------
+ */
+
+/* Registers the connection's current socket for `events` (0: none). */
+static void conn_watch(struct db_async *reader, struct async_conn *conn,
+                       uint32_t events) {
+  int socket = conn->pq != NULL ? PQsocket(conn->pq) : -1;
+  if (socket != conn->socket && conn->socket >= 0) {
+    /* libpq may have closed it already (a new address): ignore ENOENT. */
+    (void)epoll_ctl(reader->epoll, EPOLL_CTL_DEL, conn->socket, NULL);
+    conn->socket = -1;
+    conn->watching = 0;
+  }
+  if (socket < 0 || events == 0) {
+    if (conn->socket >= 0) {
+      (void)epoll_ctl(reader->epoll, EPOLL_CTL_DEL, conn->socket, NULL);
+    }
+    conn->socket = -1;
+    conn->watching = 0;
+    return;
+  }
+  if (socket == conn->socket && events == conn->watching) {
+    return;
+  }
+  struct epoll_event event = {.events = events, .data.ptr = conn};
+  int op = socket == conn->socket ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+  if (epoll_ctl(reader->epoll, op, socket, &event) != 0) {
+    log_error("epoll_ctl on the database socket: %s", strerror(errno));
+    return;
+  }
+  conn->socket = socket;
+  conn->watching = events;
+}
+
+/* Closes the connection and fails every job sent on it with `why`. A
+   connection lost after it worked is opened again at once; one that could
+   not be opened, after a back-off that doubles up to ASYNC_RETRY_LAST_MS. */
+static void conn_fail(struct db_async *reader, struct async_conn *conn,
+                      const char *why) {
+  char message[256];
+  const char *detail = conn->pq != NULL ? PQerrorMessage(conn->pq) : "";
+  snprintf(message, sizeof message, "%s%s%s", why, detail[0] ? ": " : "",
+           detail);
+  message[strcspn(message, "\n")] = '\0'; /* libpq's messages end in one */
+  long long now = monotonic_ms();
+  if (conn->state == CONN_READY) {
+    atomic_fetch_sub(&reader->connected, 1);
+    if (!reader->closing) {
+      log_warn("database connection closed: %s", message);
+    }
+    conn->retry_ms = ASYNC_RETRY_FIRST_MS;
+    conn->retry_at_ms = now;
+  } else {
+    conn->retry_at_ms = now + conn->retry_ms;
+    conn->retry_ms = conn->retry_ms * 2 > ASYNC_RETRY_LAST_MS
+                         ? ASYNC_RETRY_LAST_MS
+                         : conn->retry_ms * 2;
+  }
+  conn_watch(reader, conn, 0);
+  PQfinish(conn->pq);
+  conn->pq = NULL;
+  conn->state = CONN_DOWN;
+  conn->prepared_count = 0;
+  struct db_async_job *job = conn->head;
+  conn->head = conn->tail = NULL;
+  atomic_fetch_sub(&reader->in_flight, conn->in_flight);
+  conn->in_flight = 0;
+  while (job != NULL) {
+    struct db_async_job *next = job->next;
+    job_fail(job, message);
+    job = next;
+  }
+}
+
+static void conn_connect_start(struct db_async *reader,
+                               struct async_conn *conn) {
+  conn->pq = PQconnectStartParams(reader->parameters.keywords,
+                                  reader->parameters.values, 1);
+  if (conn->pq == NULL || PQstatus(conn->pq) == CONNECTION_BAD) {
+    conn_fail(reader, conn, "cannot connect to the database");
+    return;
+  }
+  conn->state = CONN_CONNECTING;
+  conn->connect_deadline_ms = monotonic_ms() + ASYNC_CONNECT_WAIT_MS;
+  conn_watch(reader, conn, EPOLLOUT);
+}
+
+static void conn_connect_continue(struct db_async *reader,
+                                  struct async_conn *conn) {
+  switch (PQconnectPoll(conn->pq)) {
+  case PGRES_POLLING_READING:
+    conn_watch(reader, conn, EPOLLIN);
+    return;
+  case PGRES_POLLING_WRITING:
+    conn_watch(reader, conn, EPOLLOUT);
+    return;
+  case PGRES_POLLING_OK:
+    if (!db_connection_ready(conn->pq) || PQenterPipelineMode(conn->pq) != 1) {
+      conn_fail(reader, conn, "cannot use the database connection");
+      return;
+    }
+    conn->state = CONN_READY;
+    conn->retry_ms = ASYNC_RETRY_FIRST_MS;
+    atomic_fetch_add(&reader->connected, 1);
+    conn_watch(reader, conn, EPOLLIN);
+    return;
+  case PGRES_POLLING_FAILED:
+  default:
+    conn_fail(reader, conn, "cannot connect to the database");
+    return;
+  }
+}
+
+/* Sends what libpq holds; watches for writability while some is left. */
+static void conn_flush(struct db_async *reader, struct async_conn *conn) {
+  int unsent = PQflush(conn->pq);
+  if (unsent < 0) {
+    conn_fail(reader, conn, "lost the database connection");
+    return;
+  }
+  conn_watch(reader, conn, unsent > 0 ? EPOLLIN | EPOLLOUT : EPOLLIN);
+}
+
+static bool conn_prepared(const struct async_conn *conn,
+                          const struct db_statement *statement) {
+  for (unsigned i = 0; i < conn->prepared_count; i++) {
+    if (conn->prepared[i] == statement) {
+      return true;
+    }
+  }
+  return false;
+}
+
+static void conn_forget(struct async_conn *conn,
+                        const struct db_statement *statement) {
+  for (unsigned i = 0; i < conn->prepared_count; i++) {
+    if (conn->prepared[i] == statement) {
+      conn->prepared[i] = conn->prepared[--conn->prepared_count];
+      return;
+    }
+  }
+}
+
+/* Queues the job's statement and its sync point on the connection. */
+static void conn_send(struct db_async *reader, struct async_conn *conn,
+                      struct db_async_job *job) {
+  const struct db_statement *statement = job->statement;
+  PGconn *pq = conn->pq;
+  int sent;
+  job->expecting = EXPECT_QUERY;
+  if (db_transaction_pooling_on()) {
+    sent = PQsendQueryParams(pq, statement->sql, job->count, NULL, job->values,
+                             NULL, NULL, 0);
+  } else if (conn_prepared(conn, statement)) {
+    sent = PQsendQueryPrepared(pq, statement->name, job->count, job->values,
+                               NULL, NULL, 0);
+  } else if (conn->prepared_count < ASYNC_PREPARED_MAX) {
+    /* Marked now, so that the jobs behind it in the pipeline do not prepare
+       it again; forgotten if the Prepare fails. */
+    conn->prepared[conn->prepared_count++] = statement;
+    job->expecting = EXPECT_PREPARE;
+    sent = PQsendPrepare(pq, statement->name, statement->sql, 0, NULL) &&
+           PQsendQueryPrepared(pq, statement->name, job->count, job->values,
+                               NULL, NULL, 0);
+  } else {
+    sent = PQsendQueryParams(pq, statement->sql, job->count, NULL, job->values,
+                             NULL, NULL, 0);
+  }
+  sent = sent && PQpipelineSync(pq);
+  job->next = NULL;
+  job->result = NULL;
+  if (conn->head == NULL) {
+    conn->head = job;
+    job->deadline_ms = monotonic_ms() + reader->answer_wait_ms;
+  } else {
+    conn->tail->next = job;
+  }
+  conn->tail = job;
+  conn->in_flight++;
+  atomic_fetch_add(&reader->in_flight, 1);
+  if (!sent) {
+    conn_fail(reader, conn, "cannot send to the database");
+    return;
+  }
+  conn_flush(reader, conn);
+}
+
+/* Takes every result that has arrived, completing jobs in order. */
+static void conn_collect(struct db_async *reader, struct async_conn *conn) {
+  while (conn->head != NULL && !PQisBusy(conn->pq)) {
+    struct db_async_job *job = conn->head;
+    PGresult *result = PQgetResult(conn->pq);
+    switch ((enum async_expecting)job->expecting) {
+    case EXPECT_PREPARE:
+      if (result == NULL) {
+        job->expecting = EXPECT_QUERY;
+      } else if (PQresultStatus(result) != PGRES_COMMAND_OK) {
+        conn_forget(conn, job->statement);
+        job->result = result; /* the failure the job reports */
+      } else {
+        PQclear(result);
+      }
+      break;
+    case EXPECT_QUERY:
+      if (result == NULL) {
+        job->expecting = EXPECT_SYNC;
+      } else if (job->result == NULL) {
+        job->result = result;
+      } else {
+        PQclear(result); /* PGRES_PIPELINE_ABORTED after a failed Prepare */
+      }
+      break;
+    case EXPECT_SYNC:
+      if (result == NULL || PQresultStatus(result) != PGRES_PIPELINE_SYNC) {
+        PQclear(result);
+        conn_fail(reader, conn, "unexpected answer from the database");
+        return;
+      }
+      PQclear(result);
+      conn->head = job->next;
+      if (conn->head == NULL) {
+        conn->tail = NULL;
+      } else {
+        /* The server starts on the next one now. */
+        conn->head->deadline_ms = monotonic_ms() + reader->answer_wait_ms;
+      }
+      conn->in_flight--;
+      atomic_fetch_sub(&reader->in_flight, 1);
+      job_complete(job, conn->pq);
+      break;
+    }
+  }
+}
+
+static void conn_ready_io(struct db_async *reader, struct async_conn *conn,
+                          uint32_t events) {
+  if (events & EPOLLOUT) {
+    conn_flush(reader, conn);
+    if (conn->state != CONN_READY) {
+      return;
+    }
+  }
+  if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+    if (PQconsumeInput(conn->pq) == 0) {
+      conn_fail(reader, conn, "lost the database connection");
+      return;
+    }
+    conn_collect(reader, conn);
+    if (conn->state == CONN_READY && conn->head == NULL &&
+        PQstatus(conn->pq) != CONNECTION_OK) {
+      conn_fail(reader, conn, "lost the database connection");
+    }
+  }
+}
+
+/* --- the loop --------------------------------------------------------------
+ */
+
+static void pending_append(struct db_async *reader, struct db_async_job *list,
+                           struct db_async_job *last) {
+  if (list == NULL) {
+    return;
+  }
+  if (reader->pending_tail == NULL) {
+    reader->pending_head = list;
+  } else {
+    reader->pending_tail->next = list;
+  }
+  reader->pending_tail = last;
+}
+
+static struct db_async_job *pending_take(struct db_async *reader) {
+  struct db_async_job *job = reader->pending_head;
+  if (job != NULL) {
+    reader->pending_head = job->next;
+    if (reader->pending_head == NULL) {
+      reader->pending_tail = NULL;
+    }
+    atomic_fetch_sub(&reader->queued, 1);
+  }
+  return job;
+}
+
+/* The least loaded usable connection, or NULL. */
+static struct async_conn *conn_for_next_job(struct db_async *reader) {
+  struct async_conn *best = NULL;
+  for (unsigned i = 0; i < reader->connection_count; i++) {
+    struct async_conn *conn = &reader->connections[i];
+    if (conn->state == CONN_READY && conn->in_flight < ASYNC_IN_FLIGHT_MAX &&
+        (best == NULL || conn->in_flight < best->in_flight)) {
+      best = conn;
+    }
+  }
+  return best;
+}
+
+/* Jobs wait for a connection being opened, or about to be; with none,
+   they fail at once (503), as the pool's do, rather than at their
+   deadline. */
+#define ASYNC_WAIT_FOR_RETRY_MS 250
+
+static bool reader_may_connect_soon(const struct db_async *reader) {
+  long long soon = monotonic_ms() + ASYNC_WAIT_FOR_RETRY_MS;
+  for (unsigned i = 0; i < reader->connection_count; i++) {
+    const struct async_conn *conn = &reader->connections[i];
+    if (conn->state != CONN_DOWN || conn->retry_at_ms <= soon) {
+      return true;
+    }
+  }
+  return false;
+}
+
+static void reader_dispatch(struct db_async *reader) {
+  while (reader->pending_head != NULL) {
+    struct async_conn *conn = conn_for_next_job(reader);
+    if (conn != NULL) {
+      conn_send(reader, conn, pending_take(reader));
+    } else if (!reader_may_connect_soon(reader)) {
+      job_fail(pending_take(reader), "the database cannot be reached");
+    } else {
+      return; /* full, or opening: the jobs wait their turn */
+    }
+  }
+}
+
+/* Connections past a deadline, and down ones whose back-off is over. */
+static void reader_check_time(struct db_async *reader) {
+  long long now = monotonic_ms();
+  for (unsigned i = 0; i < reader->connection_count; i++) {
+    struct async_conn *conn = &reader->connections[i];
+    if (conn->state == CONN_CONNECTING && now >= conn->connect_deadline_ms) {
+      conn_fail(reader, conn, "no answer from the database while connecting");
+    } else if (conn->state == CONN_READY && conn->head != NULL &&
+               now >= conn->head->deadline_ms) {
+      /* A hung server: PQcancel would connect to it and hang too. */
+      conn_fail(reader, conn, "no answer from the database in time");
+    } else if (conn->state == CONN_DOWN && now >= conn->retry_at_ms) {
+      conn_connect_start(reader, conn);
+    }
+  }
+  while (reader->pending_head != NULL &&
+         now >= reader->pending_head->deadline_ms) {
+    job_fail(pending_take(reader), "no database connection in time");
+  }
+}
+
+/* Milliseconds until the next deadline (for epoll_wait), -1 for none. */
+static int reader_wait_ms(const struct db_async *reader) {
+  long long next = -1;
+  for (unsigned i = 0; i < reader->connection_count; i++) {
+    const struct async_conn *conn = &reader->connections[i];
+    long long at = conn->state == CONN_CONNECTING ? conn->connect_deadline_ms
+                   : conn->state == CONN_DOWN     ? conn->retry_at_ms
+                   : conn->head != NULL           ? conn->head->deadline_ms
+                                                  : -1;
+    if (at >= 0 && (next < 0 || at < next)) {
+      next = at;
+    }
+  }
+  if (reader->pending_head != NULL &&
+      (next < 0 || reader->pending_head->deadline_ms < next)) {
+    next = reader->pending_head->deadline_ms;
+  }
+  if (next < 0) {
+    return -1;
+  }
+  long long left = next - monotonic_ms();
+  return left <= 0 ? 0 : left > 60000 ? 60000 : (int)left;
+}
+
+/* Moves submitted jobs to the pending list; true when stopping. */
+static bool reader_take_submitted(struct db_async *reader) {
+  uint64_t count;
+  while (read(reader->wake, &count, sizeof count) > 0) {
+  }
+  pthread_mutex_lock(&reader->lock);
+  struct db_async_job *list = reader->submitted_head;
+  struct db_async_job *last = reader->submitted_tail;
+  reader->submitted_head = reader->submitted_tail = NULL;
+  bool stopping = reader->stopping;
+  pthread_mutex_unlock(&reader->lock);
+  pending_append(reader, list, last);
+  return stopping;
+}
+
+static void reader_fail_everything(struct db_async *reader) {
+  reader->closing = true;
+  for (unsigned i = 0; i < reader->connection_count; i++) {
+    struct async_conn *conn = &reader->connections[i];
+    if (conn->state != CONN_DOWN || conn->head != NULL) {
+      conn_fail(reader, conn, "the service is shutting down");
+    }
+  }
+  struct db_async_job *job;
+  while ((job = pending_take(reader)) != NULL) {
+    job_fail(job, "the service is shutting down");
+  }
+}
+
+static void *reader_main(void *closure) {
+  struct db_async *reader = closure;
+  struct epoll_event events[32];
+  for (;;) {
+    int count = epoll_wait(reader->epoll, events, 32, reader_wait_ms(reader));
+    if (count < 0 && errno != EINTR) {
+      log_error("epoll_wait: %s", strerror(errno));
+    }
+    bool stopping = false;
+    for (int i = 0; i < count; i++) {
+      struct async_conn *conn = events[i].data.ptr;
+      if (conn == NULL) {
+        stopping |= reader_take_submitted(reader);
+      } else if (conn->state == CONN_CONNECTING) {
+        conn_connect_continue(reader, conn);
+      } else if (conn->state == CONN_READY) {
+        conn_ready_io(reader, conn, events[i].events);
+      }
+    }
+    if (stopping) {
+      reader_fail_everything(reader);
+      return NULL;
+    }
+    reader_check_time(reader);
+    reader_dispatch(reader);
+  }
+}
+
+/* --- the interface -----------------------------------------------------------
+ */
+
+struct db_async *db_async_create(const char *database_url, unsigned connections,
+                                 unsigned statement_timeout_ms) {
+  struct db_async *reader = calloc(1, sizeof *reader);
+  if (reader == NULL) {
+    return NULL;
+  }
+  reader->epoll = -1;
+  reader->wake = -1;
+  reader->database_url = strdup(database_url);
+  reader->connection_count = connections < 1 ? 1
+                             : connections > ASYNC_MAX_CONNECTIONS
+                                 ? ASYNC_MAX_CONNECTIONS
+                                 : connections;
+  reader->answer_wait_ms = statement_timeout_ms + DB_ANSWER_GRACE_MS;
+  pthread_mutex_init(&reader->lock, NULL);
+  for (unsigned i = 0; i < reader->connection_count; i++) {
+    reader->connections[i].socket = -1;
+    reader->connections[i].retry_ms = ASYNC_RETRY_FIRST_MS;
+  }
+  reader->epoll = epoll_create1(EPOLL_CLOEXEC);
+  reader->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  struct epoll_event event = {.events = EPOLLIN, .data.ptr = NULL};
+  if (reader->database_url == NULL || reader->epoll < 0 || reader->wake < 0 ||
+      epoll_ctl(reader->epoll, EPOLL_CTL_ADD, reader->wake, &event) != 0) {
+    log_error("cannot start the database reader: %s", strerror(errno));
+    goto fail;
+  }
+  db_connection_parameters_init(&reader->parameters, reader->database_url,
+                                statement_timeout_ms);
+  /* Connections open on the loop's first turn (their retry time is 0). */
+  if (pthread_create(&reader->thread, NULL, reader_main, reader) != 0) {
+    log_error("cannot start the database reader's thread");
+    goto fail;
+  }
+  return reader;
+fail:
+  if (reader->epoll >= 0) {
+    close(reader->epoll);
+  }
+  if (reader->wake >= 0) {
+    close(reader->wake);
+  }
+  pthread_mutex_destroy(&reader->lock);
+  free(reader->database_url);
+  free(reader);
+  return NULL;
+}
+
+static void reader_wake(struct db_async *reader) {
+  uint64_t one = 1;
+  /* Only fails when the counter is saturated, i.e. already awake. */
+  (void)!write(reader->wake, &one, sizeof one);
+}
+
+bool db_async_submit(struct db_async *reader, struct db_async_job *job) {
+  job->next = NULL;
+  job->result = NULL;
+  job->deadline_ms = monotonic_ms() + reader->answer_wait_ms;
+  pthread_mutex_lock(&reader->lock);
+  bool accepted = !reader->stopping;
+  if (accepted) {
+    if (reader->submitted_tail == NULL) {
+      reader->submitted_head = job;
+    } else {
+      reader->submitted_tail->next = job;
+    }
+    reader->submitted_tail = job;
+    atomic_fetch_add(&reader->queued, 1);
+  }
+  pthread_mutex_unlock(&reader->lock);
+  if (accepted) {
+    reader_wake(reader);
+  }
+  return accepted;
+}
+
+void db_async_destroy(struct db_async *reader) {
+  if (reader == NULL) {
+    return;
+  }
+  pthread_mutex_lock(&reader->lock);
+  reader->stopping = true;
+  pthread_mutex_unlock(&reader->lock);
+  reader_wake(reader);
+  pthread_join(reader->thread, NULL);
+  close(reader->epoll);
+  close(reader->wake);
+  pthread_mutex_destroy(&reader->lock);
+  free(reader->database_url);
+  free(reader);
+}
+
+void db_async_stats(struct db_async *reader, unsigned *connected,
+                    unsigned *in_flight, unsigned *queued) {
+  *connected = atomic_load(&reader->connected);
+  *in_flight = atomic_load(&reader->in_flight);
+  *queued = atomic_load(&reader->queued);
+}
