@@ -1,6 +1,7 @@
 /* The throwaway database of the C tests of db/ and ingest/. */
 #include "db_fixture.h"
 
+#include "common/log.h"
 #include "db/data_version.h"
 #include "db/migrate.h"
 
@@ -83,6 +84,7 @@ void db_fixture_open(const char *name) {
                     "it with the pg fixture)\n");
     exit(77);
   }
+  log_set_level(LOG_WARN); /* the migrations applied are no news here */
   cluster_url = strdup(url);
   snprintf(database_name, sizeof database_name, "parley_test_%s", name);
   on_cluster("DROP DATABASE IF EXISTS", "WITH (FORCE)");
