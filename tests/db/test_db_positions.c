@@ -179,7 +179,8 @@ static void assert_counts_exact(const char *when) {
  */
 
 /* A seeded xorshift64: the same sequence on every run. */
-static uint64_t random_state;
+enum { RANDOM_SEED = 0x5eed2026 };
+static uint64_t random_state = RANDOM_SEED;
 
 static size_t random_below(size_t bound) {
   random_state ^= random_state << 13;
@@ -225,23 +226,25 @@ static void link_issues(const char *claim_id) {
 }
 
 /* A claim made as the API makes one: the claim, then its links. */
-static const char *insert_claim(const char *article_id) {
+static const char *insert_claim(const char *article_id, const char *id) {
+  (void)id;
   const char *values[] = {RANDOM_OF(party_slugs), RANDOM_OF(speaker_slugs),
                           RANDOM_OF(stances),     RANDOM_OF(dates),
                           RANDOM_OF(confidences), article_id};
-  char *id = db_fixture_text(
+  char *made = db_fixture_text(
       "INSERT INTO claims (party_id, speaker_id, stance, text, stated_on, "
       "confidence, article_id) SELECT (SELECT id FROM parties WHERE slug = "
       "$1), (SELECT id FROM parties WHERE slug = $2), $3, 'A claim.', "
       "$4::date, $5::real, $6::bigint RETURNING id",
       6, values);
-  link_issues(id);
-  free(id);
+  link_issues(made);
+  free(made);
   return "insert a claim and its links";
 }
 
 /* Claims and links in one statement, as a load stores them. */
-static const char *store_claims(const char *article_id) {
+static const char *store_claims(const char *article_id, const char *id) {
+  (void)id;
   json_t *claims = json_array();
   size_t count = 1 + random_below(3);
   for (size_t n = 1; n <= count; n++) {
@@ -273,11 +276,7 @@ static const char *store_claims(const char *article_id) {
   return "store claims and links in one statement";
 }
 
-static const char *edit_claim(const char *article_id) {
-  char id[24];
-  if (!random_claim(id, sizeof id)) {
-    return insert_claim(article_id);
-  }
+static const char *edit_claim(const char *article_id, const char *id) {
   const char *values[] = {id,
                           RANDOM_OF(stances),
                           RANDOM_OF(dates),
@@ -291,11 +290,8 @@ static const char *edit_claim(const char *article_id) {
   return "edit a claim's stance, date, confidence, text and article";
 }
 
-static const char *move_claim_to_party(const char *article_id) {
-  char id[24];
-  if (!random_claim(id, sizeof id)) {
-    return insert_claim(article_id);
-  }
+static const char *move_claim_to_party(const char *article_id, const char *id) {
+  (void)article_id;
   const char *values[] = {id, RANDOM_OF(party_slugs), RANDOM_OF(speaker_slugs)};
   db_fixture_exec("UPDATE claims SET party_id = (SELECT id FROM parties WHERE "
                   "slug = $2), speaker_id = (SELECT id FROM parties WHERE "
@@ -305,11 +301,9 @@ static const char *move_claim_to_party(const char *article_id) {
 }
 
 /* As the API replaces a claim's issues: unlink all, link the new. */
-static const char *move_claim_to_issues(const char *article_id) {
-  char id[24];
-  if (!random_claim(id, sizeof id)) {
-    return insert_claim(article_id);
-  }
+static const char *move_claim_to_issues(const char *article_id,
+                                        const char *id) {
+  (void)article_id;
   const char *values[] = {id};
   db_fixture_exec("DELETE FROM claim_issues WHERE claim_id = $1::bigint", 1,
                   values);
@@ -317,27 +311,22 @@ static const char *move_claim_to_issues(const char *article_id) {
   return "move a claim to other issues";
 }
 
-static const char *add_links(const char *article_id) {
-  char id[24];
-  if (!random_claim(id, sizeof id)) {
-    return insert_claim(article_id);
-  }
+static const char *add_links(const char *article_id, const char *id) {
+  (void)article_id;
   link_issues(id);
   return "add issues to a claim";
 }
 
-static const char *delete_claim(const char *article_id) {
-  char id[24];
-  if (!random_claim(id, sizeof id)) {
-    return insert_claim(article_id);
-  }
+static const char *delete_claim(const char *article_id, const char *id) {
+  (void)article_id;
   const char *values[] = {id};
   db_fixture_exec("DELETE FROM claims WHERE id = $1::bigint", 1, values);
   return "delete a claim";
 }
 
-static const char *change_affiliation(const char *article_id) {
+static const char *change_affiliation(const char *article_id, const char *id) {
   (void)article_id;
+  (void)id;
   static const char *const bodies[] = {NULL, "pos-s1", "pos-s2", "pos-o1"};
   const char *values[] = {random_below(2) != 0 ? "pos-p1" : "pos-p2",
                           RANDOM_OF(bodies)};
@@ -349,8 +338,9 @@ static const char *change_affiliation(const char *article_id) {
 
 /* pos-a2 and pos-leaf have no sub-issues and pos-a and pos-b no parent, so
    every move keeps the tree at two levels. */
-static const char *move_issue(const char *article_id) {
+static const char *move_issue(const char *article_id, const char *id) {
   (void)article_id;
+  (void)id;
   static const char *const parents[] = {NULL, "pos-a", "pos-b"};
   const char *values[] = {random_below(2) != 0 ? "pos-a2" : "pos-leaf",
                           RANDOM_OF(parents)};
@@ -360,13 +350,31 @@ static const char *move_issue(const char *article_id) {
   return "move an issue in the tree";
 }
 
-typedef const char *operation(const char *article_id);
-
-static operation *const operations[] = {
-    insert_claim, insert_claim,        store_claims,         edit_claim,
-    edit_claim,   move_claim_to_party, move_claim_to_issues, add_links,
-    delete_claim, change_affiliation,  move_issue,
+/* An operation on the claims of the article: `id` is an existing claim
+   for those that change one (on_claim). */
+struct operation {
+  const char *(*run)(const char *article_id, const char *id);
+  bool on_claim;
 };
+
+static const struct operation operations[] = {
+    {insert_claim, false},        {insert_claim, false},
+    {store_claims, false},        {edit_claim, true},
+    {edit_claim, true},           {move_claim_to_party, true},
+    {move_claim_to_issues, true}, {add_links, true},
+    {delete_claim, true},         {change_affiliation, false},
+    {move_issue, false},
+};
+
+/* A random operation; one on a claim when there is none inserts one. */
+static const char *random_operation(const char *article_id) {
+  const struct operation *chosen = &RANDOM_OF(operations);
+  char id[24];
+  if (chosen->on_claim && !random_claim(id, sizeof id)) {
+    return insert_claim(article_id, NULL);
+  }
+  return chosen->run(article_id, chosen->on_claim ? id : NULL);
+}
 
 /* --- tests ---------------------------------------------------------------- */
 
@@ -443,14 +451,14 @@ static void test_version_once_per_writing_transaction(void **state) {
   /* Many writes to several tables, one transaction: one step. */
   db_fixture_exec("BEGIN", 0, NULL);
   for (int i = 0; i < 4; i++) {
-    insert_claim(article_id);
+    insert_claim(article_id, NULL);
   }
-  change_affiliation(article_id);
+  change_affiliation(article_id, NULL);
   db_fixture_exec("COMMIT", 0, NULL);
   assert_int_equal(db_fixture_data_version(), version + 1);
   /* Rolled back: none. */
   db_fixture_exec("BEGIN", 0, NULL);
-  insert_claim(article_id);
+  insert_claim(article_id, NULL);
   db_fixture_exec("ROLLBACK", 0, NULL);
   assert_int_equal(db_fixture_data_version(), version + 1);
   /* Read only: none. */
@@ -459,8 +467,11 @@ static void test_version_once_per_writing_transaction(void **state) {
   db_fixture_exec("COMMIT", 0, NULL);
   assert_int_equal(db_fixture_data_version(), version + 1);
   /* Each statement its own transaction: one each. */
-  delete_claim(article_id);
-  edit_claim(article_id);
+  char id[24];
+  assert_true(random_claim(id, sizeof id));
+  delete_claim(article_id, id);
+  assert_true(random_claim(id, sizeof id));
+  edit_claim(article_id, id);
   assert_int_equal(db_fixture_data_version(), version + 3);
   /* The marks of committed transactions are gone with them. */
   assert_int_equal(
@@ -470,7 +481,7 @@ static void test_version_once_per_writing_transaction(void **state) {
 static void test_seeded_sequence_keeps_counts_exact(void **state) {
   (void)state;
   enum { STEPS = 150 };
-  random_state = 0x5eed2026u;
+  random_state = RANDOM_SEED;
   char article_id[24];
   store_article(article_id, sizeof article_id);
   for (int step = 1; step <= STEPS; step++) {
@@ -482,7 +493,7 @@ static void test_seeded_sequence_keeps_counts_exact(void **state) {
                           commit ? "committed" : "rolled back");
     db_fixture_exec("BEGIN", 0, NULL);
     for (size_t i = 0; i < count; i++) {
-      const char *done = RANDOM_OF(operations)(article_id);
+      const char *done = random_operation(article_id);
       if (length > 0 && (size_t)length < sizeof when) {
         length +=
             snprintf(when + length, sizeof when - (size_t)length, ": %s", done);
