@@ -1,6 +1,8 @@
-/* The data version: a number that changes when a transaction that wrote
- * records commits (migration 014), for the weak ETags of lists and of the
- * positions matrix. */
+/* The data version: a number that goes up by one when a transaction that
+ * changed records commits (a statement that writes no row, or an UPDATE
+ * that leaves its rows as they were, does not count: see
+ * sql/functions/50_data_version.sql), for the weak ETags of lists and of
+ * the positions matrix. */
 #ifndef PARLEY_DB_DATA_VERSION_H
 #define PARLEY_DB_DATA_VERSION_H
 

@@ -27,7 +27,12 @@ CREATE CONSTRAINT TRIGGER data_version_bump AFTER INSERT ON data_version_marks
   DEFERRABLE INITIALLY DEFERRED
   FOR EACH ROW EXECUTE FUNCTION data_version_bump();
 
--- The records the lists and the matrix show.
+-- The records the lists and the matrix show, watched by row triggers: a
+-- statement that writes no row (an unchanged load's INSERT ... ON CONFLICT
+-- DO NOTHING, an unchanged re-extraction) fires none, nor does an UPDATE
+-- that leaves a row as it was, so the version and every list's ETag stay.
+-- After a transaction's first row each call is one current_setting.
+-- TRUNCATE has no rows: it keeps a statement trigger.
 DO $$
 DECLARE
   watched text;
@@ -35,9 +40,17 @@ BEGIN
   FOREACH watched IN ARRAY ARRAY['parties', 'issues', 'articles',
                                  'article_versions', 'claims', 'claim_issues']
   LOOP
-    EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER INSERT OR UPDATE OR '
-                   'DELETE OR TRUNCATE ON %I FOR EACH STATEMENT EXECUTE '
-                   'FUNCTION data_version_mark()', watched || '_data_version',
-                   watched);
+    EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I',
+                   watched || '_data_version', watched);
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR DELETE ON %I '
+                   'FOR EACH ROW EXECUTE FUNCTION data_version_mark()',
+                   watched || '_data_version', watched);
+    EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER UPDATE ON %I '
+                   'FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) '
+                   'EXECUTE FUNCTION data_version_mark()',
+                   watched || '_data_version_update', watched);
+    EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER TRUNCATE ON %I '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION data_version_mark()',
+                   watched || '_data_version_truncate', watched);
   END LOOP;
 END $$;

@@ -47,9 +47,11 @@ static void test_unchanged_catalogue_changes_nothing(void **state) {
   struct store_outcome stored;
   assert_int_equal(db_fixture_load(text, NULL, NULL, &stored), DB_OK);
   char *before = claim_ids_and_times();
+  long long version = db_fixture_data_version();
   bool changed = true;
   assert_int_equal(reextract_article(stored.article_id, &changed), DB_OK);
   assert_false(changed);
+  assert_int_equal(db_fixture_data_version(), version);
   char *after = claim_ids_and_times();
   assert_string_equal(after, before);
   free(after);
