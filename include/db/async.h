@@ -8,7 +8,8 @@
  * job never aborts another. Its `done` callback runs once, on the loop
  * thread, and must return quickly (store the result, resume the request):
  * it owns the result (PQclear) and may free the job. Jobs on one connection
- * complete in the order they were sent. */
+ * complete in the order they were sent. A job whose connection is lost
+ * under it is sent once more on another: jobs must be reads. */
 #ifndef PARLEY_DB_ASYNC_H
 #define PARLEY_DB_ASYNC_H
 
@@ -37,6 +38,7 @@ struct db_async_job {
      not touch them while the job is submitted. */
   struct db_async_job *next;
   long long deadline_ms;
+  int attempts;
   int expecting;
   PGresult *result;
 };

@@ -147,11 +147,15 @@ static void conn_watch(struct db_async *reader, struct async_conn *conn,
   conn->watching = events;
 }
 
-/* Closes the connection and fails every job sent on it with `why`. A
-   connection lost after it worked is opened again at once; one that could
-   not be opened, after a back-off that doubles up to ASYNC_RETRY_LAST_MS. */
+/* Closes the connection and fails every job sent on it with `why`; when
+   the connection was `lost` (closed under us: the server restarted), a job
+   not yet retried goes back to the front of the queue instead, as the
+   pool gives a broken connection one fresh try (a hung server gets none:
+   it would only be waited for again). A connection lost after it worked is
+   opened again at once; one that could not be opened, after a back-off
+   that doubles up to ASYNC_RETRY_LAST_MS. */
 static void conn_fail(struct db_async *reader, struct async_conn *conn,
-                      const char *why) {
+                      const char *why, bool lost) {
   char message[256];
   const char *detail = conn->pq != NULL ? PQerrorMessage(conn->pq) : "";
   snprintf(message, sizeof message, "%s%s%s", why, detail[0] ? ": " : "",
@@ -180,10 +184,32 @@ static void conn_fail(struct db_async *reader, struct async_conn *conn,
   conn->head = conn->tail = NULL;
   atomic_fetch_sub(&reader->in_flight, conn->in_flight);
   conn->in_flight = 0;
+  struct db_async_job *retry_head = NULL, *retry_tail = NULL;
   while (job != NULL) {
     struct db_async_job *next = job->next;
-    job_fail(job, message);
+    if (lost && job->attempts == 0 && !reader->closing) {
+      job->attempts = 1;
+      job->next = NULL;
+      PQclear(job->result);
+      job->result = NULL;
+      if (retry_tail == NULL) {
+        retry_head = job;
+      } else {
+        retry_tail->next = job;
+      }
+      retry_tail = job;
+      atomic_fetch_add(&reader->queued, 1);
+    } else {
+      job_fail(job, message);
+    }
     job = next;
+  }
+  if (retry_head != NULL) {
+    retry_tail->next = reader->pending_head;
+    reader->pending_head = retry_head;
+    if (reader->pending_tail == NULL) {
+      reader->pending_tail = retry_tail;
+    }
   }
 }
 
@@ -192,7 +218,7 @@ static void conn_connect_start(struct db_async *reader,
   conn->pq = PQconnectStartParams(reader->parameters.keywords,
                                   reader->parameters.values, 1);
   if (conn->pq == NULL || PQstatus(conn->pq) == CONNECTION_BAD) {
-    conn_fail(reader, conn, "cannot connect to the database");
+    conn_fail(reader, conn, "cannot connect to the database", false);
     return;
   }
   conn->state = CONN_CONNECTING;
@@ -211,7 +237,7 @@ static void conn_connect_continue(struct db_async *reader,
     return;
   case PGRES_POLLING_OK:
     if (!db_connection_ready(conn->pq) || PQenterPipelineMode(conn->pq) != 1) {
-      conn_fail(reader, conn, "cannot use the database connection");
+      conn_fail(reader, conn, "cannot use the database connection", false);
       return;
     }
     conn->state = CONN_READY;
@@ -221,7 +247,7 @@ static void conn_connect_continue(struct db_async *reader,
     return;
   case PGRES_POLLING_FAILED:
   default:
-    conn_fail(reader, conn, "cannot connect to the database");
+    conn_fail(reader, conn, "cannot connect to the database", false);
     return;
   }
 }
@@ -230,7 +256,7 @@ static void conn_connect_continue(struct db_async *reader,
 static void conn_flush(struct db_async *reader, struct async_conn *conn) {
   int unsent = PQflush(conn->pq);
   if (unsent < 0) {
-    conn_fail(reader, conn, "lost the database connection");
+    conn_fail(reader, conn, "lost the database connection", true);
     return;
   }
   conn_watch(reader, conn, unsent > 0 ? EPOLLIN | EPOLLOUT : EPOLLIN);
@@ -294,7 +320,7 @@ static void conn_send(struct db_async *reader, struct async_conn *conn,
   conn->in_flight++;
   atomic_fetch_add(&reader->in_flight, 1);
   if (!sent) {
-    conn_fail(reader, conn, "cannot send to the database");
+    conn_fail(reader, conn, "cannot send to the database", true);
     return;
   }
   conn_flush(reader, conn);
@@ -305,6 +331,13 @@ static void conn_collect(struct db_async *reader, struct async_conn *conn) {
   while (conn->head != NULL && !PQisBusy(conn->pq)) {
     struct db_async_job *job = conn->head;
     PGresult *result = PQgetResult(conn->pq);
+    if (PQstatus(conn->pq) == CONNECTION_BAD) {
+      /* The server closed it (a restart, a terminated backend): the job
+         gets its one fresh try on another connection. */
+      PQclear(result);
+      conn_fail(reader, conn, "lost the database connection", true);
+      return;
+    }
     switch ((enum async_expecting)job->expecting) {
     case EXPECT_PREPARE:
       if (result == NULL) {
@@ -328,7 +361,7 @@ static void conn_collect(struct db_async *reader, struct async_conn *conn) {
     case EXPECT_SYNC:
       if (result == NULL || PQresultStatus(result) != PGRES_PIPELINE_SYNC) {
         PQclear(result);
-        conn_fail(reader, conn, "unexpected answer from the database");
+        conn_fail(reader, conn, "unexpected answer from the database", false);
         return;
       }
       PQclear(result);
@@ -357,13 +390,13 @@ static void conn_ready_io(struct db_async *reader, struct async_conn *conn,
   }
   if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
     if (PQconsumeInput(conn->pq) == 0) {
-      conn_fail(reader, conn, "lost the database connection");
+      conn_fail(reader, conn, "lost the database connection", true);
       return;
     }
     conn_collect(reader, conn);
     if (conn->state == CONN_READY && conn->head == NULL &&
         PQstatus(conn->pq) != CONNECTION_OK) {
-      conn_fail(reader, conn, "lost the database connection");
+      conn_fail(reader, conn, "lost the database connection", true);
     }
   }
 }
@@ -444,11 +477,12 @@ static void reader_check_time(struct db_async *reader) {
   for (unsigned i = 0; i < reader->connection_count; i++) {
     struct async_conn *conn = &reader->connections[i];
     if (conn->state == CONN_CONNECTING && now >= conn->connect_deadline_ms) {
-      conn_fail(reader, conn, "no answer from the database while connecting");
+      conn_fail(reader, conn, "no answer from the database while connecting",
+                false);
     } else if (conn->state == CONN_READY && conn->head != NULL &&
                now >= conn->head->deadline_ms) {
       /* A hung server: PQcancel would connect to it and hang too. */
-      conn_fail(reader, conn, "no answer from the database in time");
+      conn_fail(reader, conn, "no answer from the database in time", false);
     } else if (conn->state == CONN_DOWN && now >= conn->retry_at_ms) {
       conn_connect_start(reader, conn);
     }
@@ -503,7 +537,7 @@ static void reader_fail_everything(struct db_async *reader) {
   for (unsigned i = 0; i < reader->connection_count; i++) {
     struct async_conn *conn = &reader->connections[i];
     if (conn->state != CONN_DOWN || conn->head != NULL) {
-      conn_fail(reader, conn, "the service is shutting down");
+      conn_fail(reader, conn, "the service is shutting down", false);
     }
   }
   struct db_async_job *job;
@@ -599,6 +633,7 @@ static void reader_wake(struct db_async *reader) {
 
 bool db_async_submit(struct db_async *reader, struct db_async_job *job) {
   job->next = NULL;
+  job->attempts = 0;
   job->result = NULL;
   job->deadline_ms = monotonic_ms() + reader->answer_wait_ms;
   pthread_mutex_lock(&reader->lock);

@@ -254,6 +254,52 @@ static void test_hung_backend_is_abandoned(void **state) {
   db_async_destroy(reader);
 }
 
+/* --- a lost connection ------------------------------------------------------
+   The backend is terminated while a read runs on it: the read is sent once
+   more on a new connection and succeeds, and so again on that one. */
+
+static void terminate_backend(const char *pid) {
+  PGconn *other = PQconnectdb(database_url);
+  assert_int_equal(PQstatus(other), CONNECTION_OK);
+  const char *values[] = {pid};
+  PGresult *result = PQexecParams(other, "SELECT pg_terminate_backend($1::int)",
+                                  1, NULL, values, NULL, NULL, 0);
+  assert_int_equal(PQresultStatus(result), PGRES_TUPLES_OK);
+  assert_string_equal(PQgetvalue(result, 0, 0), "t");
+  PQclear(result);
+  PQfinish(other);
+}
+
+static void test_lost_connection_is_retried_once(void **state) {
+  (void)state;
+  struct db_async *reader = db_async_create(database_url, 1, 5000);
+  assert_non_null(reader);
+  struct probe pid;
+  probe_init(&pid, &backend, NULL);
+  assert_true(db_async_submit(reader, &pid.job));
+  probe_wait(&pid);
+  assert_int_equal(pid.status, DB_OK);
+  struct probe slow;
+  probe_init(&slow, &sleep_long, "0.5");
+  assert_true(db_async_submit(reader, &slow.job));
+  struct timespec pause = {.tv_nsec = 100 * 1000 * 1000};
+  nanosleep(&pause, NULL);
+  terminate_backend(pid.answer);
+  probe_wait(&slow);
+  assert_int_equal(slow.status, DB_OK); /* on the second connection */
+  /* The connection that took over is lost in turn. */
+  probe_init(&pid, &backend, NULL);
+  assert_true(db_async_submit(reader, &pid.job));
+  probe_wait(&pid);
+  probe_init(&slow, &sleep_long, "0.5");
+  assert_true(db_async_submit(reader, &slow.job));
+  nanosleep(&pause, NULL);
+  terminate_backend(pid.answer);
+  probe_wait(&slow);
+  assert_int_equal(slow.status, DB_OK);
+  db_async_destroy(reader);
+}
+
 /* --- shutdown ------------------------------------------------------------- */
 
 static void test_destroy_fails_jobs_in_flight(void **state) {
@@ -290,6 +336,7 @@ int main(void) {
       cmocka_unit_test(test_statement_timeout_is_unavailable),
       cmocka_unit_test(test_unreachable_database_fails_fast),
       cmocka_unit_test(test_hung_backend_is_abandoned),
+      cmocka_unit_test(test_lost_connection_is_retried_once),
       cmocka_unit_test(test_destroy_fails_jobs_in_flight),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
