@@ -15,6 +15,6 @@ void api_set_metrics_pools(struct db_pool *primary, struct db_pool *read);
 void api_set_daemon(struct http_daemon *daemon);
 
 /* The bearer-key check for writes (an http_authorize). */
-int api_authorize(struct request *request, const char *key);
+enum http_authorization api_authorize(struct request *request, const char *key);
 
 #endif

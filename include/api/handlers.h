@@ -57,14 +57,20 @@ size_t claims_params_without(const char *without, struct query_param *out);
 
 /* How a load or a re-extraction reaches the database (articles_load.c):
    api_with_connection, with the request's Idempotency-Key claimed before
-   the store and the answer kept after it, in its transaction. */
+   the store and the answer kept after it, in its transaction. A refused
+   claim is recorded in `problem` (API_PROBLEM_RECORDED); the handler
+   answers it, and a replay, with api_ingest_answer. */
 struct idempotency;
 struct ingest_runner;
 struct api_ingest {
   struct request *request;
   struct idempotency *idempotency;
+  struct request_problem problem;
 };
 void api_ingest_runner(struct api_ingest *context,
                        struct ingest_runner *runner);
+/* Answers API_REPLAYED (the stored answer) and API_PROBLEM_RECORDED, and
+   releases the context's problem; true when `outcome` was one of them. */
+bool api_ingest_answer(struct api_ingest *context, int outcome);
 
 #endif

@@ -4,20 +4,17 @@
  *
  * Use: idempotency_begin before the write transaction; in it,
  * idempotency_claim first and idempotency_store last; after it,
- * idempotency_replay when the claim returned IDEMPOTENCY_REPLAY; always
+ * idempotency_replay when the transaction returned API_REPLAYED; always
  * idempotency_end. */
 #ifndef PARLEY_API_IDEMPOTENCY_H
 #define PARLEY_API_IDEMPOTENCY_H
 
+#include "api/outcome.h"
 #include "db/idempotency.h"
 #include "http/request.h"
 
 #include <jansson.h>
 #include <stdbool.h>
-
-/* A transaction body's way of saying "an answer is stored: roll back and
-   replay it" (API_CLIENT_PROBLEM is 2, the articles' rollback 3). */
-#define IDEMPOTENCY_REPLAY 4
 
 #define IDEMPOTENCY_KEY_MAX 255
 
@@ -34,13 +31,14 @@ struct idempotency {
 bool idempotency_begin(struct request *request,
                        struct idempotency *idempotency);
 
-/* The first statements of the write transaction: DB_OK when this request
-   writes (or has no key), IDEMPOTENCY_REPLAY when an answer to the same
-   request is stored (after waiting for a concurrent first one to end),
-   API_CLIENT_PROBLEM once answered 422 (the key was used for another
+/* The first statements of the write transaction: API_OK when this request
+   writes (or has no key), API_REPLAYED when an answer to the same request
+   is stored (after waiting for a concurrent first one to end),
+   API_PROBLEM_RECORDED with `problem` (422: the key was used for another
    request), or a failure. */
-int idempotency_claim_key(struct db_conn *conn, struct request *request,
-                          struct idempotency *idempotency);
+int idempotency_claim_key(struct db_conn *conn, const struct request *request,
+                          struct idempotency *idempotency,
+                          struct request_problem *problem);
 
 /* The last statement of the write transaction: stores the answer (`body`
    serialised as the response will be). Does nothing without a key. */

@@ -5,15 +5,12 @@
 #define PARLEY_API_RESOURCE_H
 
 #include "api/fields.h"
+#include "api/outcome.h"
 #include "db/pool.h"
 #include "db/records.h"
 #include "http/request.h"
 
 #include <jansson.h>
-
-/* A positive outcome of a transaction body: the client's mistake, already
-   turned into a problem response. */
-#define API_CLIENT_PROBLEM 2
 
 enum resource_key { KEY_SLUG, KEY_ID };
 
@@ -56,10 +53,16 @@ void api_set_pool(struct db_pool *pool);
 /* Reads (GET and HEAD requests) go here when set. */
 void api_set_read_pool(struct db_pool *pool);
 
+/* Parses the request's query (request_parse_query); false once the problem
+   is answered (400). */
+bool api_query(struct request *request, const struct query_param *params,
+               size_t count, struct query_value *values);
+
 /* Runs `body` with a pooled connection: in one transaction when
    `transaction`, else as it is; retries once on a connection found broken.
-   Answers 503 itself when the database is unreachable and returns
-   DB_UNAVAILABLE then. */
+   Returns the body's outcome (api/outcome.h). A negative db_status is the
+   one outcome answered here (api_answer_failure; 503 when the database is
+   unreachable); the caller answers the others. */
 int api_with_connection(struct request *request, db_transaction_body *body,
                         void *closure, bool transaction);
 

@@ -9,10 +9,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Verifies a bearer key for a write; returns 0 when allowed, and sets
-   request->key_id. Returns -1 to answer 401, or -2 when the check could not
-   be made (the hook has then answered, e.g. 503). */
-typedef int http_authorize(struct request *request, const char *key);
+/* The verdict on a write's bearer key. */
+enum http_authorization {
+  HTTP_AUTHORIZED,      /* go on: request->key_id is set */
+  HTTP_UNAUTHENTICATED, /* no such key: the daemon answers 401 */
+  HTTP_FORBIDDEN,       /* the key may not write: the daemon answers 403 */
+  HTTP_UNVERIFIED,      /* the check could not be made: the hook has
+                           answered (503, 500) */
+};
+
+/* Verifies a bearer key for a write (the daemon asks only for writes). */
+typedef enum http_authorization http_authorize(struct request *request,
+                                               const char *key);
 
 struct http_options {
   unsigned port;

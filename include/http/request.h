@@ -103,12 +103,34 @@ struct query_value {
   long long integer;
 };
 
+/* A problem a step found in what the client sent, kept for the handler to
+   answer (response_problem_answer): its kind, detail and either one
+   {field, message} entry of `errors` or a whole errors array. Steps record
+   problems; only handlers write responses. */
+#define REQUEST_PROBLEM_DETAIL_SIZE 512
+struct request_problem {
+  enum problem kind; /* PROBLEM_COUNT while none is recorded */
+  char detail[REQUEST_PROBLEM_DETAIL_SIZE];
+  char field[96];    /* the one errors entry's field, or "" */
+  char message[160]; /* and its message */
+  json_t *errors;    /* or an array of {field, message}, owned, or NULL */
+};
+
+/* Records a problem with a formatted detail; steals `errors` (NULL for
+   none). */
+void request_problem_record(struct request_problem *problem, enum problem kind,
+                            json_t *errors, const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Releases the errors array of a problem recorded but not answered. */
+void request_problem_release(struct request_problem *problem);
+
 /* Parses the query string against `params` (count entries) into `values`
-   (same order). Unknown, repeated, empty or invalid parameters answer 400
-   and return -1. */
-int request_parse_query(struct request *request,
-                        const struct query_param *params, size_t count,
-                        struct query_value *values);
+   (same order): true, or false with `problem` recorded (400) for an
+   unknown, repeated, empty or invalid parameter. */
+bool request_parse_query(struct request *request,
+                         const struct query_param *params, size_t count,
+                         struct query_value *values,
+                         struct request_problem *problem);
 
 /* The parser behind request_parse_query, apart from MHD (which splits and
    percent-decodes the query string) so that it can be tested and fuzzed:

@@ -70,6 +70,10 @@ void response_problem_steal(struct request *request, enum problem problem,
 void response_problem(struct request *request, enum problem problem,
                       const char *format, ...)
     __attribute__((format(printf, 3, 4)));
+/* Answers a problem a step recorded (request_problem_record), taking its
+   errors. */
+void response_problem_answer(struct request *request,
+                             struct request_problem *problem);
 
 /* A body-less answer such as 204. */
 void response_empty(struct request *request, unsigned status);

@@ -27,7 +27,8 @@
 
 /* What ingest_load and ingest_reextract return besides DB_OK, DB_NOT_FOUND
    (no such article to re-extract), a negative db_status and the codes of
-   the caller's runner and hooks (the API's are 1 to 4). */
+   the caller's runner and hooks, which must stay below 16 (the API's
+   api_outcome values, api/outcome.h, do). */
 enum ingest_outcome {
   INGEST_ROLLED_BACK = 16, /* a dry run: stored, answered, rolled back */
   INGEST_REJECTED,         /* the extraction refused the text */

@@ -36,7 +36,8 @@ static int ingest_run(void *context, db_transaction_body *body, void *closure,
 
 static int ingest_before(struct db_conn *conn, void *context) {
   struct api_ingest *ingest = context;
-  return idempotency_claim_key(conn, ingest->request, ingest->idempotency);
+  return idempotency_claim_key(conn, ingest->request, ingest->idempotency,
+                               &ingest->problem);
 }
 
 static int ingest_after(struct db_conn *conn, void *context,
@@ -55,6 +56,24 @@ void api_ingest_runner(struct api_ingest *context,
                                    .before = ingest_before,
                                    .after = ingest_after,
                                    .context = context};
+}
+
+/* The ingest's own outcomes are passed on with the runner's: they must not
+   collide (ingest.h). */
+_Static_assert((int)INGEST_ROLLED_BACK >= (int)API_OUTCOME_COUNT,
+               "ingest outcomes collide with api_outcome");
+
+bool api_ingest_answer(struct api_ingest *context, int outcome) {
+  bool answered = true;
+  if (outcome == API_REPLAYED) {
+    idempotency_replay(context->request, context->idempotency, false);
+  } else if (outcome == API_PROBLEM_RECORDED) {
+    response_problem_answer(context->request, &context->problem);
+  } else {
+    answered = false;
+  }
+  request_problem_release(&context->problem);
+  return answered;
 }
 
 /* --- the load ----------------------------------------------------------------
@@ -136,9 +155,8 @@ static void answer_loaded(struct request *request, struct ingest_load *load,
 
 void articles_load_handler(struct request *request) {
   struct query_value dry_run;
-  if (request_parse_query(request, load_params,
-                          sizeof load_params / sizeof load_params[0],
-                          &dry_run) != 0) {
+  if (!api_query(request, load_params,
+                 sizeof load_params / sizeof load_params[0], &dry_run)) {
     return;
   }
   struct ingest_load load = {.answer_wanted = true};
@@ -152,11 +170,13 @@ void articles_load_handler(struct request *request) {
   load.dry_run = dry_run.present && dry_run.integer != 0;
   /* A dry run has no key: it stores nothing. */
   idempotency.active = idempotency.active && !load.dry_run;
-  struct api_ingest context = {request, &idempotency};
+  struct api_ingest context = {.request = request, .idempotency = &idempotency};
   struct ingest_runner runner;
   api_ingest_runner(&context, &runner);
   int outcome = ingest_load(&runner, &load);
-  if (outcome == INGEST_REJECTED) {
+  if (api_ingest_answer(&context, outcome)) {
+    /* replayed, or the key's reuse refused */
+  } else if (outcome == INGEST_REJECTED) {
     answer_extract_error(request, load.extract_status, load.error);
   } else if (outcome == INGEST_TOO_MANY_CLAIMS) {
     /* The article's size, not a passing state of the database: 413 at
@@ -166,8 +186,6 @@ void articles_load_handler(struct request *request) {
     response_problem_steal(request, PROBLEM_BODY_TOO_LARGE, load.error, errors);
   } else if (outcome == DB_OK || outcome == INGEST_ROLLED_BACK) {
     answer_loaded(request, &load, outcome == DB_OK);
-  } else if (outcome == IDEMPOTENCY_REPLAY) {
-    idempotency_replay(request, &idempotency, false);
   }
   idempotency_end(&idempotency);
   ingest_load_end(&load);

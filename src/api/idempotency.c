@@ -2,7 +2,6 @@
    answer inside the write's transaction, and the replay. */
 #include "api/idempotency.h"
 
-#include "api/resource.h"
 #include "common/encoding.h"
 #include "common/json_output.h"
 #include "http/response.h"
@@ -50,8 +49,9 @@ bool idempotency_begin(struct request *request,
   return true;
 }
 
-int idempotency_claim_key(struct db_conn *conn, struct request *request,
-                          struct idempotency *idempotency) {
+int idempotency_claim_key(struct db_conn *conn, const struct request *request,
+                          struct idempotency *idempotency,
+                          struct request_problem *problem) {
   idempotency_row_release(&idempotency->stored);
   if (!idempotency->active) {
     return DB_OK;
@@ -84,14 +84,13 @@ int idempotency_claim_key(struct db_conn *conn, struct request *request,
     json_t *errors = json_array();
     problem_errors_add(errors, "Idempotency-Key",
                        "was used for another request; use a new key");
-    response_problem_steal(
-        request, PROBLEM_IDEMPOTENCY_KEY_REUSED,
+    request_problem_record(
+        problem, PROBLEM_IDEMPOTENCY_KEY_REUSED, errors,
         "this Idempotency-Key was used for a different request (method, "
-        "path or body) in the last 24 hours",
-        errors);
-    return API_CLIENT_PROBLEM;
+        "path or body) in the last 24 hours");
+    return API_PROBLEM_RECORDED;
   }
-  return IDEMPOTENCY_REPLAY;
+  return API_REPLAYED;
 }
 
 int idempotency_store(struct db_conn *conn,

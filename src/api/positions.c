@@ -159,7 +159,7 @@ static void positions_answer(struct request *request, enum position_path path) {
     index_of[i] = (int)count;
     params[count++] = position_params[i];
   }
-  if (request_parse_query(request, params, count, values) != 0) {
+  if (!api_query(request, params, count, values)) {
     return;
   }
   struct position_job job = {.request = request, .path = path};

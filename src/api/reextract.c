@@ -13,7 +13,7 @@
 void articles_reextract_handler(struct request *request) {
   const char *id = request->path_params[0];
   struct query_value none;
-  if (request_parse_query(request, NULL, 0, &none) != 0) {
+  if (!api_query(request, NULL, 0, &none)) {
     return;
   }
   if (!api_id_is_valid(id)) {
@@ -25,12 +25,14 @@ void articles_reextract_handler(struct request *request) {
   if (!idempotency_begin(request, &idempotency)) {
     return;
   }
-  struct api_ingest context = {request, &idempotency};
+  struct api_ingest context = {.request = request, .idempotency = &idempotency};
   struct ingest_runner runner;
   api_ingest_runner(&context, &runner);
   struct ingest_reextract job = {.article_id = id, .answer_wanted = true};
   int outcome = ingest_reextract(&runner, &job);
-  if (outcome == DB_NOT_FOUND) {
+  if (api_ingest_answer(&context, outcome)) {
+    /* replayed, or the key's reuse refused */
+  } else if (outcome == API_NOT_FOUND) {
     response_problem(request, PROBLEM_ARTICLE_NOT_FOUND, "no article '%.80s'",
                      id);
   } else if (outcome == DB_HARD_ERROR && job.error[0] != '\0') {
@@ -39,8 +41,6 @@ void articles_reextract_handler(struct request *request) {
   } else if (outcome == DB_OK) {
     response_json_steal(request, 200, job.answer);
     job.answer = NULL;
-  } else if (outcome == IDEMPOTENCY_REPLAY) {
-    idempotency_replay(request, &idempotency, false);
   }
   idempotency_end(&idempotency);
   ingest_reextract_end(&job);

@@ -87,6 +87,16 @@ void api_answer_failure(struct request *request, struct db_conn *conn,
   }
 }
 
+bool api_query(struct request *request, const struct query_param *params,
+               size_t count, struct query_value *values) {
+  struct request_problem problem = {.kind = PROBLEM_COUNT};
+  if (request_parse_query(request, params, count, values, &problem)) {
+    return true;
+  }
+  response_problem_answer(request, &problem);
+  return false;
+}
+
 int api_with_connection(struct request *request, db_transaction_body *body,
                         void *closure, bool transaction) {
   struct db_pool *pool = api_pool_for(request);
@@ -126,6 +136,7 @@ struct record_job {
   json_t *record;      /* the record to answer, owned */
   char new_key[72];
   struct idempotency *idempotency; /* a create's Idempotency-Key */
+  struct request_problem problem;  /* with API_PROBLEM_RECORDED */
 };
 
 static int read_body(struct db_conn *conn, void *closure) {
@@ -148,7 +159,7 @@ static const char *record_key(struct request *request,
                               const struct resource *resource) {
   const char *key = request->path_params[0];
   struct query_value none;
-  if (request_parse_query(request, NULL, 0, &none) != 0) {
+  if (!api_query(request, NULL, 0, &none)) {
     return NULL;
   }
   if (!key_is_valid(resource, key)) {
@@ -273,9 +284,6 @@ struct list_job {
   char *next;
 };
 
-/* A forged cursor whose key does not cast (a bad date) is the client's. */
-#define LIST_BAD_CURSOR 3
-
 static int list_body(struct db_conn *conn, void *closure) {
   struct list_job *job = closure;
   json_decref(job->items);
@@ -289,7 +297,7 @@ static int list_body(struct db_conn *conn, void *closure) {
   outcome = list_run(conn, job->spec, &job->list, &job->items, &job->next);
   if (outcome == DB_HARD_ERROR && job->list.has_cursor &&
       strncmp(db_last_error(conn)->sqlstate, "22", 2) == 0) {
-    return LIST_BAD_CURSOR;
+    return API_BAD_CURSOR;
   }
   return outcome;
 }
@@ -558,7 +566,7 @@ static void list_answer(struct request *request, const struct list_spec *spec,
     count += 2;
   }
   params = all;
-  if (request_parse_query(request, params, count, values) != 0) {
+  if (!api_query(request, params, count, values)) {
     return;
   }
   struct list_job job = {.request = request, .spec = spec};
@@ -615,7 +623,7 @@ static void list_answer(struct request *request, const struct list_spec *spec,
   int outcome = api_with_connection(request, list_body, &job, false);
   if (outcome == DB_OK && job.etag.not_modified) {
     resource_etag_not_modified(request, &job.etag);
-  } else if (outcome == LIST_BAD_CURSOR) {
+  } else if (outcome == API_BAD_CURSOR) {
     response_problem(request, PROBLEM_INVALID_CURSOR,
                      "the cursor's position is not valid for this sort");
   } else if (outcome == DB_OK && export) {
@@ -692,9 +700,9 @@ static int create_body(struct db_conn *conn, void *closure) {
                     ? resource->references_valid(conn, job->input, NULL, errors)
                     : DB_OK;
   if (checked == DB_NOT_FOUND) {
-    response_problem_steal(job->request, PROBLEM_INVALID_VALUE,
-                           "the body names records that do not exist", errors);
-    return API_CLIENT_PROBLEM;
+    request_problem_record(&job->problem, PROBLEM_INVALID_VALUE, errors,
+                           "the body names records that do not exist");
+    return API_PROBLEM_RECORDED;
   }
   json_decref(errors);
   if (checked != DB_OK) {
@@ -720,7 +728,8 @@ static int create_body(struct db_conn *conn, void *closure) {
    stored last, in the same transaction. */
 static int create_keyed_body(struct db_conn *conn, void *closure) {
   struct record_job *job = closure;
-  int outcome = idempotency_claim_key(conn, job->request, job->idempotency);
+  int outcome = idempotency_claim_key(conn, job->request, job->idempotency,
+                                      &job->problem);
   if (outcome == DB_OK) {
     outcome = create_body(conn, closure);
   }
@@ -753,7 +762,7 @@ static bool slug_derive(json_t *body, json_t *errors) {
 
 void resource_create(struct request *request, const struct resource *resource) {
   struct query_value none;
-  if (request_parse_query(request, NULL, 0, &none) != 0) {
+  if (!api_query(request, NULL, 0, &none)) {
     return;
   }
   json_t *errors = json_array();
@@ -796,9 +805,12 @@ void resource_create(struct request *request, const struct resource *resource) {
     response_record_steal(request, 201, job.record);
     job.record = NULL;
     response_add_header(request, "Location", location);
-  } else if (outcome == IDEMPOTENCY_REPLAY) {
+  } else if (outcome == API_REPLAYED) {
     idempotency_replay(request, &idempotency, true);
+  } else if (outcome == API_PROBLEM_RECORDED) {
+    response_problem_answer(request, &job.problem);
   }
+  request_problem_release(&job.problem);
   idempotency_end(&idempotency);
   json_decref(job.record);
   json_decref(body);
@@ -827,16 +839,12 @@ static bool preconditions_well_formed(struct request *request) {
 
 /* Reads and locks the record a write changes, and evaluates If-Match
    (strongly) and If-None-Match (weakly; "*" fails, the record exists)
-   against it: DB_OK with *current set (owned by the caller),
-   API_CLIENT_PROBLEM once answered (404, 412), or a database failure. */
+   against it: API_OK with *current set (owned by the caller),
+   API_NOT_FOUND, API_PROBLEM_RECORDED (412), or a database failure. */
 static int record_lock_current(struct db_conn *conn, struct record_job *job,
                                json_t **current) {
   const struct resource *resource = job->resource;
   int outcome = resource->fetch(conn, job->key, true, current);
-  if (outcome == DB_NOT_FOUND) {
-    answer_not_found(job->request, resource, job->key);
-    return API_CLIENT_PROBLEM;
-  }
   if (outcome != DB_OK) {
     return outcome;
   }
@@ -853,11 +861,25 @@ static int record_lock_current(struct db_conn *conn, struct record_job *job,
   if (failed != NULL) {
     json_decref(*current);
     *current = NULL;
-    response_problem(job->request, PROBLEM_PRECONDITION_FAILED, "the %s %s",
-                     resource->name, failed);
-    return API_CLIENT_PROBLEM;
+    request_problem_record(&job->problem, PROBLEM_PRECONDITION_FAILED, NULL,
+                           "the %s %s", resource->name, failed);
+    return API_PROBLEM_RECORDED;
   }
   return DB_OK;
+}
+
+/* Answers what a patch or delete body refused: the record is absent, or
+   the problem it recorded. */
+static void answer_write_refusal(struct request *request,
+                                 const struct resource *resource,
+                                 const char *key, int outcome,
+                                 struct request_problem *problem) {
+  if (outcome == API_NOT_FOUND) {
+    answer_not_found(request, resource, key);
+  } else if (outcome == API_PROBLEM_RECORDED) {
+    response_problem_answer(request, problem);
+  }
+  request_problem_release(problem);
 }
 
 static int patch_body(struct db_conn *conn, void *closure) {
@@ -896,9 +918,9 @@ static int patch_body(struct db_conn *conn, void *closure) {
   }
   if (problem != PROBLEM_COUNT) {
     json_decref(merged);
-    response_problem_steal(job->request, problem,
-                           "the patched record would be invalid", errors);
-    return API_CLIENT_PROBLEM;
+    request_problem_record(&job->problem, problem, errors,
+                           "the patched record would be invalid");
+    return API_PROBLEM_RECORDED;
   }
   json_decref(errors);
   struct field_values values;
@@ -942,10 +964,11 @@ void resource_patch(struct request *request, const struct resource *resource) {
                            .key = key,
                            .input = request->json};
   int outcome = api_with_connection(request, patch_body, &job, true);
-  if (outcome == DB_OK) {
+  if (outcome == API_OK) {
     response_record_steal(request, 200, job.record);
     job.record = NULL;
   }
+  answer_write_refusal(request, resource, key, outcome, &job.problem);
   json_decref(job.record);
 }
 
@@ -963,12 +986,7 @@ static int delete_body(struct db_conn *conn, void *closure) {
       return outcome;
     }
   }
-  int outcome = resource->remove(conn, job->key);
-  if (outcome == DB_NOT_FOUND) {
-    answer_not_found(job->request, resource, job->key);
-    return API_CLIENT_PROBLEM;
-  }
-  return outcome;
+  return resource->remove(conn, job->key);
 }
 
 void resource_delete(struct request *request, const struct resource *resource) {
@@ -979,7 +997,8 @@ void resource_delete(struct request *request, const struct resource *resource) {
   struct record_job job = {
       .request = request, .resource = resource, .key = key};
   int outcome = api_with_connection(request, delete_body, &job, true);
-  if (outcome == DB_OK) {
+  if (outcome == API_OK) {
     response_empty(request, 204);
   }
+  answer_write_refusal(request, resource, key, outcome, &job.problem);
 }

@@ -3,7 +3,6 @@
 #include "api/handlers.h"
 #include "api/resource.h"
 #include "db/keys.h"
-#include "http/response.h"
 
 #include <microhttpd.h>
 #include <string.h>
@@ -95,19 +94,20 @@ static bool request_is_dry_run(struct request *request) {
   return value != NULL && strcmp(value, "true") == 0;
 }
 
-int api_authorize(struct request *request, const char *key) {
+enum http_authorization api_authorize(struct request *request,
+                                      const char *key) {
   struct authorize_job job = {key, 0, KEY_SCOPE_READ};
   int outcome = api_with_connection(request, authorize_body, &job, false);
-  /* The daemon asks only for writes, so a valid read key is refused here. */
-  if (outcome == DB_OK && job.scope != KEY_SCOPE_WRITE &&
-      !request_is_dry_run(request)) {
-    response_problem(request, PROBLEM_FORBIDDEN,
-                     "forbidden: the key's scope does not allow writes");
-    return -2;
+  if (outcome == API_NOT_FOUND) {
+    return HTTP_UNAUTHENTICATED;
   }
-  if (outcome == DB_OK) {
-    request->key_id = job.key_id;
-    return 0;
+  if (outcome != API_OK) {
+    return HTTP_UNVERIFIED; /* answered by api_with_connection */
   }
-  return outcome == DB_NOT_FOUND ? -1 : -2;
+  /* The daemon asks only for writes, so a valid read key is refused. */
+  if (job.scope != KEY_SCOPE_WRITE && !request_is_dry_run(request)) {
+    return HTTP_FORBIDDEN;
+  }
+  request->key_id = job.key_id;
+  return HTTP_AUTHORIZED;
 }

@@ -35,9 +35,6 @@ struct shift_job {
   char *next;
 };
 
-/* A forged cursor whose date does not exist is the client's mistake. */
-#define SHIFTS_BAD_CURSOR 3
-
 static int shift_body(struct db_conn *conn, void *closure) {
   struct shift_job *job = closure;
   json_decref(job->items);
@@ -51,14 +48,14 @@ static int shift_body(struct db_conn *conn, void *closure) {
   outcome = shifts_list(conn, &job->list, &job->items, &job->next);
   if (outcome == DB_HARD_ERROR && job->list.has_cursor &&
       strncmp(db_last_error(conn)->sqlstate, "22", 2) == 0) {
-    return SHIFTS_BAD_CURSOR;
+    return API_BAD_CURSOR;
   }
   return outcome;
 }
 
 void shifts_handler(struct request *request) {
   struct query_value values[PARAM_COUNT];
-  if (request_parse_query(request, shift_params, PARAM_COUNT, values) != 0) {
+  if (!api_query(request, shift_params, PARAM_COUNT, values)) {
     return;
   }
   struct shift_job job = {.request = request, .list = {.limit = 50}};
@@ -81,7 +78,7 @@ void shifts_handler(struct request *request) {
     return;
   }
   int outcome = api_with_connection(request, shift_body, &job, true);
-  if (outcome == SHIFTS_BAD_CURSOR) {
+  if (outcome == API_BAD_CURSOR) {
     response_problem(request, PROBLEM_INVALID_CURSOR,
                      "the cursor's position is not valid");
   } else if (outcome == DB_OK && job.etag.not_modified) {

@@ -519,7 +519,7 @@ static void request_dispatch(struct http_daemon *daemon,
   }
   if (request->route->flags & ROUTE_WRITE) {
     const char *authorization = request_header(request, "Authorization");
-    int verdict = -1;
+    enum http_authorization verdict = HTTP_UNAUTHENTICATED;
     if (authorization != NULL &&
         strncasecmp(authorization, "Bearer ", 7) == 0) {
       const char *key = authorization + 7;
@@ -528,10 +528,15 @@ static void request_dispatch(struct http_daemon *daemon,
       }
       verdict = daemon->options.authorize(request, key);
     }
-    if (verdict == -2) {
+    if (verdict == HTTP_UNVERIFIED) {
       return;
     }
-    if (verdict != 0) {
+    if (verdict == HTTP_FORBIDDEN) {
+      response_problem(request, PROBLEM_FORBIDDEN,
+                       "forbidden: the key's scope does not allow writes");
+      return;
+    }
+    if (verdict != HTTP_AUTHORIZED) {
       response_problem(request, PROBLEM_UNAUTHORIZED,
                        "writes need the header 'Authorization: Bearer <key>' "
                        "with a valid key");

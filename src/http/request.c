@@ -1,10 +1,9 @@
 /* Request accessors: headers and the table-driven query-string parser. */
 #include "http/request.h"
 
-#include "http/response.h"
-
 #include <errno.h>
 #include <microhttpd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,23 +227,38 @@ static enum MHD_Result query_visit(void *closure, enum MHD_ValueKind kind,
                                                                      : MHD_NO;
 }
 
-int request_parse_query(struct request *request,
-                        const struct query_param *params, size_t count,
-                        struct query_value *values) {
+void request_problem_record(struct request_problem *problem, enum problem kind,
+                            json_t *errors, const char *format, ...) {
+  json_decref(problem->errors);
+  *problem = (struct request_problem){.kind = kind, .errors = errors};
+  va_list args;
+  va_start(args, format);
+  vsnprintf(problem->detail, sizeof problem->detail, format, args);
+  va_end(args);
+}
+
+void request_problem_release(struct request_problem *problem) {
+  json_decref(problem->errors);
+  problem->errors = NULL;
+  problem->kind = PROBLEM_COUNT;
+}
+
+bool request_parse_query(struct request *request,
+                         const struct query_param *params, size_t count,
+                         struct query_value *values,
+                         struct request_problem *problem) {
   struct query_parse walk;
   query_parse_begin(&walk, params, count, values);
   MHD_get_connection_values_n(request->connection, MHD_GET_ARGUMENT_KIND,
                               query_visit, &walk);
   if (walk.bad_name == NULL) {
-    return 0;
+    return true;
   }
-  json_t *errors = json_array();
   char field[96];
   snprintf(field, sizeof field, "%.80s", walk.bad_name);
-  problem_errors_add(errors, field, walk.bad_reason);
-  char detail[320];
-  snprintf(detail, sizeof detail, "query parameter '%s' %s", field,
-           walk.bad_reason);
-  response_problem_steal(request, PROBLEM_INVALID_QUERY, detail, errors);
-  return -1;
+  request_problem_record(problem, PROBLEM_INVALID_QUERY, NULL,
+                         "query parameter '%s' %s", field, walk.bad_reason);
+  snprintf(problem->field, sizeof problem->field, "%s", field);
+  snprintf(problem->message, sizeof problem->message, "%s", walk.bad_reason);
+  return false;
 }

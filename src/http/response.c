@@ -250,6 +250,18 @@ void response_problem(struct request *request, enum problem problem,
   response_problem_steal(request, problem, detail, NULL);
 }
 
+void response_problem_answer(struct request *request,
+                             struct request_problem *problem) {
+  json_t *errors = problem->errors;
+  problem->errors = NULL;
+  if (errors == NULL && problem->field[0] != '\0') {
+    errors = json_array();
+    problem_errors_add(errors, problem->field, problem->message);
+  }
+  response_problem_steal(request, problem->kind, problem->detail, errors);
+  problem->kind = PROBLEM_COUNT;
+}
+
 void response_empty(struct request *request, unsigned status) {
   struct MHD_Response *response =
       MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
