@@ -14,6 +14,16 @@
 
 enum resource_key { KEY_SLUG, KEY_ID };
 
+/* A resource's CSV form (docs/DESIGN.md): its lists answer a page as CSV
+   for Accept: text/csv, and the whole list as one download for
+   ?format=csv (&bom=true), with these columns of its records in this
+   order. */
+struct resource_csv {
+  const char *const *columns;
+  size_t column_count;
+  const char *file_name; /* the download's, without ".csv" */
+};
+
 struct resource {
   const char *name;      /* "party", for messages */
   const char *path;      /* "/parties", for Location and Link */
@@ -24,6 +34,7 @@ struct resource {
   const struct list_spec *list;
   const struct query_param *list_params; /* limit, cursor, sort, filters */
   size_t list_param_count;
+  const struct resource_csv *csv; /* NULL: JSON only */
 
   int (*fetch)(struct db_conn *conn, const char *key, bool lock,
                json_t **record);
@@ -79,37 +90,13 @@ void resource_delete(struct request *request, const struct resource *resource);
 
 /* A list of claims restricted by a path record, e.g. /parties/{slug}/claims:
    `exists` checks the path record (404 `not_found` when absent) and the
-   claims filter `filter_index` gets its key. */
+   claims filter `filter_index` gets its key. Answered as resource_list
+   answers claim_resource's list. */
 void resource_claims_of(struct request *request,
                         const struct query_param *params, size_t param_count,
                         enum resource_key key_kind,
                         int (*exists)(struct db_conn *, const char *),
                         enum problem not_found, int filter_index);
-
-/* Room for a next-page URL: the query's values are bounded (q 200 bytes,
-   a cursor 600), so a real one fits; one that does not is left out. */
-#define RESOURCE_URL_SIZE 2048
-
-/* Writes the next page's URL, `path?<the query's other parameters>&cursor=
-   next` (params[1] must be the cursor: it is replaced); false when it does
-   not fit in `size`. */
-bool resource_next_url(const struct request *request,
-                       const struct query_param *params,
-                       const struct query_value *values, size_t count,
-                       const char *next, char *url, size_t size);
-
-/* A list's JSON body {"items", "next", "next_url"}: the cursor and the URL
-   the Link header gives, both null on the last page. Steals `items`. */
-json_t *resource_page_steal(const struct request *request,
-                            const struct query_param *params,
-                            const struct query_value *values, size_t count,
-                            json_t *items, const char *next);
-
-/* Adds `Link: <next URL>; rel="next"` (resource_next_url). */
-void resource_link_header(struct request *request,
-                          const struct query_param *params,
-                          const struct query_value *values, size_t count,
-                          const char *next);
 
 /* The weak ETag of a list or matrix answer (GET /claims, /parties, ...,
    /positions, /shifts): W/"v<data version>-<hash>", the hash of the path,
@@ -141,6 +128,18 @@ void resource_etag_not_modified(struct request *request,
 /* Adds the ETag header to the answer already set (a 200). */
 void resource_etag_add(struct request *request,
                        const struct resource_etag *etag);
+
+/* Answers a page of a keyset-paginated list, the one rendering of every
+   list (records, claims, shifts): 200 with the JSON body {"items", "next",
+   "next_url"} (the cursor and the next page's URL, both null on the last
+   page), `Link: <next URL>; rel="next"` when there is a next page, and
+   the list's ETag. The next URL is the request's path with the query's
+   other parameters (those of `etag`; the second must be the cursor, which
+   is replaced by `next`); a URL that would not fit is left out. Steals
+   `items`. */
+void resource_page_answer(struct request *request,
+                          const struct resource_etag *etag, json_t *items,
+                          const char *next);
 
 /* True for a decimal id from 1 to 2^63-1 without sign or leading zero. */
 bool api_id_is_valid(const char *text);

@@ -145,6 +145,19 @@ static int claim_references_valid(struct db_conn *conn, const json_t *body,
   return valid ? DB_OK : DB_NOT_FOUND;
 }
 
+/* The CSV columns: every member of a claim, in the record's order. */
+static const char *const claim_csv_columns[] = {
+    "id",        "article_id", "party",      "speaker",    "issues",
+    "stance",    "quote",      "text",       "start",      "end",
+    "stated_on", "origin",     "created_at", "updated_at",
+};
+
+static const struct resource_csv claim_csv = {
+    .columns = claim_csv_columns,
+    .column_count = sizeof claim_csv_columns / sizeof claim_csv_columns[0],
+    .file_name = "claims",
+};
+
 const struct resource claim_resource = {
     .name = "claim",
     .path = "/claims",
@@ -156,6 +169,7 @@ const struct resource claim_resource = {
     .list_params = claims_list_params,
     .list_param_count =
         sizeof claims_list_params / sizeof claims_list_params[0],
+    .csv = &claim_csv,
     .fetch = claims_fetch,
     .insert = claim_insert,
     .update = claims_update,

@@ -5,7 +5,6 @@
 #include "common/encoding.h"
 #include "common/log.h"
 #include "common/slug.h"
-#include "db/claims.h"
 #include "db/data_version.h"
 #include "http/csv.h"
 #include "http/response.h"
@@ -324,18 +323,24 @@ static void append_encoded(char *out, size_t size, size_t *used,
   out[*used] = '\0';
 }
 
-bool resource_next_url(const struct request *request,
-                       const struct query_param *params,
-                       const struct query_value *values, size_t count,
-                       const char *next, char *url, size_t size) {
+/* Room for a next-page URL: the query's values are bounded (q 200 bytes,
+   a cursor 600), so a real one fits; one that does not is left out. */
+#define PAGE_URL_SIZE 2048
+
+/* Writes the next page's URL, `path?<the query's other parameters>&cursor=
+   next`; false when it does not fit in `size`. */
+static bool page_next_url(const struct request *request,
+                          const struct resource_etag *query, const char *next,
+                          char *url, size_t size) {
   size_t used = (size_t)snprintf(url, size, "%s?", request->path);
-  for (size_t i = 0; i < count && used < size; i++) {
-    if (!values[i].present || i == PARAM_CURSOR) {
+  for (size_t i = 0; i < query->count && used < size; i++) {
+    if (!query->values[i].present || i == PARAM_CURSOR) {
       continue;
     }
-    used += (size_t)snprintf(url + used, size - used, "%s=", params[i].name);
+    used +=
+        (size_t)snprintf(url + used, size - used, "%s=", query->params[i].name);
     if (used < size) {
-      append_encoded(url, size, &used, values[i].text);
+      append_encoded(url, size, &used, query->values[i].text);
       used += (size_t)snprintf(url + used, size - used, "&");
     }
   }
@@ -345,42 +350,38 @@ bool resource_next_url(const struct request *request,
   return used < size;
 }
 
-void resource_link_header(struct request *request,
-                          const struct query_param *params,
-                          const struct query_value *values, size_t count,
-                          const char *next) {
-  char url[RESOURCE_URL_SIZE];
-  char link[RESOURCE_URL_SIZE + 20];
-  if (resource_next_url(request, params, values, count, next, url,
-                        sizeof url)) {
+/* The headers of a page answered (JSON or CSV): Link to the next page, and
+   the ETag. */
+static void page_headers(struct request *request,
+                         const struct resource_etag *etag, const char *next) {
+  char url[PAGE_URL_SIZE];
+  if (next != NULL && page_next_url(request, etag, next, url, sizeof url)) {
+    char link[PAGE_URL_SIZE + 20];
     snprintf(link, sizeof link, "<%s>; rel=\"next\"", url);
     response_add_header(request, "Link", link);
   }
+  resource_etag_add(request, etag);
 }
 
-json_t *resource_page_steal(const struct request *request,
-                            const struct query_param *params,
-                            const struct query_value *values, size_t count,
-                            json_t *items, const char *next) {
-  char url[RESOURCE_URL_SIZE];
-  bool linked = next != NULL && resource_next_url(request, params, values,
-                                                  count, next, url, sizeof url);
-  return json_pack("{s:o, s:o, s:o}", "items", items, "next",
-                   next != NULL ? json_string(next) : json_null(), "next_url",
-                   linked ? json_string(url) : json_null());
+void resource_page_answer(struct request *request,
+                          const struct resource_etag *etag, json_t *items,
+                          const char *next) {
+  char url[PAGE_URL_SIZE];
+  bool linked =
+      next != NULL && page_next_url(request, etag, next, url, sizeof url);
+  json_t *body = json_pack("{s:o, s:o, s:o}", "items", items, "next",
+                           next != NULL ? json_string(next) : json_null(),
+                           "next_url", linked ? json_string(url) : json_null());
+  response_json_steal(request, 200, body);
+  page_headers(request, etag, next);
 }
 
-/* A page of claims as CSV: the columns of the records, in their order
-   (docs/DESIGN.md), made from the same items as the JSON page. */
+/* A page as CSV, made from the same items as the JSON page. */
 static void list_answer_csv(struct request *request,
-                            const struct list_spec *spec, const json_t *items) {
-  const char *names[32];
-  size_t count = spec->column_count < 32 ? spec->column_count : 32;
-  for (size_t i = 0; i < count; i++) {
-    names[i] = spec->columns[i].name;
-  }
+                            const struct resource_csv *csv,
+                            const json_t *items) {
   size_t length = 0;
-  char *text = csv_from_items(items, names, count, &length);
+  char *text = csv_from_items(items, csv->columns, csv->column_count, &length);
   if (text == NULL) {
     response_problem(request, PROBLEM_INTERNAL,
                      "out of memory rendering CSV (request %s)", request->id);
@@ -393,7 +394,6 @@ static void list_answer_csv(struct request *request,
 
 /* Rows fetched per round trip: one keyset page of the largest size. */
 #define EXPORT_CHUNK_ROWS 200
-#define EXPORT_MAX_COLUMNS 32
 
 /* A streamed export: the list request (its filter values copied, since the
    stream outlives the request's strings), the text of the current chunk
@@ -406,10 +406,9 @@ static void list_answer_csv(struct request *request,
 struct csv_export {
   struct db_pool *pool;
   const struct list_spec *spec;
+  const struct resource_csv *csv;
   struct list_request list;
   char *filter_copies[LIST_MAX_FILTERS];
-  const char *columns[EXPORT_MAX_COLUMNS];
-  size_t column_count;
   char *text; /* the rendered chunk, owned */
   size_t length;
   size_t sent;
@@ -435,9 +434,10 @@ static int csv_export_take(struct csv_export *export, const json_t *items,
     csv_byte_order_mark(&buffer);
   }
   if (first) {
-    csv_header_row(&buffer, export->columns, export->column_count);
+    csv_header_row(&buffer, export->csv->columns, export->csv->column_count);
   }
-  csv_item_rows(&buffer, items, export->columns, export->column_count);
+  csv_item_rows(&buffer, items, export->csv->columns,
+                export->csv->column_count);
   free(export->text);
   export->text = csv_take(&buffer, &export->length);
   export->sent = 0;
@@ -500,21 +500,16 @@ static ssize_t csv_export_read(void *closure, uint64_t position, char *buffer,
    chunk `items` already fetched (so that a failure before the first byte
    was a problem answer) and continuing from `next`. */
 static void csv_export_answer(struct request *request,
-                              const struct list_spec *spec,
+                              const struct resource *resource,
                               const struct list_request *list,
                               const json_t *items, const char *next, bool bom) {
   struct csv_export *export = calloc(1, sizeof *export);
   bool ready = export != NULL;
   if (ready) {
     export->pool = api_pool_for(request);
-    export->spec = spec;
+    export->spec = resource->list;
+    export->csv = resource->csv;
     export->list = *list;
-    export->column_count = spec->column_count < EXPORT_MAX_COLUMNS
-                               ? spec->column_count
-                               : EXPORT_MAX_COLUMNS;
-    for (size_t i = 0; i < export->column_count; i++) {
-      export->columns[i] = spec->columns[i].name;
-    }
     for (size_t i = 0; i < LIST_MAX_FILTERS && ready; i++) {
       if (list->filter_values[i] != NULL) {
         export->filter_copies[i] = strdup(list->filter_values[i]);
@@ -538,21 +533,23 @@ static void csv_export_answer(struct request *request,
                   csv_export_release, export);
   char disposition[96];
   snprintf(disposition, sizeof disposition, "attachment; filename=\"%s.csv\"",
-           "claims");
+           resource->csv->file_name);
   response_add_header(request, "Content-Disposition", disposition);
 }
 
-/* Lists records of `spec`; `fixed_filter` (or -1) is set to `fixed_value`
-   whatever the query says. */
-static void list_answer(struct request *request, const struct list_spec *spec,
+/* Lists the records of `resource` with the query `params`; `fixed_filter`
+   (or -1) is set to `fixed_value` whatever the query says. */
+static void list_answer(struct request *request,
+                        const struct resource *resource,
                         const struct query_param *params, size_t count,
                         int fixed_filter, const char *fixed_value) {
+  const struct list_spec *spec = resource->list;
   static const char *const formats[] = {"json", "csv", NULL};
   struct query_param all[PARAM_FIRST_FILTER + LIST_MAX_FILTERS + 2];
   struct query_value values[PARAM_FIRST_FILTER + LIST_MAX_FILTERS + 2];
-  /* Only claims have a CSV form: paged by Accept: text/csv, or the whole
-     list with ?format=csv (and &bom=true). */
-  bool claims = spec == &claims_list_spec;
+  /* A resource with a CSV form is paged as CSV by Accept: text/csv, and
+     exported whole with ?format=csv (and &bom=true). */
+  bool csv_form = resource->csv != NULL;
   size_t format = count;
   size_t bom = count + 1;
   if (count + 2 > sizeof all / sizeof all[0]) {
@@ -560,7 +557,7 @@ static void list_answer(struct request *request, const struct list_spec *spec,
     return;
   }
   memcpy(all, params, count * sizeof params[0]);
-  if (claims) {
+  if (csv_form) {
     all[format] = (struct query_param){"format", QUERY_ENUM, 0, 0, 0, formats};
     all[bom] = (struct query_param){"bom", QUERY_BOOLEAN, 0, 0, 0, NULL};
     count += 2;
@@ -571,11 +568,11 @@ static void list_answer(struct request *request, const struct list_spec *spec,
   }
   struct list_job job = {.request = request, .spec = spec};
   resource_etag_begin(&job.etag, params, values, count);
-  bool export = claims && values[format].present &&
+  bool export = csv_form && values[format].present &&
                 strcmp(values[format].text, "csv") == 0;
-  bool csv = claims && !values[format].present &&
-             csv_preferred(request_header(request, "Accept"));
-  if (claims && !export && values[bom].present) {
+  bool csv_page = csv_form && !values[format].present &&
+                  csv_preferred(request_header(request, "Accept"));
+  if (csv_form && !export && values[bom].present) {
     json_t *errors = json_array();
     problem_errors_add(errors, "bom", "applies only with format=csv");
     response_problem_steal(request, PROBLEM_INVALID_QUERY,
@@ -627,31 +624,25 @@ static void list_answer(struct request *request, const struct list_spec *spec,
     response_problem(request, PROBLEM_INVALID_CURSOR,
                      "the cursor's position is not valid for this sort");
   } else if (outcome == DB_OK && export) {
-    csv_export_answer(request, spec, &job.list, job.items, job.next,
+    csv_export_answer(request, resource, &job.list, job.items, job.next,
                       values[bom].present && values[bom].integer != 0);
-  } else if (outcome == DB_OK && csv) {
-    list_answer_csv(request, spec, job.items);
-  } else if (outcome == DB_OK) {
-    json_t *body = resource_page_steal(request, params, values, count,
-                                       job.items, job.next);
-    job.items = NULL;
-    response_json_steal(request, 200, body);
-  }
-  if (outcome == DB_OK && job.next != NULL && !export) {
-    resource_link_header(request, params, values, count, job.next);
-  }
-  if (outcome == DB_OK && spec == &claims_list_spec) {
-    response_add_header(request, "Vary", "Accept");
-  }
-  if (outcome == DB_OK && !job.etag.not_modified) {
     resource_etag_add(request, &job.etag);
+  } else if (outcome == DB_OK && csv_page) {
+    list_answer_csv(request, resource->csv, job.items);
+    page_headers(request, &job.etag, job.next);
+  } else if (outcome == DB_OK) {
+    resource_page_answer(request, &job.etag, job.items, job.next);
+    job.items = NULL;
+  }
+  if (outcome == DB_OK && csv_form) {
+    response_add_header(request, "Vary", "Accept");
   }
   json_decref(job.items);
   free(job.next);
 }
 
 void resource_list(struct request *request, const struct resource *resource) {
-  list_answer(request, resource->list, resource->list_params,
+  list_answer(request, resource, resource->list_params,
               resource->list_param_count, -1, NULL);
 }
 
@@ -684,8 +675,7 @@ void resource_claims_of(struct request *request,
   if (outcome != DB_OK) {
     return;
   }
-  list_answer(request, &claims_list_spec, params, param_count, filter_index,
-              key);
+  list_answer(request, &claim_resource, params, param_count, filter_index, key);
 }
 
 /* --- create ------------------------------------------------------------- */

@@ -9,7 +9,7 @@
 
 enum shift_param {
   PARAM_LIMIT,
-  PARAM_CURSOR, /* second, as resource_link_header expects */
+  PARAM_CURSOR, /* second, as resource_page_answer expects */
   PARAM_PARTY,
   PARAM_ISSUE,
   PARAM_SINCE,
@@ -84,15 +84,8 @@ void shifts_handler(struct request *request) {
   } else if (outcome == DB_OK && job.etag.not_modified) {
     resource_etag_not_modified(request, &job.etag);
   } else if (outcome == DB_OK) {
-    json_t *body = resource_page_steal(request, shift_params, values,
-                                       PARAM_COUNT, job.items, job.next);
+    resource_page_answer(request, &job.etag, job.items, job.next);
     job.items = NULL;
-    response_json_steal(request, 200, body);
-    resource_etag_add(request, &job.etag);
-    if (job.next != NULL) {
-      resource_link_header(request, shift_params, values, PARAM_COUNT,
-                           job.next);
-    }
   }
   json_decref(job.items);
   free(job.next);
