@@ -10,7 +10,6 @@
 #include "db/pool.h"
 
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -117,14 +116,44 @@ int list_cursor_decode(const struct list_spec *spec, const char *cursor,
 int list_run(struct db_conn *conn, const struct list_spec *spec,
              const struct list_request *request, json_t **items, char **next);
 
-/* Appends formatted text to SQL being assembled in a fixed buffer of `size`
-   bytes; once it is full, *used stays past the end, so one check of
-   `*used >= size` after the last append catches any overflow. Only fixed
-   fragments and numbers go in: values are always parameters. */
-void sql_append(char *sql, size_t size, size_t *used, const char *format, ...)
-    __attribute__((format(printf, 4, 5)));
-void sql_vappend(char *sql, size_t size, size_t *used, const char *format,
-                 va_list args) __attribute__((format(printf, 4, 0)));
+/* SQL assembled with its parameters, for the lists, shifts and the
+   positions matrix: only fixed fragments and numbers go into the text,
+   every value is a parameter. In a fragment, "$?" stands for a
+   parameter's number (it may appear more than once). Once the text or
+   the values are full, `used` stays past the end and sql_query_exec
+   refuses the query. Values are borrowed. */
+#define SQL_QUERY_MAX_VALUES 16
+struct sql_query {
+  char text[8192];
+  size_t used;
+  const char *values[SQL_QUERY_MAX_VALUES];
+  int count;
+};
+
+/* Appends formatted text (numbers and fixed fragments; "$?" is not
+   replaced). */
+void sql_query_add(struct sql_query *query, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Binds `value` as the next parameter and appends `fragment`, its "$?"
+   standing for it; returns the parameter's number. */
+int sql_query_bind(struct sql_query *query, const char *fragment,
+                   const char *value);
+/* Appends `fragment`, its "$?" standing for parameter `number` (bound
+   before). */
+void sql_query_reuse(struct sql_query *query, const char *fragment, int number);
+/* Runs the query as the prepared statement `name` (each variant of a query
+   its own name): the result, or NULL with *status set when it failed or
+   did not fit (DB_HARD_ERROR, logged with `name`). */
+PGresult *sql_query_exec(struct db_conn *conn, const struct sql_query *query,
+                         const char *name, enum db_status *status);
+
+/* The rows of a page, asked for with LIMIT limit + 1: renders the first
+   `limit` into *items (a new array) and sets *next_row to the last row
+   shown when one more came (the next page starts after it), else -1.
+   DB_OK, or DB_HARD_ERROR when a row does not render. */
+int list_page_render(const PGresult *result, long limit,
+                     const struct column *columns, size_t count, json_t **items,
+                     int *next_row);
 
 /* Index of a sort by name, or -1. */
 int list_sort_find(const struct list_spec *spec, const char *name);

@@ -1,11 +1,9 @@
 /* The positions matrix, from the summary cells or from the claims. */
 #include "db/positions.h"
 
-#include "common/log.h"
 #include "common/vocabulary.h"
 #include "db/records.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,12 +54,12 @@ int positions_find_party(struct db_conn *conn, const char *slug, char *id,
 
 /* The claims of a party: its own, those it spoke, and those of the people
    affiliated with it (as party or speaker). `party` and `speaker` are
-   column expressions; "$P" stands for the party's id parameter. */
+   column expressions; "$?" stands for the party's id parameter. */
 #define PARTY_FILTER(party, speaker)                                           \
-  " AND (" party " = $P OR " speaker " = $P OR " party " IN (SELECT id FROM "  \
-  "parties WHERE affiliation_id = $P AND kind = 'person') OR " speaker         \
-  " IN (SELECT id FROM parties WHERE affiliation_id = $P AND kind = "          \
-  "'person'))"
+  " AND (" party " = $?::bigint OR " speaker " = $?::bigint OR " party         \
+  " IN (SELECT id FROM parties WHERE affiliation_id = $?::bigint AND kind = "  \
+  "'person') OR " speaker " IN (SELECT id FROM parties WHERE affiliation_id "  \
+  "= $?::bigint AND kind = 'person'))"
 
 /* The summary: the cells of one level. */
 #define SUMMARY_BASE                                                           \
@@ -140,12 +138,15 @@ int positions_find_party(struct db_conn *conn, const char *slug, char *id,
 
 /* The default matrix (top-level issues, people under their party, no party
    filter) is the rolled-up rows (migration 008), which hold their latest
-   claim's fields: no look-up per cell. "%s" is the issue condition. */
-#define ROWS_MATRIX                                                            \
-  "WITH row_totals AS (%s), ranked AS (SELECT r.*, t.row_n, "                  \
+   claim's fields: no look-up per cell. The row totals go after
+   ROWS_MATRIX_TOTALS, the issue condition after ROWS_MATRIX_RANKED. */
+#define ROWS_MATRIX_TOTALS "WITH row_totals AS ("
+#define ROWS_MATRIX_RANKED                                                     \
+  "), ranked AS (SELECT r.*, t.row_n, "                                        \
   "sum(r.claim_count) OVER (PARTITION BY r.issue_id) AS column_n FROM "        \
-  "position_rows r JOIN row_totals t USING (row_id) WHERE r.claim_count > "    \
-  "0%s) SELECT p.slug, "                                                       \
+  "position_rows r JOIN row_totals t USING (row_id) WHERE r.claim_count > 0"
+#define ROWS_MATRIX_OUTPUT                                                     \
+  ") SELECT p.slug, "                                                          \
   "p.name, p.kind, x.row_n, i.slug, i.name, ip.slug, x.column_n, "             \
   "x.latest_stance, " RECORD_DATE(                                             \
       "x.latest_stated_on") ", x.demands, x.proposes, x.rejects, x.accepts, "  \
@@ -320,83 +321,47 @@ static json_t *matrix_render(const PGresult *result) {
   return matrix;
 }
 
-#define POSITIONS_MAX_VALUES 5
-
-struct sql_builder {
-  char sql[8192];
-  size_t used;
-  const char *values[POSITIONS_MAX_VALUES];
-  int count;
-};
-
-static void sql_add(struct sql_builder *builder, const char *format, ...)
-    __attribute__((format(printf, 2, 3)));
-static void sql_add(struct sql_builder *builder, const char *format, ...) {
-  va_list args;
-  va_start(args, format);
-  sql_vappend(builder->sql, sizeof builder->sql, &builder->used, format, args);
-  va_end(args);
-}
-
-/* Adds a parameter; returns its number. */
-static int sql_value(struct sql_builder *builder, const char *value) {
-  builder->values[builder->count++] = value;
-  return builder->count;
-}
-
-/* Appends `fragment` with each "$P" replaced by $<number>. */
-static void sql_add_with(struct sql_builder *builder, const char *fragment,
-                         int number) {
-  for (const char *p = fragment; *p != '\0'; p++) {
-    if (p[0] == '$' && p[1] == 'P') {
-      sql_add(builder, "$%d::bigint", number);
-      p++;
-    } else {
-      sql_add(builder, "%c", *p);
-    }
-  }
-}
-
 /* The row_totals CTE: a row's claim_count is the number of distinct claims
    in its cells, not their sum (a claim on two issues is in two cells).
    Scanning the claims, they are counted; from the summary, a matrix of
    one column sums its cells, a top-level issue's family counts the top cells
    of that issue (each claim once), and a whole matrix adds the distinct
    claims of each party and speaker (position_totals, migration 014). */
-static void row_totals_add(struct sql_builder *builder, bool scan, bool family,
+static void row_totals_add(struct sql_query *query, bool scan, bool family,
                            int issue_number, int party_number,
                            const char *row) {
   if (scan) {
-    sql_add(builder,
-            "row_totals AS (SELECT %s AS row_id, count(DISTINCT b.id) AS "
-            "row_n FROM links b JOIN parties pp ON pp.id = b.party_id GROUP "
-            "BY 1), ",
-            row);
+    sql_query_add(
+        query,
+        "row_totals AS (SELECT %s AS row_id, count(DISTINCT b.id) AS "
+        "row_n FROM links b JOIN parties pp ON pp.id = b.party_id GROUP "
+        "BY 1), ",
+        row);
     return;
   }
   if (issue_number != 0 && !family) {
-    sql_add(builder, "row_totals AS (SELECT row_id, sum(claim_count) AS row_n "
-                     "FROM cells GROUP BY row_id), ");
+    sql_query_add(query, "row_totals AS (SELECT row_id, sum(claim_count) AS "
+                         "row_n FROM cells GROUP BY row_id), ");
     return;
   }
-  sql_add(builder,
-          "row_totals AS (SELECT %s AS row_id, sum(b.claim_count) AS "
-          "row_n FROM ",
-          row);
+  sql_query_add(query,
+                "row_totals AS (SELECT %s AS row_id, sum(b.claim_count) AS "
+                "row_n FROM ",
+                row);
   if (family) {
-    sql_add(builder,
-            "position_cells b JOIN parties pp ON pp.id = b.party_id WHERE "
-            "b.top AND b.issue_id = $%d::bigint",
-            issue_number);
+    sql_query_reuse(query,
+                    "position_cells b JOIN parties pp ON pp.id = b.party_id "
+                    "WHERE b.top AND b.issue_id = $?::bigint",
+                    issue_number);
   } else {
-    sql_add(builder, "position_totals b JOIN parties pp ON pp.id = "
-                     "b.party_id WHERE true");
+    sql_query_add(query, "position_totals b JOIN parties pp ON pp.id = "
+                         "b.party_id WHERE true");
   }
   if (party_number != 0) {
-    sql_add_with(builder, PARTY_FILTER("b.party_id", "b.speaker_id"),
-                 party_number);
+    sql_query_reuse(query, PARTY_FILTER("b.party_id", "b.speaker_id"),
+                    party_number);
   }
-  sql_add(builder, " GROUP BY 1), ");
+  sql_query_add(query, " GROUP BY 1), ");
 }
 
 /* Bits of a statement's name: each variant is its own prepared
@@ -416,7 +381,7 @@ enum positions_variant {
 
 int positions_matrix(struct db_conn *conn, const struct positions_query *query,
                      json_t **matrix) {
-  struct sql_builder builder = {.used = 0, .count = 0};
+  struct sql_query sql = {.used = 0};
   unsigned variant = 0;
   bool family = false;  /* a top-level issue and its sub-issues, apart */
   int issue_number = 0; /* the parameters of the filters, or 0 */
@@ -431,83 +396,70 @@ int positions_matrix(struct db_conn *conn, const struct positions_query *query,
   variant |= (scan ? VARIANT_SCAN : 0) | (top ? VARIANT_TOP : 0) |
              (query->by_speaker ? VARIANT_BY_SPEAKER : 0) |
              (rows ? VARIANT_ROWS : 0);
-  if (rows) {
-    char condition[48] = "";
-    char totals[256] = ROWS_TOTALS;
-    if (query->issue_id != NULL) {
-      variant |= VARIANT_ISSUE;
-      int n = sql_value(&builder, query->issue_id);
-      snprintf(condition, sizeof condition, " AND r.issue_id = $%d::bigint", n);
-      snprintf(totals, sizeof totals,
-               "SELECT row_id, claim_count AS row_n FROM position_rows WHERE "
-               "issue_id = $%d::bigint",
-               n);
-    }
-    sql_add(&builder, ROWS_MATRIX, totals, condition);
+  if (rows && query->issue_id != NULL) {
+    variant |= VARIANT_ISSUE;
+    int n = sql_query_bind(&sql,
+                           ROWS_MATRIX_TOTALS
+                           "SELECT row_id, claim_count AS row_n FROM "
+                           "position_rows WHERE issue_id = $?::bigint",
+                           query->issue_id);
+    sql_query_reuse(&sql, ROWS_MATRIX_RANKED " AND r.issue_id = $?::bigint", n);
+    sql_query_add(&sql, "%s", ROWS_MATRIX_OUTPUT);
+  } else if (rows) {
+    sql_query_add(
+        &sql, "%s",
+        ROWS_MATRIX_TOTALS ROWS_TOTALS ROWS_MATRIX_RANKED ROWS_MATRIX_OUTPUT);
   } else if (!scan) {
-    sql_add(&builder, SUMMARY_BASE "%s", top ? "true" : "false");
+    sql_query_add(&sql, SUMMARY_BASE "%s", top ? "true" : "false");
     if (query->issue_id != NULL) {
-      int n = sql_value(&builder, query->issue_id);
-      issue_number = n;
-      if (top || !query->issue_is_top) {
-        variant |= VARIANT_ISSUE;
-        sql_add(&builder, " AND pc.issue_id = $%d::bigint", n);
-      } else {
-        variant |= VARIANT_ISSUE_FAMILY;
-        family = true;
-        sql_add(&builder,
-                " AND pc.issue_id IN (SELECT id FROM issues WHERE id = "
-                "$%d::bigint OR parent_id = $%d::bigint)",
-                n, n);
-      }
+      family = !top && query->issue_is_top;
+      variant |= family ? VARIANT_ISSUE_FAMILY : VARIANT_ISSUE;
+      issue_number = sql_query_bind(
+          &sql,
+          family ? " AND pc.issue_id IN (SELECT id FROM issues WHERE id = "
+                   "$?::bigint OR parent_id = $?::bigint)"
+                 : " AND pc.issue_id = $?::bigint",
+          query->issue_id);
     }
     if (query->party_id != NULL) {
       variant |= VARIANT_PARTY;
-      party_number = sql_value(&builder, query->party_id);
-      sql_add_with(&builder, PARTY_FILTER("pc.party_id", "pc.speaker_id"),
-                   party_number);
+      party_number = sql_query_bind(
+          &sql, PARTY_FILTER("pc.party_id", "pc.speaker_id"), query->party_id);
     }
-    sql_add(&builder, ")");
+    sql_query_add(&sql, ")");
   } else {
-    sql_add(&builder, SCAN_LINKS "%s" SCAN_FROM,
-            top ? "coalesce(i.parent_id, i.id)" : "i.id");
+    sql_query_add(&sql, SCAN_LINKS "%s" SCAN_FROM,
+                  top ? "coalesce(i.parent_id, i.id)" : "i.id");
     if (query->since != NULL) {
       variant |= VARIANT_SINCE;
-      sql_add(&builder, " AND c.stated_on >= $%d::date",
-              sql_value(&builder, query->since));
+      sql_query_bind(&sql, " AND c.stated_on >= $?::date", query->since);
     }
     if (query->until != NULL) {
       variant |= VARIANT_UNTIL;
-      sql_add(&builder, " AND c.stated_on <= $%d::date",
-              sql_value(&builder, query->until));
+      sql_query_bind(&sql, " AND c.stated_on <= $?::date", query->until);
     }
     if (query->stance != NULL) {
       variant |= VARIANT_STANCE;
-      sql_add(&builder, " AND c.stance = $%d",
-              sql_value(&builder, query->stance));
+      sql_query_bind(&sql, " AND c.stance = $?", query->stance);
     }
     if (query->issue_id != NULL) {
       variant |= VARIANT_ISSUE_FAMILY;
-      int n = sql_value(&builder, query->issue_id);
-      sql_add(&builder,
-              " AND (i.id = $%d::bigint OR i.parent_id = $%d::bigint)", n, n);
+      sql_query_bind(&sql,
+                     " AND (i.id = $?::bigint OR i.parent_id = $?::bigint)",
+                     query->issue_id);
     }
     if (query->party_id != NULL) {
       variant |= VARIANT_PARTY;
-      sql_add_with(&builder, PARTY_FILTER("c.party_id", "c.speaker_id"),
-                   sql_value(&builder, query->party_id));
+      sql_query_bind(&sql, PARTY_FILTER("c.party_id", "c.speaker_id"),
+                     query->party_id);
     }
-    sql_add(&builder, SCAN_BASE);
+    sql_query_add(&sql, "%s", SCAN_BASE);
   }
   if (!rows) {
     const char *row = query->by_speaker ? ROW_BY_SPEAKER : ROW_BY_PARTY;
-    sql_add(&builder, TAIL_KEYED "%s" TAIL_CELLS, row);
-    row_totals_add(&builder, scan, family, issue_number, party_number, row);
-    sql_add(&builder, TAIL_OUTPUT);
-  }
-  if (builder.used >= sizeof builder.sql) {
-    log_error("positions SQL too long");
-    return DB_HARD_ERROR;
+    sql_query_add(&sql, TAIL_KEYED "%s" TAIL_CELLS, row);
+    row_totals_add(&sql, scan, family, issue_number, party_number, row);
+    sql_query_add(&sql, "%s", TAIL_OUTPUT);
   }
   /* The planner's cost of the roll-up is far above what it takes (it does
      not know that a row or column total is one row per key), which would
@@ -518,11 +470,9 @@ int positions_matrix(struct db_conn *conn, const struct positions_query *query,
   }
   char name[48];
   snprintf(name, sizeof name, "positions_%x", variant);
-  struct db_statement statement = {name, builder.sql};
   enum db_status status;
-  PGresult *result =
-      db_exec(conn, &statement, builder.count, builder.values, &status);
-  if (status != DB_OK) {
+  PGresult *result = sql_query_exec(conn, &sql, name, &status);
+  if (result == NULL) {
     return status;
   }
   *matrix = matrix_render(result);

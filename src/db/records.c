@@ -152,33 +152,78 @@ int list_cursor_decode(const struct list_spec *spec, const char *cursor,
   return outcome;
 }
 
-void sql_vappend(char *sql, size_t size, size_t *used, const char *format,
-                 va_list args) {
-  if (*used >= size) {
+static void sql_query_vadd(struct sql_query *query, const char *format,
+                           va_list args) {
+  if (query->used >= sizeof query->text) {
     return;
   }
-  int written = vsnprintf(sql + *used, size - *used, format, args);
-  *used = written < 0 ? size : *used + (size_t)written;
+  int written = vsnprintf(query->text + query->used,
+                          sizeof query->text - query->used, format, args);
+  query->used =
+      written < 0 ? sizeof query->text : query->used + (size_t)written;
 }
 
-void sql_append(char *sql, size_t size, size_t *used, const char *format, ...) {
+void sql_query_add(struct sql_query *query, const char *format, ...) {
   va_list args;
   va_start(args, format);
-  sql_vappend(sql, size, used, format, args);
+  sql_query_vadd(query, format, args);
   va_end(args);
 }
 
-/* Appends a filter condition with each "$?" replaced by $<number>. */
-static void sql_append_condition(char *sql, size_t size, size_t *used,
-                                 const char *condition, int number) {
-  for (const char *p = condition; *p != '\0'; p++) {
-    if (p[0] == '$' && p[1] == '?') {
-      sql_append(sql, size, used, "$%d", number);
-      p++;
-    } else {
-      sql_append(sql, size, used, "%c", *p);
+void sql_query_reuse(struct sql_query *query, const char *fragment,
+                     int number) {
+  const char *rest = fragment;
+  for (const char *mark = strstr(rest, "$?"); mark != NULL;
+       mark = strstr(rest, "$?")) {
+    sql_query_add(query, "%.*s$%d", (int)(mark - rest), rest, number);
+    rest = mark + 2;
+  }
+  sql_query_add(query, "%s", rest);
+}
+
+int sql_query_bind(struct sql_query *query, const char *fragment,
+                   const char *value) {
+  if (query->count == SQL_QUERY_MAX_VALUES) {
+    query->used = sizeof query->text; /* refused by sql_query_exec */
+    return query->count;
+  }
+  query->values[query->count++] = value;
+  sql_query_reuse(query, fragment, query->count);
+  return query->count;
+}
+
+PGresult *sql_query_exec(struct db_conn *conn, const struct sql_query *query,
+                         const char *name, enum db_status *status) {
+  if (query->used >= sizeof query->text) {
+    log_error("the SQL of %s is too long", name);
+    *status = DB_HARD_ERROR;
+    return NULL;
+  }
+  struct db_statement statement = {name, query->text};
+  return db_exec(conn, &statement, query->count, query->values, status);
+}
+
+int list_page_render(const PGresult *result, long limit,
+                     const struct column *columns, size_t count, json_t **items,
+                     int *next_row) {
+  int rows = PQntuples(result);
+  int shown = rows > limit ? (int)limit : rows;
+  *next_row = -1;
+  *items = json_array();
+  for (int row = 0; *items != NULL && row < shown; row++) {
+    json_t *record = record_from_row(result, row, columns, count);
+    if (record == NULL || json_array_append_new(*items, record) != 0) {
+      json_decref(*items);
+      *items = NULL;
     }
   }
+  if (*items == NULL) {
+    return DB_HARD_ERROR;
+  }
+  if (rows > shown && shown > 0) {
+    *next_row = shown - 1;
+  }
+  return DB_OK;
 }
 
 int list_run(struct db_conn *conn, const struct list_spec *spec,
@@ -187,21 +232,19 @@ int list_run(struct db_conn *conn, const struct list_spec *spec,
     spec = spec->lead;
   }
   const struct list_sort *sort = &spec->sorts[request->sort];
-  char sql[4096];
-  char name[64];
-  const char *values[LIST_MAX_FILTERS + 3];
-  int count = 0;
+  struct sql_query query = {.used = 0};
   unsigned mask = 0;
+  *items = NULL;
+  *next = NULL;
   /* The key of each row rides along as one more column, after the
      record's own, so that the last row can make the next cursor. */
-  size_t used = 0;
-  sql_append(sql, sizeof sql, &used, "%s, (%s)::text", spec->select, sort->key);
+  sql_query_add(&query, "%s, (%s)::text", spec->select, sort->key);
   if (spec->from_takes_lead_filter) {
     mask |= 1u << spec->lead_filter;
-    values[count++] = request->filter_values[spec->lead_filter];
-    sql_append_condition(sql, sizeof sql, &used, spec->from, count);
+    sql_query_bind(&query, spec->from,
+                   request->filter_values[spec->lead_filter]);
   } else {
-    sql_append(sql, sizeof sql, &used, "%s", spec->from);
+    sql_query_add(&query, "%s", spec->from);
   }
   const char *joiner = " WHERE ";
   for (size_t i = 0; i < spec->filter_count; i++) {
@@ -210,61 +253,43 @@ int list_run(struct db_conn *conn, const struct list_spec *spec,
       continue;
     }
     mask |= 1u << i;
-    values[count++] = request->filter_values[i];
-    sql_append(sql, sizeof sql, &used, "%s", joiner);
-    sql_append_condition(sql, sizeof sql, &used, spec->filters[i].condition,
-                         count);
+    sql_query_add(&query, "%s", joiner);
+    sql_query_bind(&query, spec->filters[i].condition,
+                   request->filter_values[i]);
     joiner = " AND ";
   }
   char id_text[24];
   if (request->has_cursor) {
+    char key_parameter[48];
+    snprintf(key_parameter, sizeof key_parameter, "$?::%s", sort->key_type);
     snprintf(id_text, sizeof id_text, "%lld", request->cursor_id);
-    values[count++] = request->cursor_key;
-    values[count++] = id_text;
-    sql_append(sql, sizeof sql, &used, "%s((%s), %s) %s ($%d::%s, $%d::bigint)",
-               joiner, sort->key, spec->id, sort->descending ? "<" : ">",
-               count - 1, sort->key_type, count);
+    sql_query_add(&query, "%s((%s), %s) %s (", joiner, sort->key, spec->id,
+                  sort->descending ? "<" : ">");
+    sql_query_bind(&query, key_parameter, request->cursor_key);
+    sql_query_bind(&query, ", $?::bigint)", id_text);
   }
   char limit_text[24];
   snprintf(limit_text, sizeof limit_text, "%ld", request->limit + 1);
-  values[count++] = limit_text;
   const char *direction = sort->descending ? "DESC" : "ASC";
-  sql_append(sql, sizeof sql, &used,
-             " ORDER BY (%s) %s, %s %s LIMIT $%d::bigint", sort->key, direction,
-             spec->id, direction, count);
-  if (used >= sizeof sql) {
-    log_error("list SQL for %s too long", spec->resource);
-    return DB_HARD_ERROR;
-  }
+  sql_query_add(&query, " ORDER BY (%s) %s, %s %s LIMIT ", sort->key, direction,
+                spec->id, direction);
+  sql_query_bind(&query, "$?::bigint", limit_text);
+  char name[64];
   snprintf(name, sizeof name, "%s_list_%zu_%x%s", spec->resource, request->sort,
            mask, request->has_cursor ? "_c" : "");
-  struct db_statement statement = {name, sql};
   enum db_status status;
-  PGresult *result = db_exec(conn, &statement, count, values, &status);
-  if (status != DB_OK) {
+  PGresult *result = sql_query_exec(conn, &query, name, &status);
+  if (result == NULL) {
     return status;
   }
-  int rows = PQntuples(result);
-  int shown = rows > request->limit ? (int)request->limit : rows;
-  *items = json_array();
-  *next = NULL;
-  for (int row = 0; row < shown; row++) {
-    json_t *record =
-        record_from_row(result, row, spec->columns, spec->column_count);
-    if (record == NULL) {
-      json_decref(*items);
-      *items = NULL;
-      PQclear(result);
-      return DB_HARD_ERROR;
-    }
-    json_array_append_new(*items, record);
-  }
-  if (rows > request->limit && shown > 0) {
-    int last = shown - 1;
+  int next_row = -1;
+  int outcome = list_page_render(result, request->limit, spec->columns,
+                                 spec->column_count, items, &next_row);
+  if (outcome == DB_OK && next_row >= 0) {
     *next = cursor_encode(spec, request->sort,
-                          PQgetvalue(result, last, (int)spec->column_count),
-                          strtoll(PQgetvalue(result, last, 0), NULL, 10));
+                          PQgetvalue(result, next_row, (int)spec->column_count),
+                          strtoll(PQgetvalue(result, next_row, 0), NULL, 10));
   }
   PQclear(result);
-  return DB_OK;
+  return outcome;
 }

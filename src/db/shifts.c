@@ -2,7 +2,6 @@
  * issue. */
 #include "db/shifts.h"
 
-#include "common/log.h"
 #include "db/records.h"
 
 #include <stdio.h>
@@ -30,10 +29,10 @@
   "positions_stance_strength(c.stance) AS strength FROM claim_issues ci JOIN " \
   "claims c ON c.id = ci.claim_id WHERE true"
 #define SHIFTS_PARTY                                                           \
-  " AND c.party_id = (SELECT id FROM parties WHERE slug = $%d)"
+  " AND c.party_id = (SELECT id FROM parties WHERE slug = $?)"
 #define SHIFTS_ISSUE                                                           \
   " AND ci.issue_id IN (SELECT i.id FROM issues i LEFT JOIN issues ip ON "     \
-  "ip.id = i.parent_id WHERE i.slug = $%d OR ip.slug = $%d)"
+  "ip.id = i.parent_id WHERE i.slug = $? OR ip.slug = $?)"
 /* "%s" is the rank of a claim in its article (1: it represents it). */
 #define SHIFTS_WINDOW                                                          \
   "), ranked AS (SELECT *, %s AS article_rank FROM claimed), pairs AS "        \
@@ -114,53 +113,41 @@ int shifts_cursor_decode(const char *cursor, struct shifts_request *request) {
 
 int shifts_list(struct db_conn *conn, const struct shifts_request *request,
                 json_t **items, char **next) {
-  char sql[4096];
-  size_t used = 0;
-  const char *values[7];
-  int count = 0;
+  struct sql_query query = {.used = 0};
   unsigned mask = 0;
   *items = NULL;
   *next = NULL;
-  sql_append(sql, sizeof sql, &used, SHIFTS_PAIRS);
+  sql_query_add(&query, "%s", SHIFTS_PAIRS);
   if (request->party != NULL) {
     mask |= 1;
-    values[count++] = request->party;
-    sql_append(sql, sizeof sql, &used, SHIFTS_PARTY, count);
+    sql_query_bind(&query, SHIFTS_PARTY, request->party);
   }
   if (request->issue != NULL) {
     mask |= 2;
-    values[count++] = request->issue;
-    sql_append(sql, sizeof sql, &used, SHIFTS_ISSUE, count, count);
+    sql_query_bind(&query, SHIFTS_ISSUE, request->issue);
   }
   if (request->within_article) {
     mask |= 16;
   }
-  sql_append(sql, sizeof sql, &used, SHIFTS_WINDOW,
-             request->within_article ? "1" : SHIFTS_ARTICLE_RANK);
+  sql_query_add(&query, SHIFTS_WINDOW,
+                request->within_article ? "1" : SHIFTS_ARTICLE_RANK);
   if (request->since != NULL) {
     mask |= 4;
-    values[count++] = request->since;
-    sql_append(sql, sizeof sql, &used, " AND stated_on >= $%d::date", count);
+    sql_query_bind(&query, " AND stated_on >= $?::date", request->since);
   }
   if (request->has_cursor) {
     mask |= 8;
-    values[count++] = request->cursor_date;
-    values[count++] = request->cursor_id;
-    values[count++] = request->cursor_issue;
-    sql_append(sql, sizeof sql, &used,
-               " AND (coalesce(stated_on, '-infinity'::date), id, issue_id) < "
-               "($%d::date, $%d::bigint, $%d::bigint)",
-               count - 2, count - 1, count);
+    sql_query_add(&query, " AND (coalesce(stated_on, '-infinity'::date), id, "
+                          "issue_id) < (");
+    sql_query_bind(&query, "$?::date", request->cursor_date);
+    sql_query_bind(&query, ", $?::bigint", request->cursor_id);
+    sql_query_bind(&query, ", $?::bigint)", request->cursor_issue);
   }
   char limit_text[24];
   snprintf(limit_text, sizeof limit_text, "%ld", request->limit + 1);
-  values[count++] = limit_text;
-  sql_append(sql, sizeof sql, &used,
-             SHIFTS_ORDER " LIMIT $%d::bigint" SHIFTS_OUTPUT, count);
-  if (used >= sizeof sql) {
-    log_error("shifts SQL too long");
-    return DB_HARD_ERROR;
-  }
+  sql_query_add(&query, "%s", SHIFTS_ORDER " LIMIT ");
+  sql_query_bind(&query, "$?::bigint", limit_text);
+  sql_query_add(&query, "%s", SHIFTS_OUTPUT);
   /* A window over every claim is costed high enough for PostgreSQL to
      JIT-compile it, which takes longer than running it. */
   int jit = db_exec_simple(conn, "SET LOCAL jit = off");
@@ -169,30 +156,20 @@ int shifts_list(struct db_conn *conn, const struct shifts_request *request,
   }
   char name[32];
   snprintf(name, sizeof name, "shifts_list_%x", mask);
-  struct db_statement statement = {name, sql};
   enum db_status status;
-  PGresult *result = db_exec(conn, &statement, count, values, &status);
-  if (status != DB_OK) {
+  PGresult *result = sql_query_exec(conn, &query, name, &status);
+  if (result == NULL) {
     return status;
   }
-  int rows = PQntuples(result);
-  int shown = rows > request->limit ? (int)request->limit : rows;
-  *items = json_array();
-  for (int row = 0; *items != NULL && row < shown; row++) {
-    json_t *item =
-        record_from_row(result, row, shift_columns, SHIFT_COLUMN_COUNT);
-    if (item == NULL || json_array_append_new(*items, item) != 0) {
-      json_decref(*items);
-      *items = NULL;
-    }
-  }
-  if (*items != NULL && rows > shown && shown > 0) {
-    int last = shown - 1;
+  int next_row = -1;
+  int outcome = list_page_render(result, request->limit, shift_columns,
+                                 SHIFT_COLUMN_COUNT, items, &next_row);
+  if (outcome == DB_OK && next_row >= 0) {
     int key = (int)SHIFT_COLUMN_COUNT;
-    *next = cursor_encode(PQgetvalue(result, last, key),
-                          PQgetvalue(result, last, key + 1),
-                          PQgetvalue(result, last, key + 2));
+    *next = cursor_encode(PQgetvalue(result, next_row, key),
+                          PQgetvalue(result, next_row, key + 1),
+                          PQgetvalue(result, next_row, key + 2));
   }
   PQclear(result);
-  return *items != NULL ? DB_OK : DB_HARD_ERROR;
+  return outcome;
 }
