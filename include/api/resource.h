@@ -129,17 +129,39 @@ void resource_etag_not_modified(struct request *request,
 void resource_etag_add(struct request *request,
                        const struct resource_etag *etag);
 
-/* Answers a page of a keyset-paginated list, the one rendering of every
-   list (records, claims, shifts): 200 with the JSON body {"items", "next",
-   "next_url"} (the cursor and the next page's URL, both null on the last
-   page), `Link: <next URL>; rel="next"` when there is a next page, and
-   the list's ETag. The next URL is the request's path with the query's
-   other parameters (those of `etag`; the second must be the cursor, which
-   is replaced by `next`); a URL that would not fit is left out. Steals
-   `items`. */
-void resource_page_answer(struct request *request,
-                          const struct resource_etag *etag, json_t *items,
-                          const char *next);
+/* A page of a keyset-paginated list (records, claims, shifts) being read
+   and answered: its query's ETag, then its items and the next page's
+   cursor (NULL on the last page), both owned. */
+struct resource_page {
+  struct resource_etag etag;
+  json_t *items;
+  char *next;
+};
+
+/* Reads a page in the list's transaction: *items and *next as list_run
+   gives them. */
+typedef int resource_page_reader(struct db_conn *conn, void *closure,
+                                 json_t **items, char **next);
+
+/* The body of every list's transaction: releases what an earlier try
+   read, reads the data version for the ETag first (and stops there when
+   the client has it: etag.not_modified), then the page with `read`. A
+   database error casting the position of a cursor the client sent
+   (`has_cursor`; a forged date) is API_BAD_CURSOR. */
+int resource_page_read(struct db_conn *conn, struct request *request,
+                       struct resource_page *page, bool has_cursor,
+                       resource_page_reader *read, void *closure);
+
+/* Answers a page as JSON, the one rendering of every list: 200 with the
+   body {"items", "next", "next_url"} (the cursor and the next page's URL,
+   both null on the last page), `Link: <next URL>; rel="next"` when there
+   is a next page, and the ETag. The next URL is the request's path with
+   the query's other parameters (those of the ETag; the second must be the
+   cursor, which is replaced); a URL that would not fit is left out. Takes
+   the items. */
+void resource_page_answer(struct request *request, struct resource_page *page);
+
+void resource_page_release(struct resource_page *page);
 
 /* True for a decimal id from 1 to 2^63-1 without sign or leading zero. */
 bool api_id_is_valid(const char *text);

@@ -277,28 +277,43 @@ enum { PARAM_LIMIT, PARAM_CURSOR, PARAM_SORT, PARAM_FIRST_FILTER };
 struct list_job {
   struct request *request;
   const struct list_spec *spec;
-  struct resource_etag etag;
   struct list_request list;
-  json_t *items;
-  char *next;
+  struct resource_page page;
 };
 
-static int list_body(struct db_conn *conn, void *closure) {
-  struct list_job *job = closure;
-  json_decref(job->items);
-  free(job->next);
-  job->items = NULL;
-  job->next = NULL;
-  int outcome = resource_etag_check(job->request, conn, &job->etag);
-  if (outcome != DB_OK || job->etag.not_modified) {
+void resource_page_release(struct resource_page *page) {
+  json_decref(page->items);
+  free(page->next);
+  page->items = NULL;
+  page->next = NULL;
+}
+
+int resource_page_read(struct db_conn *conn, struct request *request,
+                       struct resource_page *page, bool has_cursor,
+                       resource_page_reader *read, void *closure) {
+  resource_page_release(page);
+  int outcome = resource_etag_check(request, conn, &page->etag);
+  if (outcome != DB_OK || page->etag.not_modified) {
     return outcome;
   }
-  outcome = list_run(conn, job->spec, &job->list, &job->items, &job->next);
-  if (outcome == DB_HARD_ERROR && job->list.has_cursor &&
+  outcome = read(conn, closure, &page->items, &page->next);
+  if (outcome == DB_HARD_ERROR && has_cursor &&
       strncmp(db_last_error(conn)->sqlstate, "22", 2) == 0) {
     return API_BAD_CURSOR;
   }
   return outcome;
+}
+
+static int list_read(struct db_conn *conn, void *closure, json_t **items,
+                     char **next) {
+  const struct list_job *job = closure;
+  return list_run(conn, job->spec, &job->list, items, next);
+}
+
+static int list_body(struct db_conn *conn, void *closure) {
+  struct list_job *job = closure;
+  return resource_page_read(conn, job->request, &job->page,
+                            job->list.has_cursor, list_read, job);
 }
 
 /* Percent-encodes a query value into `out`. */
@@ -363,12 +378,14 @@ static void page_headers(struct request *request,
   resource_etag_add(request, etag);
 }
 
-void resource_page_answer(struct request *request,
-                          const struct resource_etag *etag, json_t *items,
-                          const char *next) {
+void resource_page_answer(struct request *request, struct resource_page *page) {
+  const struct resource_etag *etag = &page->etag;
+  const char *next = page->next;
   char url[PAGE_URL_SIZE];
   bool linked =
       next != NULL && page_next_url(request, etag, next, url, sizeof url);
+  json_t *items = page->items;
+  page->items = NULL;
   json_t *body = json_pack("{s:o, s:o, s:o}", "items", items, "next",
                            next != NULL ? json_string(next) : json_null(),
                            "next_url", linked ? json_string(url) : json_null());
@@ -567,7 +584,7 @@ static void list_answer(struct request *request,
     return;
   }
   struct list_job job = {.request = request, .spec = spec};
-  resource_etag_begin(&job.etag, params, values, count);
+  resource_etag_begin(&job.page.etag, params, values, count);
   bool export = csv_form && values[format].present &&
                 strcmp(values[format].text, "csv") == 0;
   bool csv_page = csv_form && !values[format].present &&
@@ -618,27 +635,26 @@ static void list_answer(struct request *request,
     return;
   }
   int outcome = api_with_connection(request, list_body, &job, false);
-  if (outcome == DB_OK && job.etag.not_modified) {
-    resource_etag_not_modified(request, &job.etag);
+  if (outcome == DB_OK && job.page.etag.not_modified) {
+    resource_etag_not_modified(request, &job.page.etag);
   } else if (outcome == API_BAD_CURSOR) {
     response_problem(request, PROBLEM_INVALID_CURSOR,
                      "the cursor's position is not valid for this sort");
   } else if (outcome == DB_OK && export) {
-    csv_export_answer(request, resource, &job.list, job.items, job.next,
+    csv_export_answer(request, resource, &job.list, job.page.items,
+                      job.page.next,
                       values[bom].present && values[bom].integer != 0);
-    resource_etag_add(request, &job.etag);
+    resource_etag_add(request, &job.page.etag);
   } else if (outcome == DB_OK && csv_page) {
-    list_answer_csv(request, resource->csv, job.items);
-    page_headers(request, &job.etag, job.next);
+    list_answer_csv(request, resource->csv, job.page.items);
+    page_headers(request, &job.page.etag, job.page.next);
   } else if (outcome == DB_OK) {
-    resource_page_answer(request, &job.etag, job.items, job.next);
-    job.items = NULL;
+    resource_page_answer(request, &job.page);
   }
   if (outcome == DB_OK && csv_form) {
     response_add_header(request, "Vary", "Accept");
   }
-  json_decref(job.items);
-  free(job.next);
+  resource_page_release(&job.page);
 }
 
 void resource_list(struct request *request, const struct resource *resource) {

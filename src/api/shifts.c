@@ -4,8 +4,6 @@
 #include "api/resource.h"
 #include "http/response.h"
 
-#include <stdlib.h>
-#include <string.h>
 
 enum shift_param {
   PARAM_LIMIT,
@@ -26,31 +24,23 @@ static const struct query_param shift_params[PARAM_COUNT] = {
     [PARAM_WITHIN_ARTICLE] = {"within_article", QUERY_BOOLEAN, 0, 0, 0, NULL},
 };
 
-/* Jansson: the job owns `items` until they go into the answer. */
+/* Jansson: the page owns its items until they go into the answer. */
 struct shift_job {
   struct request *request;
-  struct resource_etag etag;
   struct shifts_request list;
-  json_t *items;
-  char *next;
+  struct resource_page page;
 };
+
+static int shift_read(struct db_conn *conn, void *closure, json_t **items,
+                      char **next) {
+  const struct shift_job *job = closure;
+  return shifts_list(conn, &job->list, items, next);
+}
 
 static int shift_body(struct db_conn *conn, void *closure) {
   struct shift_job *job = closure;
-  json_decref(job->items);
-  free(job->next);
-  job->items = NULL;
-  job->next = NULL;
-  int outcome = resource_etag_check(job->request, conn, &job->etag);
-  if (outcome != DB_OK || job->etag.not_modified) {
-    return outcome;
-  }
-  outcome = shifts_list(conn, &job->list, &job->items, &job->next);
-  if (outcome == DB_HARD_ERROR && job->list.has_cursor &&
-      strncmp(db_last_error(conn)->sqlstate, "22", 2) == 0) {
-    return API_BAD_CURSOR;
-  }
-  return outcome;
+  return resource_page_read(conn, job->request, &job->page,
+                            job->list.has_cursor, shift_read, job);
 }
 
 void shifts_handler(struct request *request) {
@@ -59,7 +49,7 @@ void shifts_handler(struct request *request) {
     return;
   }
   struct shift_job job = {.request = request, .list = {.limit = 50}};
-  resource_etag_begin(&job.etag, shift_params, values, PARAM_COUNT);
+  resource_etag_begin(&job.page.etag, shift_params, values, PARAM_COUNT);
   if (values[PARAM_LIMIT].present) {
     job.list.limit = (long)values[PARAM_LIMIT].integer;
   }
@@ -81,12 +71,10 @@ void shifts_handler(struct request *request) {
   if (outcome == API_BAD_CURSOR) {
     response_problem(request, PROBLEM_INVALID_CURSOR,
                      "the cursor's position is not valid");
-  } else if (outcome == DB_OK && job.etag.not_modified) {
-    resource_etag_not_modified(request, &job.etag);
+  } else if (outcome == DB_OK && job.page.etag.not_modified) {
+    resource_etag_not_modified(request, &job.page.etag);
   } else if (outcome == DB_OK) {
-    resource_page_answer(request, &job.etag, job.items, job.next);
-    job.items = NULL;
+    resource_page_answer(request, &job.page);
   }
-  json_decref(job.items);
-  free(job.next);
+  resource_page_release(&job.page);
 }
