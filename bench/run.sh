@@ -469,7 +469,7 @@ ceiling = {"GET /claims/{id}": "pgbench point read", "GET /claims?issue=X&limit=
 def fmt(v, spec):
     return "-" if v is None else format(v, spec)
 print(f"\nParley benchmark: {conns} connections, {duration} s per run, median of {runs} runs "
-      "(spread = (max - min) / median)")
+      "(spread = (max - min) / median; RSS = parleyd's peak, VmHWM, over the runs after warm-up)")
 header = f"{'scenario':<32} {'rate':>10} {'spread':>7} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6} {'RSS MB':>7} {'errors':>6}"
 print(header)
 print("-" * len(header))
@@ -594,6 +594,9 @@ else
   say "GET /positions is not there (yet): skipped"
 fi
 run_wrk "POST /claims" "$work/post.lua" /
+# The HTTP layer's own ceiling: no database, a small answer.
+run_wrk "GET /healthz" - /healthz
+run_wrk "GET /static/parley.css" - /static/parley.css
 stop_parleyd
 if ((loader)); then
   run_loader
