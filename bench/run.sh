@@ -81,7 +81,7 @@ install_packages() {
 build_parley() {
   say "building parleyd and parley (-O2) in $build"
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g -DNDEBUG" >/dev/null
+    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g -DNDEBUG -DCLI_STATEMENT_TIMEOUT_MS=900000" >/dev/null
   cmake --build "$build" --target parleyd parley >"$work/build.log" 2>&1 ||
     { tail -n 30 "$work/build.log" >&2; die "build failed (log: $work/build.log)"; }
 }
@@ -102,9 +102,9 @@ generate_dataset() {
     checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
   local m
   for m in "${base_migrations[@]}"; do
-    psql_bench -1 -f "sql/$m"
+    psql_bench -1 -f "sql/migrations/$m"
     psql_bench -c "INSERT INTO schema_migrations (name, checksum)
-      VALUES ('$m', '$(sha256sum "sql/$m" | cut -c1-64)')"
+      VALUES ('$m', '$(sha256sum "sql/migrations/$m" | cut -c1-64)')"
   done
   local start=$SECONDS
   psql_bench -f bench/dataset.sql >/dev/null
