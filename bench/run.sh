@@ -181,7 +181,7 @@ trap cleanup EXIT
 
 # Peak RSS since the last reset (VmHWM), in MB; reset_peak starts anew.
 reset_peak() { echo 5 >"/proc/$parleyd_pid/clear_refs" 2>/dev/null || true; }
-peak_rss_mb() { awk '/^VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$parleyd_pid/status"; }
+peak_rss_mb() { awk '/^VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$parleyd_pid/status" 2>/dev/null || printf -; }
 rss_mb() { awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$parleyd_pid/status"; }
 
 # Keeps the access log from growing without bound: warnings and errors are
@@ -453,7 +453,7 @@ for line in open(path):
         order.append(name)
     rows[name].append((float(rate), float(p50) if p50 != "-" else None,
                        float(p99) if p99 != "-" else None,
-                       float(rss) if rss != "-" else None, int(errors)))
+                       float(rss) if rss not in ("-", "") else None, int(errors)))
 def med(values):
     values = [v for v in values if v is not None and not math.isnan(v)]
     return statistics.median(values) if values else None
