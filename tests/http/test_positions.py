@@ -177,6 +177,22 @@ class PositionsTest(ApiTest):
         self.assertIsInstance(matrix.pop("version"), int)
         return matrix
 
+    def get_at_once(self, path, count):
+        """`count` GET requests of `path` released together; their responses."""
+        results = [None] * count
+        barrier = threading.Barrier(count)
+
+        def read(i):
+            barrier.wait()
+            results[i] = self.get(path)
+
+        readers = [threading.Thread(target=read, args=(i,)) for i in range(count)]
+        for t in readers:
+            t.start()
+        for t in readers:
+            t.join()
+        return results
+
     def claim(self, world, party, **fields):
         c = self.make_claim(party=party, **fields)
         world.add_claim(c)
@@ -236,18 +252,7 @@ class PositionsMatrix(PositionsTest):
         waits its turn and gets the whole matrix."""
         self.build()
         expected = self.positions()
-        results = [None] * 12
-        barrier = threading.Barrier(len(results))
-
-        def read(i):
-            barrier.wait()
-            results[i] = self.get("/positions")
-
-        readers = [threading.Thread(target=read, args=(i,)) for i in range(len(results))]
-        for t in readers:
-            t.start()
-        for t in readers:
-            t.join()
+        results = self.get_at_once("/positions", 12)
         self.assertEqual([r.status for r in results], [200] * len(results))
         for r in results:
             r.body.pop("version")
@@ -606,18 +611,7 @@ class PositionsShared(PositionsTest):
         self.build()  # writes: a data version no answer was built for
         query = f"issue={self.i1}&by=speaker"
         before = positions_answers(self)
-        results = [None] * 12
-        barrier = threading.Barrier(len(results))
-
-        def read(i):
-            barrier.wait()
-            results[i] = self.get(f"/positions?{query}")
-
-        readers = [threading.Thread(target=read, args=(i,)) for i in range(len(results))]
-        for t in readers:
-            t.start()
-        for t in readers:
-            t.join()
+        results = self.get_at_once(f"/positions?{query}", 12)
         self.assertEqual([r.status for r in results], [200] * len(results))
         self.assertEqual({r.headers.get("etag") for r in results}, {results[0].headers.get("etag")})
         for r in results:
