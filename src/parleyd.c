@@ -174,6 +174,7 @@ int main(int argc, char **argv) {
     return EX_OSERR;
   }
   api_init(pool, read_pool);
+  api_set_positions_cache_bytes(config.positions_cache_bytes);
   if (read_pool != NULL) {
     log_info("reads (GET, HEAD) from DATABASE_READ_URL");
   }

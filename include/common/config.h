@@ -19,6 +19,7 @@ struct config {
   unsigned header_timeout_s;     /* PARLEY_HEADER_TIMEOUT: the request head */
   unsigned max_connections_per_ip; /* PARLEY_MAX_CONNECTIONS_PER_IP, 0: none */
   unsigned drain_seconds;          /* PARLEY_DRAIN_SECONDS: shutdown deadline */
+  size_t positions_cache_bytes;    /* PARLEY_POSITIONS_CACHE_BYTES */
   int log_level;                   /* PARLEY_LOG_LEVEL */
 };
 

@@ -43,6 +43,16 @@ void metrics_db_error(enum metrics_db_error kind);
 /* What POST /articles stored (not dry runs, not unchanged articles). */
 void metrics_articles_loaded(unsigned articles, unsigned claims);
 
+/* How a GET /positions answer was made: built by its own request, shared
+   with a request building it at the same time, or taken from the cache. */
+enum metrics_positions_source {
+  METRICS_POSITIONS_BUILT,
+  METRICS_POSITIONS_SHARED,
+  METRICS_POSITIONS_CACHED,
+  METRICS_POSITIONS_SOURCE_COUNT
+};
+void metrics_positions_answer(enum metrics_positions_source source);
+
 /* The exposition text (malloc'd, NUL-terminated; *length without the NUL),
    or NULL when out of memory. */
 char *metrics_render(const struct metrics_pool *pools, size_t pool_count,

@@ -86,6 +86,13 @@ void response_text_steal(struct request *request, unsigned status,
 void response_static(struct request *request, unsigned status,
                      const char *content_type, const char *data, size_t length);
 
+/* Bytes shared with other responses (a cached answer): sent with their
+   Content-Length, not copied; `release(closure)` is called once the
+   response is done with them (also when this fails, with a 500 then). */
+void response_shared(struct request *request, unsigned status,
+                     const char *content_type, const char *data, size_t length,
+                     void (*release)(void *closure), void *closure);
+
 /* Adds a header to the response already set. */
 void response_add_header(struct request *request, const char *name,
                          const char *value);

@@ -9,6 +9,7 @@
 #include "common/slug.h"
 #include "common/vocabulary.h"
 #include "http/response.h"
+#include "positions_cache.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -101,15 +102,16 @@ static int find_party(struct db_conn *conn, struct position_job *job) {
   return outcome;
 }
 
+/* The data version, before the data (a 304 reads nothing more). */
+static int position_version_body(struct db_conn *conn, void *closure) {
+  struct position_job *job = closure;
+  return resource_etag_check(job->request, conn, &job->etag);
+}
+
 static int position_body(struct db_conn *conn, void *closure) {
   struct position_job *job = closure;
   json_decref(job->matrix);
   job->matrix = NULL;
-  /* The data version before the data (a 304 reads nothing more). */
-  int checked = resource_etag_check(job->request, conn, &job->etag);
-  if (checked != DB_OK || job->etag.not_modified) {
-    return checked;
-  }
   /* The record of the path first: its absence is a 404, whereas a query
      filter naming no record only matches nothing. */
   int outcome = DB_OK;
@@ -187,19 +189,37 @@ static void positions_answer(struct request *request, enum position_path path) {
                      request->path_params[0]);
     return;
   }
+  /* The version first: the answer for it and this query is built once,
+     by the first request, and shared (positions_cache.h). */
+  int outcome =
+      api_with_connection(request, position_version_body, &job, false);
+  if (outcome != DB_OK) {
+    return;
+  }
+  if (job.etag.not_modified) {
+    resource_etag_not_modified(request, &job.etag);
+    return;
+  }
+  struct positions_answer *answer =
+      positions_cache_get(job.etag.value, strtoll(job.etag.version, NULL, 10));
+  if (answer != NULL && positions_answer_ready(answer)) {
+    positions_cache_respond(request, answer);
+    resource_etag_add(request, &job.etag);
+    return;
+  }
   positions_enter();
-  int outcome = api_with_connection(request, position_body, &job, true);
+  outcome = api_with_connection(request, position_body, &job, true);
   if (outcome == DB_NOT_FOUND) {
     response_problem(request, not_found, "no %s '%.80s'",
                      path == PATH_ISSUE ? "issue" : "party",
                      request->path_params[0]);
-  } else if (outcome == DB_OK && job.etag.not_modified) {
-    resource_etag_not_modified(request, &job.etag);
   } else if (outcome == DB_OK) {
-    response_json_steal(request, 200, job.matrix);
+    positions_cache_respond_built(request, answer, job.matrix);
+    answer = NULL;
     job.matrix = NULL;
     resource_etag_add(request, &job.etag);
   }
+  positions_cache_abandon(answer);
   json_decref(job.matrix);
   positions_leave();
 }

@@ -116,6 +116,12 @@ int config_from_environment(struct config *config, char *error,
     return -1;
   }
   config->drain_seconds = (unsigned)value;
+  /* A few default matrices (2.3 MB each at 100,000 claims). */
+  if (parse_unsigned("PARLEY_POSITIONS_CACHE_BYTES", 0, 1UL << 30, 8UL << 20,
+                     &value, error, error_size) != 0) {
+    return -1;
+  }
+  config->positions_cache_bytes = value;
   if (parse_unsigned("PARLEY_DB_TRANSACTION_POOLING", 0, 1, 0, &value, error,
                      error_size) != 0) {
     return -1;

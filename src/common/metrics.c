@@ -39,9 +39,12 @@ static atomic_ullong metrics_db_errors[METRICS_DB_ERROR_COUNT];
 static atomic_ullong metrics_articles;
 static atomic_ullong metrics_claims;
 static atomic_llong metrics_start_time;
+static atomic_ullong metrics_positions[METRICS_POSITIONS_SOURCE_COUNT];
 
 static const char *const metrics_db_error_names[METRICS_DB_ERROR_COUNT] = {
     "connect", "unavailable", "retry", "integrity", "data", "other"};
+static const char *const metrics_positions_names[] = {"built", "shared",
+                                                      "cached"};
 
 void metrics_route_register(unsigned index, const char *pattern,
                             const char *method) {
@@ -97,6 +100,13 @@ void metrics_db_error(enum metrics_db_error kind) {
 void metrics_articles_loaded(unsigned articles, unsigned claims) {
   atomic_fetch_add_explicit(&metrics_articles, articles, memory_order_relaxed);
   atomic_fetch_add_explicit(&metrics_claims, claims, memory_order_relaxed);
+}
+
+void metrics_positions_answer(enum metrics_positions_source source) {
+  if (source < METRICS_POSITIONS_SOURCE_COUNT) {
+    atomic_fetch_add_explicit(&metrics_positions[source], 1,
+                              memory_order_relaxed);
+  }
 }
 
 static unsigned long long load(atomic_ullong *counter) {
@@ -235,6 +245,14 @@ char *metrics_render(const struct metrics_pool *pools, size_t pool_count,
   render_requests(out);
   render_latency(out);
   render_pools(out, pools, pool_count);
+  fputs("# HELP parley_positions_answers_total GET /positions answers, by "
+        "how they were made.\n"
+        "# TYPE parley_positions_answers_total counter\n",
+        out);
+  for (size_t i = 0; i < METRICS_POSITIONS_SOURCE_COUNT; i++) {
+    fprintf(out, "parley_positions_answers_total{source=\"%s\"} %llu\n",
+            metrics_positions_names[i], load(&metrics_positions[i]));
+  }
   fprintf(out,
           "# HELP parley_articles_loaded_total Articles stored by POST "
           "/articles.\n"

@@ -36,15 +36,12 @@ static const struct column claim_columns[] = {
 static const struct list_filter claim_filters[CLAIM_FILTER_COUNT] = {
     [CLAIM_FILTER_PARTY] = {"party", "p.slug = $?"},
     [CLAIM_FILTER_SPEAKER] = {"speaker", "s.slug = $?"},
-    /* The issue and its sub-issues are found by slug and parent (index
-       look-ups), not by joining every issue to its parent and filtering
-       on either slug (a scan of the whole catalogue per list). */
+    /* issue_tree_claims holds each issue's claims and its sub-issues'
+       (migration 015). Lists read them through claims_issue_list_spec. */
     [CLAIM_FILTER_ISSUE] = {"issue",
-                            "c.id IN (SELECT ci.claim_id FROM claim_issues ci "
-                            "WHERE ci.issue_id IN (SELECT i.id FROM issues i "
-                            "WHERE i.slug = $? UNION ALL SELECT i.id FROM "
-                            "issues i JOIN issues ip ON ip.id = i.parent_id "
-                            "WHERE ip.slug = $?))"},
+                            "c.id IN (SELECT t.claim_id FROM issue_tree_claims "
+                            "t WHERE t.issue_id = (SELECT i.id FROM issues i "
+                            "WHERE i.slug = $?))"},
     [CLAIM_FILTER_STANCE] = {"stance", "c.stance = $?"},
     [CLAIM_FILTER_ARTICLE] = {"article", "c.article_id = $?::bigint"},
     [CLAIM_FILTER_SINCE] = {"since", "c.stated_on >= $?::date"},
@@ -61,18 +58,17 @@ static const struct list_sort claim_sorts[] = {
     {"stated_on", "coalesce(c.stated_on, '-infinity'::date)", "date", false},
 };
 
-/* The claims of an issue (and its sub-issues) come from their links, which
-   carry the claim's created_at (migration 009): the links are read from
-   their index and sorted, each claim once, newest first; the claims are
-   then joined in that order, so that a page fetches its own claims only
-   (the ORDER BY keeps the planner from joining every claim first). */
+/* The claims of an issue (and its sub-issues) come from issue_tree_claims
+   (migration 015), one row per claim under an index on (issue_id,
+   created_at, claim_id): a page by created_at, either way and from any
+   cursor, reads its 21 rows from that index and joins their claims
+   (the issue's id is an InitPlan, so that the index scan gives the order;
+   the condition sits in the join, as list_run appends the WHERE). A sort
+   by stated_on still reads and sorts all of the issue's claims. */
 #define CLAIM_ISSUE_FROM                                                       \
-  " FROM (SELECT DISTINCT l.created_at, l.claim_id FROM claim_issues l "       \
-  "WHERE l.issue_id IN (SELECT i.id FROM issues i WHERE i.slug = $? UNION "    \
-  "ALL SELECT i.id FROM issues i JOIN issues ip ON ip.id = i.parent_id "       \
-  "WHERE ip.slug = $?) ORDER BY l.created_at DESC, l.claim_id DESC) ci JOIN "  \
-  "claims c ON c.id = ci.claim_id JOIN parties p ON p.id = c.party_id LEFT "   \
-  "JOIN parties s ON s.id = c.speaker_id"
+  " FROM issue_tree_claims ci JOIN claims c ON c.id = ci.claim_id AND "        \
+  "ci.issue_id = (SELECT i.id FROM issues i WHERE i.slug = $?) JOIN parties "  \
+  "p ON p.id = c.party_id LEFT JOIN parties s ON s.id = c.speaker_id"
 
 /* The same keys as claim_sorts, so that cursors pass between both specs. */
 static const struct list_sort claim_issue_sorts[] = {

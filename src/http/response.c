@@ -310,6 +310,21 @@ void response_static(struct request *request, unsigned status,
   response_set(request, status, response, length);
 }
 
+void response_shared(struct request *request, unsigned status,
+                     const char *content_type, const char *data, size_t length,
+                     void (*release)(void *closure), void *closure) {
+  struct MHD_Response *response =
+      MHD_create_response_from_buffer_with_free_callback_cls(
+          length, (void *)data, release, closure);
+  if (response == NULL) {
+    release(closure);
+    response_set(request, 500, NULL, 0);
+    return;
+  }
+  MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+  response_set(request, status, response, length);
+}
+
 void response_add_header(struct request *request, const char *name,
                          const char *value) {
   if (request->response != NULL) {

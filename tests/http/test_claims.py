@@ -209,6 +209,19 @@ class ClaimPatchDelete(ApiTest):
         self.assertProblem(self.delete(f"/claims/{c['id']}"), 404)
 
 
+# Rows of issue_tree_claims that differ from a recount of the links (each issue's claims and its
+# sub-issues', with the number of links that put each there).
+TREE_DRIFT = """
+WITH fresh AS (
+  SELECT t.issue_id, ci.created_at, ci.claim_id, count(*) AS links
+  FROM claim_issues ci JOIN issues i ON i.id = ci.issue_id
+  CROSS JOIN LATERAL (VALUES (i.id), (i.parent_id)) AS t (issue_id)
+  WHERE t.issue_id IS NOT NULL GROUP BY 1, 2, 3),
+kept AS (SELECT issue_id, created_at, claim_id, links::bigint FROM issue_tree_claims)
+SELECT count(*) FROM ((TABLE fresh EXCEPT TABLE kept) UNION ALL (TABLE kept EXCEPT TABLE fresh)) d
+"""
+
+
 class ClaimFilters(ApiTest):
     """A private world: parties P1, P2 (and speaker S), issues TOP > SUB, OTHER, an article."""
 
@@ -288,6 +301,30 @@ class ClaimFilters(ApiTest):
             self.assertEqual(self.ids(f"/claims?issue={self.sub}&stance=asserts"), [extra["id"]])
         finally:
             self.delete(f"/claims/{extra['id']}")
+
+    def test_issue_lists_follow_links_and_moves(self):
+        """An issue's list reads issue_tree_claims (migration 015): it follows PATCHed links, a
+        sub-issue moving to another parent and deletes, and the table equals a recount."""
+        top2 = self.make_issue()["slug"]
+        sub2 = self.make_issue(parent=self.top)["slug"]
+        c = self.make_claim(issues=[self.top, sub2], stance="threatens")
+
+        def listed(issue):
+            return self.ids(f"/claims?issue={issue}&stance=threatens")
+
+        try:
+            self.assertEqual(listed(self.top), [c["id"]])
+            self.expect(self.patch(f"/claims/{c['id']}", {"issues": [sub2]}), 200)
+            self.assertEqual(listed(self.top), [c["id"]], "still there through the sub-issue")
+            self.expect(self.patch(f"/issues/{sub2}", {"parent": top2}), 200)
+            self.assertEqual((listed(self.top), listed(top2), listed(sub2)), ([], [c["id"]], [c["id"]]))
+            self.expect(self.patch(f"/claims/{c['id']}", {"issues": [top2, sub2]}), 200)
+            self.assertEqual(listed(top2), [c["id"]])
+            self.assertEqual(self.env.psql_value(TREE_DRIFT), "0")
+        finally:
+            self.expect(self.delete(f"/claims/{c['id']}"), 204)
+        self.assertEqual((listed(top2), listed(sub2)), ([], []))
+        self.assertEqual(self.env.psql_value(TREE_DRIFT), "0")
 
     def test_claim_in_parent_and_sub_issue_listed_once(self):
         c = self.make_claim(issues=[self.top, self.sub], stance="asserts")

@@ -177,6 +177,22 @@ class PositionsTest(ApiTest):
         self.assertIsInstance(matrix.pop("version"), int)
         return matrix
 
+    def get_at_once(self, path, count):
+        """`count` GET requests of `path` released together; their responses."""
+        results = [None] * count
+        barrier = threading.Barrier(count)
+
+        def read(i):
+            barrier.wait()
+            results[i] = self.get(path)
+
+        readers = [threading.Thread(target=read, args=(i,)) for i in range(count)]
+        for t in readers:
+            t.start()
+        for t in readers:
+            t.join()
+        return results
+
     def claim(self, world, party, **fields):
         c = self.make_claim(party=party, **fields)
         world.add_claim(c)
@@ -236,18 +252,7 @@ class PositionsMatrix(PositionsTest):
         waits its turn and gets the whole matrix."""
         self.build()
         expected = self.positions()
-        results = [None] * 12
-        barrier = threading.Barrier(len(results))
-
-        def read(i):
-            barrier.wait()
-            results[i] = self.get("/positions")
-
-        readers = [threading.Thread(target=read, args=(i,)) for i in range(len(results))]
-        for t in readers:
-            t.start()
-        for t in readers:
-            t.join()
+        results = self.get_at_once("/positions", 12)
         self.assertEqual([r.status for r in results], [200] * len(results))
         for r in results:
             r.body.pop("version")
@@ -555,6 +560,69 @@ class PositionsStayExact(PositionsTest):
             "SELECT count(*) FROM claims c JOIN parties p ON p.id = c.party_id WHERE p.slug = :'s'",
             s=state["slug"])))
         self.assertSummaryExact()
+
+
+def positions_answers(test):
+    """GET /metrics: how many /positions answers were built, shared with a build, taken cached."""
+    text = test.expect(test.get("/metrics"), 200, "GET /metrics").decode("utf-8")
+    counts = {}
+    for line in text.splitlines():
+        if line.startswith('parley_positions_answers_total{source="'):
+            source = line.split('"')[1]
+            counts[source] = float(line.rsplit(" ", 1)[1])
+    test.assertEqual(set(counts), {"built", "shared", "cached"}, text[-2000:])
+    return counts
+
+
+class PositionsShared(PositionsTest):
+    """One build per data version and query (positions_cache.c): never stale, identical answers
+    under concurrency, one build for requests that ask at once."""
+
+    def matrix_response(self, query):
+        resp = self.get(f"/positions?{query}")
+        self.assertEqual(resp.status, 200, resp.body)
+        return resp
+
+    def test_every_write_changes_the_answer(self):
+        w = self.build()
+        query = f"issue={self.i1}&depth=fine"
+        first = self.matrix_response(query)
+        again = self.matrix_response(query)
+        self.assertEqual(again.body, first.body)
+        self.assertEqual(again.headers.get("etag"), first.headers.get("etag"))
+        # A new claim, a changed claim, a deleted claim: each is in the next answer.
+        c = self.claim(w, self.t, issues=[self.i1b], stance="threatens", stated_on="2025-12-09")
+        added = self.matrix_response(query)
+        self.assertNotEqual(added.headers.get("etag"), first.headers.get("etag"))
+        self.assertGreater(added.body["version"], first.body["version"])
+        added.body.pop("version")
+        self.assertEqual(added.body, w.matrix(issue=self.i1, depth="fine"))
+        text = f"Changed text {uid()}"
+        self.expect(self.patch(f"/claims/{c['id']}", {"text": text}), 200, "PATCH claim")
+        cells = self.matrix_response(query).body["cells"]
+        self.assertIn(text, [cell["latest_claim"]["text"] for cell in cells])
+        self.expect(self.delete(f"/claims/{c['id']}"), 204, "DELETE claim")
+        del w.claims[c["id"]]
+        gone = self.matrix_response(query).body
+        gone.pop("version")
+        self.assertEqual(gone, w.matrix(issue=self.i1, depth="fine"))
+
+    def test_requests_at_once_share_one_build(self):
+        self.build()  # writes: a data version no answer was built for
+        query = f"issue={self.i1}&by=speaker"
+        before = positions_answers(self)
+        results = self.get_at_once(f"/positions?{query}", 12)
+        self.assertEqual([r.status for r in results], [200] * len(results))
+        self.assertEqual({r.headers.get("etag") for r in results}, {results[0].headers.get("etag")})
+        for r in results:
+            self.assertEqual(r.body, results[0].body)
+        after = positions_answers(self)
+        delta = {k: after[k] - before[k] for k in after}
+        self.assertEqual(delta["built"], 1, delta)
+        self.assertEqual(delta["shared"] + delta["cached"], len(results) - 1, delta)
+        # Later requests reuse it until the data changes.
+        self.assertEqual(self.matrix_response(query).body, results[0].body)
+        self.assertEqual(positions_answers(self)["cached"], after["cached"] + 1)
 
 
 if __name__ == "__main__":
