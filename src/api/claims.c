@@ -157,6 +157,7 @@ const struct resource claim_resource = {
     .list_param_count =
         sizeof claims_list_params / sizeof claims_list_params[0],
     .fetch = claims_fetch,
+    .read = &claims_read,
     .insert = claim_insert,
     .update = claims_update,
     .remove = claims_delete,
