@@ -4,6 +4,7 @@
 #include "api/api.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "db/async.h"
 #include "db/migrate.h"
 #include "db/pool.h"
 #include "http/daemon.h"
@@ -57,6 +58,15 @@ static int healthcheck(void) {
     fprintf(stderr, "parleyd: no healthy answer on port %ld\n", port);
   }
   return healthy ? 0 : 1;
+}
+
+/* The asynchronous reader of single-record reads, or NULL. */
+static struct db_async *reader;
+
+/* On shutdown, after the drain: the reads still waiting fail (503), which
+   wakes their requests; the reader is freed once the daemon stopped. */
+static void reader_stop(void) {
+  db_async_stop(reader);
 }
 
 /* The database may come up after us (containers): wait for it a while. */
@@ -173,7 +183,22 @@ int main(int argc, char **argv) {
     config_release(&config);
     return EX_OSERR;
   }
-  api_init(pool, read_pool);
+  /* Single-record reads: pipelined on the reader's connections, to the
+     replica when there is one. */
+  if (config.reader_connections > 0) {
+    reader = db_async_create(
+        config.database_read_url != NULL ? config.database_read_url
+                                         : config.database_url,
+        config.reader_connections, config.statement_timeout_ms,
+        config.transaction_pooling ? 1 : 0);
+    if (reader == NULL) {
+      db_pool_destroy(pool);
+      db_pool_destroy(read_pool);
+      config_release(&config);
+      return EX_OSERR;
+    }
+  }
+  api_init(pool, read_pool, reader);
   api_set_positions_cache_bytes(config.positions_cache_bytes);
   if (read_pool != NULL) {
     log_info("reads (GET, HEAD) from DATABASE_READ_URL");
@@ -188,10 +213,12 @@ int main(int argc, char **argv) {
       .cors_origins = config.cors_origins,
       .routes = api_routes,
       .authorize = api_authorize,
+      .wake_deferred = reader_stop,
   };
   struct http_daemon *daemon = http_daemon_start(&options, error, sizeof error);
   if (daemon == NULL) {
     log_error("%s", error);
+    db_async_destroy(reader);
     db_pool_destroy(pool);
     db_pool_destroy(read_pool);
     config_release(&config);
@@ -206,6 +233,7 @@ int main(int argc, char **argv) {
   log_info("signal %d: draining (up to %u s)", received, config.drain_seconds);
   http_daemon_stop(daemon, config.drain_seconds);
   api_set_daemon(NULL);
+  db_async_destroy(reader);
   db_pool_destroy(pool);
   db_pool_destroy(read_pool);
   config_release(&config);

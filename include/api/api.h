@@ -11,8 +11,12 @@
 /* The routing table, ending with a NULL pattern. */
 extern const struct route api_routes[];
 
-/* Wires the handlers to their pools and daemon (for readiness). */
-void api_init(struct db_pool *pool, struct db_pool *read_pool);
+/* Wires the handlers to their pools, the asynchronous reader of
+   single-record reads (NULL: they use the pools) and the daemon (for
+   readiness). */
+struct db_async;
+void api_init(struct db_pool *pool, struct db_pool *read_pool,
+              struct db_async *reader);
 void api_set_metrics_pools(struct db_pool *primary, struct db_pool *read);
 void api_set_daemon(struct http_daemon *daemon);
 

@@ -9,7 +9,9 @@
  * API_OK rolls a transaction back.
  *
  * Who answers: a negative db_status is answered by api_with_connection
- * (503, 409, 422 or 500, from the SQLSTATE); every other outcome by the
+ * (503, 409, 422 or 500, from the SQLSTATE), or for a read on the
+ * asynchronous reader, which has no connection to hand, by
+ * api_answer_database_error with the reader's error; every other outcome by the
  * handler, which alone writes responses. A step that finds the client's
  * mistake records it in a struct request_problem (http/request.h) and
  * returns API_PROBLEM_RECORDED; the handler answers it with

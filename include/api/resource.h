@@ -38,6 +38,8 @@ struct resource {
 
   int (*fetch)(struct db_conn *conn, const char *key, bool lock,
                json_t **record);
+  /* The unlocked fetch as data, for reads on the asynchronous reader. */
+  const struct record_read *read;
   /* Inserts; writes the new record's key to `key` (slug or id). */
   int (*insert)(struct db_conn *conn, const char *const *values, char *key,
                 size_t key_size);
@@ -63,6 +65,9 @@ extern const struct resource article_resource;
 void api_set_pool(struct db_pool *pool);
 /* Reads (GET and HEAD requests) go here when set. */
 void api_set_read_pool(struct db_pool *pool);
+/* Single-record reads go to the asynchronous reader when set. */
+struct db_async;
+void api_set_reader(struct db_async *reader);
 
 /* Parses the request's query (request_parse_query); false once the problem
    is answered (400). */
@@ -81,6 +86,10 @@ int api_with_connection(struct request *request, db_transaction_body *body,
    foreign-key violation a 409 (still referenced) instead of a 422. */
 void api_answer_failure(struct request *request, struct db_conn *conn,
                         int outcome, bool deleting);
+/* The same from a failure's details (the reader's callbacks have no
+   connection). */
+void api_answer_database_error(struct request *request, int outcome,
+                               const struct db_error *error, bool deleting);
 
 void resource_read(struct request *request, const struct resource *resource);
 void resource_list(struct request *request, const struct resource *resource);

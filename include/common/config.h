@@ -14,6 +14,7 @@ struct config {
   size_t body_limit;             /* PARLEY_BODY_LIMIT bytes */
   unsigned threads;              /* PARLEY_THREADS: MHD worker threads */
   unsigned pool_size;            /* PARLEY_DB_POOL: database connections */
+  unsigned reader_connections;   /* PARLEY_DB_READERS: pipelined, 0: none */
   unsigned statement_timeout_ms; /* PARLEY_STATEMENT_TIMEOUT_MS */
   unsigned connection_timeout_s; /* PARLEY_CONNECTION_TIMEOUT: idle clients */
   unsigned header_timeout_s;     /* PARLEY_HEADER_TIMEOUT: the request head */

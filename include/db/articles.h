@@ -19,6 +19,8 @@ extern const struct list_spec articles_list_spec;
 
 int articles_fetch(struct db_conn *conn, const char *id, bool lock,
                    json_t **record);
+/* The same read, unlocked, as data (db/async.h). */
+extern const struct record_read articles_read;
 int articles_update(struct db_conn *conn, const char *id,
                     const char *const *values);
 /* Deletes the article and, by cascade, its claims. */

@@ -44,14 +44,20 @@ struct db_async_job {
 };
 
 /* Starts the reader's thread with `connections` connections (1..64),
-   opened as needed. NULL (logged) when the thread cannot start; an
-   unreachable database is not an error here, jobs then fail with
-   DB_UNAVAILABLE. */
+   each carrying at most `pipeline_depth` jobs at once (1: no pipelining,
+   for a transaction pooler that cannot follow one; 0: the default, 64).
+   NULL (logged) when the thread cannot start; an unreachable database is
+   not an error here, jobs then fail with DB_UNAVAILABLE. */
 struct db_async *db_async_create(const char *database_url, unsigned connections,
-                                 unsigned statement_timeout_ms);
+                                 unsigned statement_timeout_ms,
+                                 unsigned pipeline_depth);
 
 /* Fails every job not yet done with DB_UNAVAILABLE (their callbacks run
-   before it returns), stops the thread and frees the reader. */
+   before it returns) and stops the thread; later submissions are refused.
+   Idempotent. */
+void db_async_stop(struct db_async *reader);
+
+/* Stops the reader if need be and frees it. */
 void db_async_destroy(struct db_async *reader);
 
 /* Queues a job; any thread. Its callback may run before this returns

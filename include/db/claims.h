@@ -38,6 +38,8 @@ extern const struct list_spec claims_list_spec;
 
 int claims_fetch(struct db_conn *conn, const char *id, bool lock,
                  json_t **record);
+/* The same read, unlocked, as data (db/async.h). */
+extern const struct record_read claims_read;
 /* Inserts a claim with its issue links; the new id goes to `id`. */
 int claims_insert(struct db_conn *conn, const char *const *values, char *id,
                   size_t id_size);

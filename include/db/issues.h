@@ -18,6 +18,8 @@ extern const struct list_spec issues_list_spec;
 
 int issues_fetch(struct db_conn *conn, const char *slug, bool lock,
                  json_t **record);
+/* The same read, unlocked, as data (db/async.h). */
+extern const struct record_read issues_read;
 int issues_insert(struct db_conn *conn, const char *const *values);
 int issues_update(struct db_conn *conn, const char *slug,
                   const char *const *values);

@@ -20,6 +20,8 @@ extern const struct list_spec parties_list_spec;
 /* `lock` takes a row lock for a read-modify-write. */
 int parties_fetch(struct db_conn *conn, const char *slug, bool lock,
                   json_t **record);
+/* The same read, unlocked, as data (db/async.h). */
+extern const struct record_read parties_read;
 int parties_insert(struct db_conn *conn, const char *const *values);
 int parties_update(struct db_conn *conn, const char *slug,
                    const char *const *values);

@@ -43,6 +43,21 @@ int record_fetch(struct db_conn *conn, const struct db_statement *statement,
                  const struct column *columns, size_t column_count,
                  json_t **record);
 
+/* A single-record read as data, for a reader that sends the statement
+   itself (db/async.h): one parameter, the record's key; no row means no
+   such record. */
+struct record_read {
+  const struct db_statement *statement;
+  const struct column *columns;
+  size_t column_count;
+};
+
+/* Renders the first row of a record_read's result: DB_OK with *record
+   set, DB_NOT_FOUND for no row, DB_HARD_ERROR when a column does not
+   render. */
+int record_read_result(const struct record_read *read, const PGresult *result,
+                       json_t **record);
+
 /* Runs a statement for its effect: DB_OK when it touched a row,
    DB_NOT_FOUND when it touched none, or a failure. When `first_value` is
    not NULL it receives a copy of the first column of the first row

@@ -34,6 +34,10 @@ struct http_options {
   const char *cors_origins; /* "*" or "https://a.example,https://b.example" */
   const struct route *routes;
   http_authorize *authorize;
+  /* Called on shutdown once the drain is over, before the connections
+     close: it must wake every request still deferred (request_defer), e.g.
+     by failing the database jobs they wait for. */
+  void (*wake_deferred)(void);
 };
 
 struct http_daemon;
@@ -46,7 +50,8 @@ struct http_daemon *http_daemon_start(const struct http_options *options,
 unsigned http_daemon_port(const struct http_daemon *daemon);
 
 /* Stops accepting, waits up to `deadline_s` for open connections to finish,
-   then stops and frees the daemon. */
+   wakes the deferred requests left (options.wake_deferred) and lets them
+   answer, then stops and frees the daemon. */
 void http_daemon_stop(struct http_daemon *daemon, unsigned deadline_s);
 
 /* True once shutdown began (readiness reports it). */

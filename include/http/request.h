@@ -18,6 +18,10 @@ struct MHD_Response;
 struct route;
 struct http_daemon;
 struct header_copy;
+struct request;
+
+/* One step of a deferred answer (request_defer). */
+typedef void request_step(struct request *request);
 
 enum http_method {
   HTTP_GET = 1 << 0,
@@ -67,7 +71,26 @@ struct request {
   char id[33];
   long long key_id; /* the API key that authorised a write, or 0 */
   struct header_copy *header_copies; /* trimmed header values, owned */
+
+  /* A handler that waits without holding its worker (request_defer). */
+  request_step *deferred_start;
+  request_step *deferred_finish;
+  void *deferred;                /* the handler's state, owned */
+  void (*deferred_free)(void *); /* frees it when the request ends */
+  _Atomic bool resumed;
 };
+
+/* Defers the answer: once the handler returns, the daemon suspends the
+   connection (its worker goes on with other connections) and calls
+   `start`, which must lead, on any thread, to exactly one request_resume;
+   the daemon then calls `finish` on a worker to answer. `state` belongs to
+   the request from here on: `release` frees it when the request ends
+   (after `finish`, or when the connection closes first). */
+void request_defer(struct request *request, request_step *start,
+                   request_step *finish, void *state, void (*release)(void *));
+
+/* Wakes a deferred request; any thread, once. */
+void request_resume(struct request *request);
 
 /* A request header's value without surrounding whitespace (space, tab), or
    NULL. A value that needs trimming at its end is copied; the request owns

@@ -46,6 +46,7 @@ const struct resource article_resource = {
     .list_param_count =
         sizeof article_list_params / sizeof article_list_params[0],
     .fetch = articles_fetch,
+    .read = &articles_read,
     .insert = NULL, /* articles come from the loader */
     .update = articles_update,
     .remove = articles_delete,

@@ -171,6 +171,7 @@ const struct resource claim_resource = {
         sizeof claims_list_params / sizeof claims_list_params[0],
     .csv = &claim_csv,
     .fetch = claims_fetch,
+    .read = &claims_read,
     .insert = claim_insert,
     .update = claims_update,
     .remove = claims_delete,

@@ -71,6 +71,7 @@ const struct resource issue_resource = {
     .list_params = issue_list_params,
     .list_param_count = sizeof issue_list_params / sizeof issue_list_params[0],
     .fetch = issues_fetch,
+    .read = &issues_read,
     .insert = issue_insert,
     .update = issues_update,
     .remove = issues_delete,

@@ -78,6 +78,7 @@ const struct resource party_resource = {
     .list_params = party_list_params,
     .list_param_count = sizeof party_list_params / sizeof party_list_params[0],
     .fetch = parties_fetch,
+    .read = &parties_read,
     .insert = party_insert,
     .update = parties_update,
     .remove = parties_delete,

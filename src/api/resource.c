@@ -5,6 +5,7 @@
 #include "common/encoding.h"
 #include "common/log.h"
 #include "common/slug.h"
+#include "db/async.h"
 #include "db/data_version.h"
 #include "http/csv.h"
 #include "http/response.h"
@@ -15,6 +16,7 @@
 
 static struct db_pool *api_pool;
 static struct db_pool *api_read_pool; /* DATABASE_READ_URL, or NULL */
+static struct db_async *api_reader;   /* single-record reads, or NULL */
 
 void api_set_pool(struct db_pool *pool) {
   api_pool = pool;
@@ -22,6 +24,10 @@ void api_set_pool(struct db_pool *pool) {
 
 void api_set_read_pool(struct db_pool *pool) {
   api_read_pool = pool;
+}
+
+void api_set_reader(struct db_async *reader) {
+  api_reader = reader;
 }
 
 /* GET and HEAD never write, so they may read from a replica that lags a
@@ -55,12 +61,16 @@ static bool key_is_valid(const struct resource *resource, const char *key) {
 
 void api_answer_failure(struct request *request, struct db_conn *conn,
                         int outcome, bool deleting) {
+  api_answer_database_error(request, outcome, db_last_error(conn), deleting);
+}
+
+void api_answer_database_error(struct request *request, int outcome,
+                               const struct db_error *error, bool deleting) {
   if (outcome == DB_UNAVAILABLE || outcome == DB_RETRY) {
     response_problem(request, PROBLEM_DATABASE_UNAVAILABLE,
                      "the database is unavailable or busy; try again shortly");
     return;
   }
-  const struct db_error *error = db_last_error(conn);
   const char *state = error->sqlstate;
   if (strcmp(state, "23505") == 0) {
     json_t *errors = json_array();
@@ -168,9 +178,94 @@ static const char *record_key(struct request *request,
   return key;
 }
 
+/* A read on the asynchronous reader: the connection is suspended while the
+   statement is in flight, so no worker waits on the database for it. The
+   request owns the state (request_defer); `result` is the reader's until
+   the callback, then the state's. */
+struct deferred_read {
+  struct db_async_job job;
+  struct request *request;
+  const struct resource *resource;
+  const char *key; /* borrowed from the request's path */
+  PGresult *result;
+  enum db_status status;
+  struct db_error error;
+};
+
+static void deferred_read_free(void *state) {
+  struct deferred_read *read = state;
+  PQclear(read->result);
+  free(read);
+}
+
+/* On the reader's thread: keep the answer, wake the request. */
+static void deferred_read_done(struct db_async_job *job, PGresult *result,
+                               enum db_status status,
+                               const struct db_error *error) {
+  struct deferred_read *read = job->closure;
+  read->result = result;
+  read->status = status;
+  if (error != NULL) {
+    read->error = *error;
+  }
+  request_resume(read->request);
+}
+
+static void deferred_read_start(struct request *request) {
+  struct deferred_read *read = request->deferred;
+  if (!db_async_submit(api_reader, &read->job)) {
+    read->status = DB_UNAVAILABLE; /* shutting down */
+    request_resume(request);
+  }
+}
+
+static void deferred_read_finish(struct request *request) {
+  struct deferred_read *read = request->deferred;
+  if (read->status != DB_OK) {
+    api_answer_database_error(request, read->status, &read->error, false);
+    return;
+  }
+  json_t *record = NULL;
+  int outcome = record_read_result(read->resource->read, read->result, &record);
+  if (outcome == API_NOT_FOUND) {
+    answer_not_found(request, read->resource, read->key);
+  } else if (outcome == API_OK) {
+    response_record_steal(request, 200, record);
+  } else {
+    read->error = (struct db_error){.sqlstate = "XX000",
+                                    .message = "a column did not render"};
+    api_answer_database_error(request, outcome, &read->error, false);
+  }
+}
+
+/* Defers the read to the reader when there is one; false to read through
+   the pool instead. */
+static bool resource_read_deferred(struct request *request,
+                                   const struct resource *resource,
+                                   const char *key) {
+  if (api_reader == NULL || resource->read == NULL) {
+    return false;
+  }
+  struct deferred_read *read = calloc(1, sizeof *read);
+  if (read == NULL) {
+    return false;
+  }
+  read->request = request;
+  read->resource = resource;
+  read->key = key;
+  read->job = (struct db_async_job){.statement = resource->read->statement,
+                                    .count = 1,
+                                    .values = &read->key,
+                                    .done = deferred_read_done,
+                                    .closure = read};
+  request_defer(request, deferred_read_start, deferred_read_finish, read,
+                deferred_read_free);
+  return true;
+}
+
 void resource_read(struct request *request, const struct resource *resource) {
   const char *key = record_key(request, resource);
-  if (key == NULL) {
+  if (key == NULL || resource_read_deferred(request, resource, key)) {
     return;
   }
   struct record_job job = {

@@ -64,9 +64,11 @@ const struct route api_routes[] = {
     {0},
 };
 
-void api_init(struct db_pool *pool, struct db_pool *read_pool) {
+void api_init(struct db_pool *pool, struct db_pool *read_pool,
+              struct db_async *reader) {
   api_set_pool(pool);
   api_set_read_pool(read_pool);
+  api_set_reader(reader);
   api_set_metrics_pools(pool, read_pool);
 }
 

@@ -91,6 +91,11 @@ int config_from_environment(struct config *config, char *error,
     return -1;
   }
   config->pool_size = (unsigned)value;
+  if (parse_unsigned("PARLEY_DB_READERS", 0, 64, 2, &value, error,
+                     error_size) != 0) {
+    return -1;
+  }
+  config->reader_connections = (unsigned)value;
   if (parse_unsigned("PARLEY_STATEMENT_TIMEOUT_MS", 10, 600000, 5000, &value,
                      error, error_size) != 0) {
     return -1;

@@ -1,17 +1,29 @@
 /* Queries on articles: fetch, list, metadata update, delete. */
 #include "db/articles.h"
 
-#define ARTICLE_COLUMNS                                                        \
-  "SELECT a.id, a.sha256, a.title, a.url, " RECORD_DATE(                       \
-      "a.published") ", " RECORD_DATE("a.updated") ", "                        \
-                                                   "to_json(a.authors)::text," \
-                                                   " a.dateline, a.text, "     \
-                                                   "(SELECT count(*) FROM "    \
-                                                   "claims WHERE article_id "  \
-                                                   "= "                        \
-                                                   "a.id), " RECORD_TIMESTAMP( \
-                                                       "a.created_at") ","     \
-                                                                       " " RECORD_TIMESTAMP("a.updated_at")
+#define ARTICLE_COLUMNS                                                                      \
+  "SELECT a.id, a.sha256, a.title, a.url, " RECORD_DATE(                                     \
+      "a.published") ", " RECORD_DATE("a.updated") ", "                                      \
+                                                   "to_json(a.authors)::text,"               \
+                                                   " a.dateline, a.text, "                   \
+                                                   "(SELECT count(*) FROM "                  \
+                                                   "claims WHERE article_id "                \
+                                                   "= "                                      \
+                                                   "a.id), " RECORD_TIMESTAMP(               \
+                                                       "a.created_at") ","                   \
+                                                                       " " RECORD_TIMESTAMP( \
+                                                                           "a"               \
+                                                                           "."               \
+                                                                           "u"               \
+                                                                           "p"               \
+                                                                           "d"               \
+                                                                           "a"               \
+                                                                           "t"               \
+                                                                           "e"               \
+                                                                           "d"               \
+                                                                           "_"               \
+                                                                           "a"               \
+                                                                           "t")
 #define ARTICLE_FROM " FROM articles a"
 #define ARTICLE_SELECT ARTICLE_COLUMNS ARTICLE_FROM
 
@@ -74,6 +86,9 @@ int articles_fetch(struct db_conn *conn, const char *id, bool lock,
   return record_fetch(conn, lock ? &statement_fetch_lock : &statement_fetch, 1,
                       values, article_columns, ARTICLE_COLUMN_COUNT, record);
 }
+
+const struct record_read articles_read = {&statement_fetch, article_columns,
+                                          ARTICLE_COLUMN_COUNT};
 
 int articles_update(struct db_conn *conn, const char *id,
                     const char *const *values) {

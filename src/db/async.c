@@ -26,8 +26,9 @@
 #define ASYNC_MAX_CONNECTIONS 64
 /* Statements remembered as prepared per connection; past it, unnamed. */
 #define ASYNC_PREPARED_MAX 128
-/* Jobs sent on one connection and not yet answered: enough to keep the
-   server busy, few enough that one slow statement delays few others. */
+/* Jobs sent on one connection and not yet answered, at most: enough to
+   keep the server busy, few enough that one slow statement delays few
+   others. */
 #define ASYNC_IN_FLIGHT_MAX 64
 #define ASYNC_CONNECT_WAIT_MS 3000
 #define ASYNC_RETRY_FIRST_MS 100
@@ -69,6 +70,7 @@ struct db_async {
   struct db_connection_parameters parameters;
   char *database_url;
   unsigned answer_wait_ms;
+  unsigned pipeline_depth; /* jobs in flight per connection */
   unsigned connection_count;
   struct async_conn connections[ASYNC_MAX_CONNECTIONS];
   atomic_uint connected, in_flight, queued;
@@ -434,7 +436,7 @@ static struct async_conn *conn_for_next_job(struct db_async *reader) {
   struct async_conn *best = NULL;
   for (unsigned i = 0; i < reader->connection_count; i++) {
     struct async_conn *conn = &reader->connections[i];
-    if (conn->state == CONN_READY && conn->in_flight < ASYNC_IN_FLIGHT_MAX &&
+    if (conn->state == CONN_READY && conn->in_flight < reader->pipeline_depth &&
         (best == NULL || conn->in_flight < best->in_flight)) {
       best = conn;
     }
@@ -578,7 +580,8 @@ static void *reader_main(void *closure) {
  */
 
 struct db_async *db_async_create(const char *database_url, unsigned connections,
-                                 unsigned statement_timeout_ms) {
+                                 unsigned statement_timeout_ms,
+                                 unsigned pipeline_depth) {
   struct db_async *reader = calloc(1, sizeof *reader);
   if (reader == NULL) {
     return NULL;
@@ -591,6 +594,10 @@ struct db_async *db_async_create(const char *database_url, unsigned connections,
                                  ? ASYNC_MAX_CONNECTIONS
                                  : connections;
   reader->answer_wait_ms = statement_timeout_ms + DB_ANSWER_GRACE_MS;
+  reader->pipeline_depth =
+      pipeline_depth == 0 || pipeline_depth > ASYNC_IN_FLIGHT_MAX
+          ? ASYNC_IN_FLIGHT_MAX
+          : pipeline_depth;
   pthread_mutex_init(&reader->lock, NULL);
   for (unsigned i = 0; i < reader->connection_count; i++) {
     reader->connections[i].socket = -1;
@@ -654,15 +661,25 @@ bool db_async_submit(struct db_async *reader, struct db_async_job *job) {
   return accepted;
 }
 
-void db_async_destroy(struct db_async *reader) {
+void db_async_stop(struct db_async *reader) {
   if (reader == NULL) {
     return;
   }
   pthread_mutex_lock(&reader->lock);
+  bool running = !reader->stopping;
   reader->stopping = true;
   pthread_mutex_unlock(&reader->lock);
-  reader_wake(reader);
-  pthread_join(reader->thread, NULL);
+  if (running) {
+    reader_wake(reader);
+    pthread_join(reader->thread, NULL);
+  }
+}
+
+void db_async_destroy(struct db_async *reader) {
+  if (reader == NULL) {
+    return;
+  }
+  db_async_stop(reader);
   close(reader->epoll);
   close(reader->wake);
   pthread_mutex_destroy(&reader->lock);

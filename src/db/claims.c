@@ -156,6 +156,9 @@ int claims_fetch(struct db_conn *conn, const char *id, bool lock,
                       values, claim_columns, CLAIM_COLUMN_COUNT, record);
 }
 
+const struct record_read claims_read = {&statement_fetch, claim_columns,
+                                        CLAIM_COLUMN_COUNT};
+
 static int claims_link(struct db_conn *conn, const char *id,
                        const char *issues_json) {
   const char *values[] = {id, issues_json != NULL ? issues_json : "[]"};

@@ -80,6 +80,9 @@ int issues_fetch(struct db_conn *conn, const char *slug, bool lock,
                       values, issue_columns, ISSUE_COLUMN_COUNT, record);
 }
 
+const struct record_read issues_read = {&statement_fetch, issue_columns,
+                                        ISSUE_COLUMN_COUNT};
+
 int issues_insert(struct db_conn *conn, const char *const *values) {
   return record_execute(conn, &statement_insert, ISSUE_VALUE_COUNT, values,
                         NULL, 0);

@@ -77,6 +77,9 @@ int parties_fetch(struct db_conn *conn, const char *slug, bool lock,
                       values, party_columns, PARTY_COLUMN_COUNT, record);
 }
 
+const struct record_read parties_read = {&statement_fetch, party_columns,
+                                         PARTY_COLUMN_COUNT};
+
 int parties_insert(struct db_conn *conn, const char *const *values) {
   return record_execute(conn, &statement_insert, PARTY_VALUE_COUNT, values,
                         NULL, 0);

@@ -59,13 +59,20 @@ int record_fetch(struct db_conn *conn, const struct db_statement *statement,
   if (status != DB_OK) {
     return status;
   }
-  int outcome = DB_NOT_FOUND;
-  if (PQntuples(result) > 0) {
-    *record = record_from_row(result, 0, columns, column_count);
-    outcome = *record != NULL ? DB_OK : DB_HARD_ERROR;
-  }
+  struct record_read read = {statement, columns, column_count};
+  int outcome = record_read_result(&read, result, record);
   PQclear(result);
   return outcome;
+}
+
+int record_read_result(const struct record_read *read, const PGresult *result,
+                       json_t **record) {
+  *record = NULL;
+  if (PQntuples(result) == 0) {
+    return DB_NOT_FOUND;
+  }
+  *record = record_from_row(result, 0, read->columns, read->column_count);
+  return *record != NULL ? DB_OK : DB_HARD_ERROR;
 }
 
 int record_execute(struct db_conn *conn, const struct db_statement *statement,

@@ -61,6 +61,7 @@ struct http_daemon {
   bool cors_any;
   atomic_bool draining;
   atomic_long in_flight;
+  atomic_long suspended; /* deferred requests not yet resumed */
   atomic_ullong request_counter;
   char id_prefix[17];
 };
@@ -884,10 +885,46 @@ static enum MHD_Result access_handler_timed(
   }
   /* Lines logged while the handler runs carry the request's id. */
   log_set_request_id(request->id);
-  request_dispatch(daemon, request);
+  if (request->deferred_finish != NULL) {
+    if (!atomic_load(&request->resumed)) {
+      log_set_request_id(NULL);
+      return MHD_YES; /* not ours to answer yet */
+    }
+    request_step *finish = request->deferred_finish;
+    request->deferred_finish = NULL;
+    finish(request);
+  } else {
+    request_dispatch(daemon, request);
+    if (request->deferred_start != NULL && request->response == NULL) {
+      /* Suspended before the job starts, so that its resume always comes
+         after the suspension. */
+      request_step *start = request->deferred_start;
+      request->deferred_start = NULL;
+      atomic_fetch_add(&daemon->suspended, 1);
+      MHD_suspend_connection(connection);
+      start(request);
+      log_set_request_id(NULL);
+      return MHD_YES;
+    }
+  }
   enum MHD_Result result = request_queue(daemon, request);
   log_set_request_id(NULL);
   return result;
+}
+
+void request_defer(struct request *request, request_step *start,
+                   request_step *finish, void *state, void (*release)(void *)) {
+  request->deferred_start = start;
+  request->deferred_finish = finish;
+  request->deferred = state;
+  request->deferred_free = release;
+  atomic_store(&request->resumed, false);
+}
+
+void request_resume(struct request *request) {
+  atomic_store(&request->resumed, true);
+  atomic_fetch_sub(&request->daemon->suspended, 1);
+  MHD_resume_connection(request->connection);
 }
 
 static enum MHD_Result
@@ -942,6 +979,9 @@ static void request_completed(void *closure, struct MHD_Connection *connection,
   log_request(&access);
   if (request->response != NULL) {
     MHD_destroy_response(request->response);
+  }
+  if (request->deferred_free != NULL) {
+    request->deferred_free(request->deferred);
   }
   json_decref(request->json);
   free(request->body);
@@ -1009,7 +1049,7 @@ struct http_daemon *http_daemon_start(const struct http_options *options,
   }
   daemon->mhd = MHD_start_daemon(
       MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-          MHD_USE_ERROR_LOG,
+          MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
       (uint16_t)options->port, NULL, NULL, access_handler, daemon,
       MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)options->threads,
       MHD_OPTION_CONNECTION_TIMEOUT,
@@ -1060,6 +1100,22 @@ void http_daemon_stop(struct http_daemon *daemon, unsigned deadline_s) {
   if (atomic_load(&daemon->in_flight) > 0) {
     log_warn("stopping with %ld requests still in flight",
              atomic_load(&daemon->in_flight));
+  }
+  /* MHD aborts when stopped with a connection still suspended: the
+     deferred requests are woken (503) and given a moment to answer. */
+  if (daemon->options.wake_deferred != NULL) {
+    daemon->options.wake_deferred();
+  }
+  long long woken_deadline = http_now_us() + 2000000LL;
+  while ((atomic_load(&daemon->suspended) > 0 ||
+          atomic_load(&daemon->in_flight) > 0) &&
+         http_now_us() < woken_deadline) {
+    usleep(10000);
+  }
+  if (atomic_load(&daemon->suspended) > 0) {
+    log_error("%ld requests still suspended: exiting without closing them",
+              atomic_load(&daemon->suspended));
+    return;
   }
   if (daemon->reaper_started) {
     pthread_mutex_lock(&daemon->watch_mutex);

@@ -114,7 +114,7 @@ static void *submit_many(void *closure) {
 
 static void test_many_jobs_from_many_threads(void **state) {
   (void)state;
-  struct db_async *reader = db_async_create(database_url, 3, 5000);
+  struct db_async *reader = db_async_create(database_url, 3, 5000, 0);
   assert_non_null(reader);
   static struct submitter submitters[SUBMITTERS];
   pthread_t threads[SUBMITTERS];
@@ -149,7 +149,7 @@ static void test_many_jobs_from_many_threads(void **state) {
 
 static void test_failures_stay_with_their_job(void **state) {
   (void)state;
-  struct db_async *reader = db_async_create(database_url, 1, 5000);
+  struct db_async *reader = db_async_create(database_url, 1, 5000, 0);
   assert_non_null(reader);
   /* One connection, so all six share one pipeline. */
   struct probe probes[6];
@@ -183,7 +183,7 @@ static void test_failures_stay_with_their_job(void **state) {
 
 static void test_statement_timeout_is_unavailable(void **state) {
   (void)state;
-  struct db_async *reader = db_async_create(database_url, 1, 200);
+  struct db_async *reader = db_async_create(database_url, 1, 200, 0);
   assert_non_null(reader);
   struct probe slow, after;
   probe_init(&slow, &sleep_long, "2");
@@ -207,7 +207,7 @@ static void test_unreachable_database_fails_fast(void **state) {
   (void)state;
   /* A socket directory where no server listens. */
   struct db_async *reader = db_async_create(
-      "postgresql:///parley?host=/nonexistent-parley&port=1", 2, 5000);
+      "postgresql:///parley?host=/nonexistent-parley&port=1", 2, 5000, 0);
   assert_non_null(reader);
   struct probe probe;
   probe_init(&probe, &add_one, "1");
@@ -226,7 +226,7 @@ static void test_unreachable_database_fails_fast(void **state) {
 
 static void test_hung_backend_is_abandoned(void **state) {
   (void)state;
-  struct db_async *reader = db_async_create(database_url, 1, 300);
+  struct db_async *reader = db_async_create(database_url, 1, 300, 0);
   assert_non_null(reader);
   struct probe pid;
   probe_init(&pid, &backend, NULL);
@@ -272,7 +272,7 @@ static void terminate_backend(const char *pid) {
 
 static void test_lost_connection_is_retried_once(void **state) {
   (void)state;
-  struct db_async *reader = db_async_create(database_url, 1, 5000);
+  struct db_async *reader = db_async_create(database_url, 1, 5000, 0);
   assert_non_null(reader);
   struct probe pid;
   probe_init(&pid, &backend, NULL);
@@ -304,7 +304,7 @@ static void test_lost_connection_is_retried_once(void **state) {
 
 static void test_destroy_fails_jobs_in_flight(void **state) {
   (void)state;
-  struct db_async *reader = db_async_create(database_url, 1, 5000);
+  struct db_async *reader = db_async_create(database_url, 1, 5000, 0);
   assert_non_null(reader);
   struct probe warm;
   probe_init(&warm, &add_one, "1");
