@@ -76,6 +76,15 @@ struct db_async {
   atomic_uint connected, in_flight, queued;
 };
 
+/* The system's reason for errno (strerror_r: strerror is not
+   thread-safe). */
+static const char *reason_of(int code, char *buffer, size_t size) {
+  if (strerror_r(code, buffer, size) != 0) {
+    snprintf(buffer, size, "error %d", code);
+  }
+  return buffer;
+}
+
 static long long monotonic_ms(void) {
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
@@ -142,7 +151,9 @@ static void conn_watch(struct db_async *reader, struct async_conn *conn,
   struct epoll_event event = {.events = events, .data.ptr = conn};
   int op = socket == conn->socket ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
   if (epoll_ctl(reader->epoll, op, socket, &event) != 0) {
-    log_error("epoll_ctl on the database socket: %s", strerror(errno));
+    char reason[128];
+    log_error("epoll_ctl on the database socket: %s",
+              reason_of(errno, reason, sizeof reason));
     return;
   }
   conn->socket = socket;
@@ -291,23 +302,25 @@ static void conn_send(struct db_async *reader, struct async_conn *conn,
   PGconn *pq = conn->pq;
   int sent;
   job->expecting = EXPECT_QUERY;
-  if (db_transaction_pooling_on()) {
+  /* Named when it can be (prepared once per connection); unnamed behind a
+     transaction pooler, or once the connection remembers enough. */
+  bool named = !db_transaction_pooling_on() &&
+               (conn_prepared(conn, statement) ||
+                conn->prepared_count < ASYNC_PREPARED_MAX);
+  if (!named) {
     sent = PQsendQueryParams(pq, statement->sql, job->count, NULL, job->values,
                              NULL, NULL, 0);
-  } else if (conn_prepared(conn, statement)) {
-    sent = PQsendQueryPrepared(pq, statement->name, job->count, job->values,
-                               NULL, NULL, 0);
-  } else if (conn->prepared_count < ASYNC_PREPARED_MAX) {
-    /* Marked now, so that the jobs behind it in the pipeline do not prepare
-       it again; forgotten if the Prepare fails. */
-    conn->prepared[conn->prepared_count++] = statement;
-    job->expecting = EXPECT_PREPARE;
-    sent = PQsendPrepare(pq, statement->name, statement->sql, 0, NULL) &&
-           PQsendQueryPrepared(pq, statement->name, job->count, job->values,
-                               NULL, NULL, 0);
   } else {
-    sent = PQsendQueryParams(pq, statement->sql, job->count, NULL, job->values,
-                             NULL, NULL, 0);
+    sent = 1;
+    if (!conn_prepared(conn, statement)) {
+      /* Marked now, so that the jobs behind it in the pipeline do not
+         prepare it again; forgotten if the Prepare fails. */
+      conn->prepared[conn->prepared_count++] = statement;
+      job->expecting = EXPECT_PREPARE;
+      sent = PQsendPrepare(pq, statement->name, statement->sql, 0, NULL);
+    }
+    sent = sent && PQsendQueryPrepared(pq, statement->name, job->count,
+                                       job->values, NULL, NULL, 0);
   }
   sent = sent && PQpipelineSync(pq);
   job->next = NULL;
@@ -554,7 +567,8 @@ static void *reader_main(void *closure) {
   for (;;) {
     int count = epoll_wait(reader->epoll, events, 32, reader_wait_ms(reader));
     if (count < 0 && errno != EINTR) {
-      log_error("epoll_wait: %s", strerror(errno));
+      char reason[128];
+      log_error("epoll_wait: %s", reason_of(errno, reason, sizeof reason));
     }
     bool stopping = false;
     for (int i = 0; i < count; i++) {
@@ -608,7 +622,9 @@ struct db_async *db_async_create(const char *database_url, unsigned connections,
   struct epoll_event event = {.events = EPOLLIN, .data.ptr = NULL};
   if (reader->database_url == NULL || reader->epoll < 0 || reader->wake < 0 ||
       epoll_ctl(reader->epoll, EPOLL_CTL_ADD, reader->wake, &event) != 0) {
-    log_error("cannot start the database reader: %s", strerror(errno));
+    char reason[128];
+    log_error("cannot start the database reader: %s",
+              reason_of(errno, reason, sizeof reason));
     goto fail;
   }
   db_connection_parameters_init(&reader->parameters, reader->database_url,
