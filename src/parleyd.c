@@ -75,7 +75,7 @@ static int migrate_at_start(const char *database_url) {
   for (int attempt = 1; attempt <= 30; attempt++) {
     struct db_conn *conn = db_connect(database_url, error, sizeof error);
     if (conn != NULL) {
-      int applied = migrate_apply(conn, error, sizeof error);
+      int applied = db_migrate_apply(conn, error, sizeof error);
       db_disconnect(conn);
       if (applied < 0) {
         log_error("%s", error);

@@ -17,7 +17,8 @@ extern const struct route api_routes[];
 struct db_async;
 void api_init(struct db_pool *pool, struct db_pool *read_pool,
               struct db_async *reader);
-void api_set_metrics_pools(struct db_pool *primary, struct db_pool *read);
+void api_set_metrics_pools(struct db_pool *primary, struct db_pool *read,
+                           struct db_async *reader);
 void api_set_daemon(struct http_daemon *daemon);
 
 /* Bytes of GET /positions answers kept for reuse

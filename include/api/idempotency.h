@@ -3,7 +3,7 @@
  * answer, and nothing is made twice (README, openapi.yaml).
  *
  * Use: idempotency_begin before the write transaction; in it,
- * idempotency_claim first and idempotency_store last; after it,
+ * db_idempotency_claim first and idempotency_store last; after it,
  * idempotency_replay when the transaction returned API_REPLAYED; always
  * idempotency_end. */
 #ifndef PARLEY_API_IDEMPOTENCY_H

@@ -147,7 +147,7 @@ struct resource_page {
   char *next;
 };
 
-/* Reads a page in the list's transaction: *items and *next as list_run
+/* Reads a page in the list's transaction: *items and *next as db_list_run
    gives them. */
 typedef int resource_page_reader(struct db_conn *conn, void *closure,
                                  json_t **items, char **next);

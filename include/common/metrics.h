@@ -2,6 +2,7 @@
 #ifndef PARLEY_COMMON_METRICS_H
 #define PARLEY_COMMON_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Counters are fixed arrays of C11 atomics indexed by the route's position
@@ -55,7 +56,15 @@ void metrics_positions_answer(enum metrics_positions_source source);
 
 /* The exposition text (malloc'd, NUL-terminated; *length without the NUL),
    or NULL when out of memory. */
+/* The asynchronous reader's state (db/async.h), when there is one. */
+struct metrics_reader {
+  bool present;
+  unsigned connections; /* open */
+  unsigned in_flight;   /* statements sent, not yet answered */
+  unsigned queued;      /* waiting for a connection */
+};
+
 char *metrics_render(const struct metrics_pool *pools, size_t pool_count,
-                     size_t *length);
+                     const struct metrics_reader *reader, size_t *length);
 
 #endif

@@ -15,16 +15,16 @@ enum article_value {
   ARTICLE_VALUE_COUNT
 };
 
-extern const struct list_spec articles_list_spec;
+extern const struct list_spec db_articles_list_spec;
 
-int articles_fetch(struct db_conn *conn, const char *id, bool lock,
-                   json_t **record);
+int db_articles_fetch(struct db_conn *conn, const char *id, bool lock,
+                      json_t **record);
 /* The same read, unlocked, as data (db/async.h). */
-extern const struct record_read articles_read;
-int articles_update(struct db_conn *conn, const char *id,
-                    const char *const *values);
+extern const struct record_read db_articles_read;
+int db_articles_update(struct db_conn *conn, const char *id,
+                       const char *const *values);
 /* Deletes the article and, by cascade, its claims. */
-int articles_delete(struct db_conn *conn, const char *id);
-int articles_exists(struct db_conn *conn, const char *id);
+int db_articles_delete(struct db_conn *conn, const char *id);
+int db_articles_exists(struct db_conn *conn, const char *id);
 
 #endif

@@ -20,7 +20,7 @@ enum claim_value {
   CLAIM_VALUE_COUNT
 };
 
-/* Filter indexes of claims_list_spec, for the sub-resource lists. */
+/* Filter indexes of db_claims_list_spec, for the sub-resource lists. */
 enum claim_filter {
   CLAIM_FILTER_PARTY,
   CLAIM_FILTER_SPEAKER,
@@ -34,17 +34,17 @@ enum claim_filter {
   CLAIM_FILTER_COUNT
 };
 
-extern const struct list_spec claims_list_spec;
+extern const struct list_spec db_claims_list_spec;
 
-int claims_fetch(struct db_conn *conn, const char *id, bool lock,
-                 json_t **record);
+int db_claims_fetch(struct db_conn *conn, const char *id, bool lock,
+                    json_t **record);
 /* The same read, unlocked, as data (db/async.h). */
-extern const struct record_read claims_read;
+extern const struct record_read db_claims_read;
 /* Inserts a claim with its issue links; the new id goes to `id`. */
-int claims_insert(struct db_conn *conn, const char *const *values, char *id,
-                  size_t id_size);
-int claims_update(struct db_conn *conn, const char *id,
-                  const char *const *values);
-int claims_delete(struct db_conn *conn, const char *id);
+int db_claims_insert(struct db_conn *conn, const char *const *values, char *id,
+                     size_t id_size);
+int db_claims_update(struct db_conn *conn, const char *id,
+                     const char *const *values);
+int db_claims_delete(struct db_conn *conn, const char *id);
 
 #endif

@@ -13,6 +13,6 @@
 /* Reads the current version into `out` (decimal). Read it before the data
    it stands for, on the same connection: the data is then as new as the
    version or newer, never older. DB_OK or a failure. */
-int data_version_read(struct db_conn *conn, char *out, size_t size);
+int db_data_version_read(struct db_conn *conn, char *out, size_t size);
 
 #endif

@@ -14,20 +14,20 @@ enum issue_value {
   ISSUE_VALUE_COUNT
 };
 
-extern const struct list_spec issues_list_spec;
+extern const struct list_spec db_issues_list_spec;
 
-int issues_fetch(struct db_conn *conn, const char *slug, bool lock,
-                 json_t **record);
+int db_issues_fetch(struct db_conn *conn, const char *slug, bool lock,
+                    json_t **record);
 /* The same read, unlocked, as data (db/async.h). */
-extern const struct record_read issues_read;
-int issues_insert(struct db_conn *conn, const char *const *values);
-int issues_update(struct db_conn *conn, const char *slug,
-                  const char *const *values);
-int issues_delete(struct db_conn *conn, const char *slug);
-int issues_exists(struct db_conn *conn, const char *slug);
+extern const struct record_read db_issues_read;
+int db_issues_insert(struct db_conn *conn, const char *const *values);
+int db_issues_update(struct db_conn *conn, const char *slug,
+                     const char *const *values);
+int db_issues_delete(struct db_conn *conn, const char *slug);
+int db_issues_exists(struct db_conn *conn, const char *slug);
 /* The first slug of a JSON array of slugs that names no issue: DB_OK with
    it in `missing`, DB_NOT_FOUND when all exist. */
-int issues_first_missing(struct db_conn *conn, const char *slugs_json,
-                         char *missing, size_t size);
+int db_issues_first_missing(struct db_conn *conn, const char *slugs_json,
+                            char *missing, size_t size);
 
 #endif

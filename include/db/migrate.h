@@ -12,9 +12,9 @@
 /* Applies the migrations not yet applied, in one transaction. Refuses (-1,
    message in `error`) when an applied migration's file has changed. Prints
    each migration it applies through the log. Returns the number applied. */
-int migrate_apply(struct db_conn *conn, char *error, size_t error_size);
+int db_migrate_apply(struct db_conn *conn, char *error, size_t error_size);
 
 /* True when every embedded migration is recorded as applied. */
-bool migrate_is_current(struct db_conn *conn);
+bool db_migrate_is_current(struct db_conn *conn);
 
 #endif

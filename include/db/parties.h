@@ -15,18 +15,18 @@ enum party_value {
   PARTY_VALUE_COUNT
 };
 
-extern const struct list_spec parties_list_spec;
+extern const struct list_spec db_parties_list_spec;
 
 /* `lock` takes a row lock for a read-modify-write. */
-int parties_fetch(struct db_conn *conn, const char *slug, bool lock,
-                  json_t **record);
+int db_parties_fetch(struct db_conn *conn, const char *slug, bool lock,
+                     json_t **record);
 /* The same read, unlocked, as data (db/async.h). */
-extern const struct record_read parties_read;
-int parties_insert(struct db_conn *conn, const char *const *values);
-int parties_update(struct db_conn *conn, const char *slug,
-                   const char *const *values);
-int parties_delete(struct db_conn *conn, const char *slug);
+extern const struct record_read db_parties_read;
+int db_parties_insert(struct db_conn *conn, const char *const *values);
+int db_parties_update(struct db_conn *conn, const char *slug,
+                      const char *const *values);
+int db_parties_delete(struct db_conn *conn, const char *slug);
 /* DB_OK when a party has this slug, DB_NOT_FOUND otherwise. */
-int parties_exists(struct db_conn *conn, const char *slug);
+int db_parties_exists(struct db_conn *conn, const char *slug);
 
 #endif

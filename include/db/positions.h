@@ -2,7 +2,7 @@
  * migration 004 keeps (or, with date or stance filters, counted from the
  * claims themselves).
  *
- * Jansson: positions_matrix gives a new reference owned by the caller. */
+ * Jansson: db_positions_matrix gives a new reference owned by the caller. */
 #ifndef PARLEY_DB_POSITIONS_H
 #define PARLEY_DB_POSITIONS_H
 
@@ -13,7 +13,7 @@
 #include <stdbool.h>
 
 /* What the matrix covers. Ids are the records' decimal ids (found with
-   positions_find_issue and positions_find_party); NULL members are not
+   db_positions_find_issue and db_positions_find_party); NULL members are not
    filters. Dates are YYYY-MM-DD. */
 struct positions_query {
   bool fine;       /* depth=fine: each issue apart */
@@ -28,15 +28,15 @@ struct positions_query {
 
 /* The id of an issue by slug and whether it is top-level: DB_OK,
    DB_NOT_FOUND or a failure. */
-int positions_find_issue(struct db_conn *conn, const char *slug, char *id,
-                         size_t id_size, bool *top);
+int db_positions_find_issue(struct db_conn *conn, const char *slug, char *id,
+                            size_t id_size, bool *top);
 /* The id of a party by slug: DB_OK, DB_NOT_FOUND or a failure. */
-int positions_find_party(struct db_conn *conn, const char *slug, char *id,
-                         size_t id_size);
+int db_positions_find_party(struct db_conn *conn, const char *slug, char *id,
+                            size_t id_size);
 
 /* {"parties": [...], "issues": [...], "cells": [...]} as docs/DESIGN.md
    describes it. Runs inside a transaction (it turns JIT off for it). */
-int positions_matrix(struct db_conn *conn, const struct positions_query *query,
-                     json_t **matrix);
+int db_positions_matrix(struct db_conn *conn,
+                        const struct positions_query *query, json_t **matrix);
 
 #endif

@@ -1,7 +1,7 @@
 /* Rows to JSON records, and keyset-paginated lists with filters and sorts.
  *
- * Jansson: record_from_row and list_run return new references owned by the
- * caller. List SQL is assembled only from the fragments of a list_spec, so
+ * Jansson: db_record_from_row and db_list_run return new references owned by
+ * the caller. List SQL is assembled only from the fragments of a list_spec, so
  * every value stays a parameter; each combination of filters is its own
  * named prepared statement. */
 #ifndef PARLEY_DB_RECORDS_H
@@ -33,15 +33,15 @@ struct column {
 
 /* Renders one row (first `count` columns) as a JSON object; NULL columns
    become null. Returns NULL if a JSON column does not parse. */
-json_t *record_from_row(const PGresult *result, int row,
-                        const struct column *columns, size_t count);
+json_t *db_record_from_row(const PGresult *result, int row,
+                           const struct column *columns, size_t count);
 
 /* Runs a statement expected to give at most one row and renders it:
    DB_OK with *record set, DB_NOT_FOUND, or a failure. */
-int record_fetch(struct db_conn *conn, const struct db_statement *statement,
-                 int count, const char *const *values,
-                 const struct column *columns, size_t column_count,
-                 json_t **record);
+int db_record_fetch(struct db_conn *conn, const struct db_statement *statement,
+                    int count, const char *const *values,
+                    const struct column *columns, size_t column_count,
+                    json_t **record);
 
 /* A single-record read as data, for a reader that sends the statement
    itself (db/async.h): one parameter, the record's key; no row means no
@@ -55,16 +55,17 @@ struct record_read {
 /* Renders the first row of a record_read's result: DB_OK with *record
    set, DB_NOT_FOUND for no row, DB_HARD_ERROR when a column does not
    render. */
-int record_read_result(const struct record_read *read, const PGresult *result,
-                       json_t **record);
+int db_record_read_result(const struct record_read *read,
+                          const PGresult *result, json_t **record);
 
 /* Runs a statement for its effect: DB_OK when it touched a row,
    DB_NOT_FOUND when it touched none, or a failure. When `first_value` is
    not NULL it receives a copy of the first column of the first row
    (RETURNING), of at most `size` bytes. */
-int record_execute(struct db_conn *conn, const struct db_statement *statement,
-                   int count, const char *const *values, char *first_value,
-                   size_t size);
+int db_record_execute(struct db_conn *conn,
+                      const struct db_statement *statement, int count,
+                      const char *const *values, char *first_value,
+                      size_t size);
 
 #define LIST_MAX_FILTERS 12
 
@@ -116,26 +117,27 @@ struct list_request {
 };
 
 /* The opaque cursors of every list: base64url of a compact JSON array.
-   cursor_from_json steals `array` and returns a malloc'd cursor (NULL when
-   out of memory); cursor_to_json returns a new reference, or NULL when the
+   db_cursor_from_json steals `array` and returns a malloc'd cursor (NULL when
+   out of memory); db_cursor_to_json returns a new reference, or NULL when the
    text is not a cursor at all (too long, not base64url, not JSON). */
-char *cursor_from_json(json_t *array);
-json_t *cursor_to_json(const char *cursor);
+char *db_cursor_from_json(json_t *array);
+json_t *db_cursor_to_json(const char *cursor);
 
 /* Decodes an opaque cursor for `request->sort`; -1 when it is malformed or
    was made for another sort. */
-int list_cursor_decode(const struct list_spec *spec, const char *cursor,
-                       struct list_request *request);
+int db_list_cursor_decode(const struct list_spec *spec, const char *cursor,
+                          struct list_request *request);
 
 /* Runs the list; *items gets the page, *next a cursor (malloc'd) or NULL. */
-int list_run(struct db_conn *conn, const struct list_spec *spec,
-             const struct list_request *request, json_t **items, char **next);
+int db_list_run(struct db_conn *conn, const struct list_spec *spec,
+                const struct list_request *request, json_t **items,
+                char **next);
 
 /* SQL assembled with its parameters, for the lists, shifts and the
    positions matrix: only fixed fragments and numbers go into the text,
    every value is a parameter. In a fragment, "$?" stands for a
    parameter's number (it may appear more than once). Once the text or
-   the values are full, `used` stays past the end and sql_query_exec
+   the values are full, `used` stays past the end and db_sql_query_exec
    refuses the query. Values are borrowed. */
 #define SQL_QUERY_MAX_VALUES 16
 struct sql_query {
@@ -147,30 +149,31 @@ struct sql_query {
 
 /* Appends formatted text (numbers and fixed fragments; "$?" is not
    replaced). */
-void sql_query_add(struct sql_query *query, const char *format, ...)
+void db_sql_query_add(struct sql_query *query, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 /* Binds `value` as the next parameter and appends `fragment`, its "$?"
    standing for it; returns the parameter's number. */
-int sql_query_bind(struct sql_query *query, const char *fragment,
-                   const char *value);
+int db_sql_query_bind(struct sql_query *query, const char *fragment,
+                      const char *value);
 /* Appends `fragment`, its "$?" standing for parameter `number` (bound
    before). */
-void sql_query_reuse(struct sql_query *query, const char *fragment, int number);
+void db_sql_query_reuse(struct sql_query *query, const char *fragment,
+                        int number);
 /* Runs the query as the prepared statement `name` (each variant of a query
    its own name): the result, or NULL with *status set when it failed or
    did not fit (DB_HARD_ERROR, logged with `name`). */
-PGresult *sql_query_exec(struct db_conn *conn, const struct sql_query *query,
-                         const char *name, enum db_status *status);
+PGresult *db_sql_query_exec(struct db_conn *conn, const struct sql_query *query,
+                            const char *name, enum db_status *status);
 
 /* The rows of a page, asked for with LIMIT limit + 1: renders the first
    `limit` into *items (a new array) and sets *next_row to the last row
    shown when one more came (the next page starts after it), else -1.
    DB_OK, or DB_HARD_ERROR when a row does not render. */
-int list_page_render(const PGresult *result, long limit,
-                     const struct column *columns, size_t count, json_t **items,
-                     int *next_row);
+int db_list_page_render(const PGresult *result, long limit,
+                        const struct column *columns, size_t count,
+                        json_t **items, int *next_row);
 
 /* Index of a sort by name, or -1. */
-int list_sort_find(const struct list_spec *spec, const char *name);
+int db_list_sort_find(const struct list_spec *spec, const char *name);
 
 #endif

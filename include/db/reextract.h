@@ -12,11 +12,11 @@
 /* The article's text and its stored published date (YYYY-MM-DD or NULL),
    one row or none, the article locked: a concurrent load of a new version
    cannot change the text under the extraction. */
-PGresult *reextract_text_locked(struct db_conn *conn, const char *article_id,
-                                enum db_status *status);
+PGresult *db_reextract_text_locked(struct db_conn *conn, const char *article_id,
+                                   enum db_status *status);
 
 /* Brings the article's extracted claims (origin 'extracted') to `claims`
-   (rows as store_claims_insert takes them): a stored claim with the span
+   (rows as db_store_claims_insert takes them): a stored claim with the span
    and party of a new one is that claim, kept with its id and updated in
    place (speaker, stance, issues, confidence, ...); the others are
    deleted, and the new ones without a stored match inserted. A new claim
@@ -24,7 +24,7 @@ PGresult *reextract_text_locked(struct db_conn *conn, const char *article_id,
    covers its span or a person deleted a claim there (a tombstone, migration
    013). Nothing is written when they are the same already (*changed
    false). Deletions made here leave no tombstone. */
-int reextract_claims_update(struct db_conn *conn, const char *article_id,
-                            const char *claims, bool *changed);
+int db_reextract_claims_update(struct db_conn *conn, const char *article_id,
+                               const char *claims, bool *changed);
 
 #endif

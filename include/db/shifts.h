@@ -1,7 +1,7 @@
 /* Shifts: consecutive claims of a party on an issue (by stated_on, then
  * id) whose stances differ, newest first, keyset-paginated.
  *
- * Jansson: shifts_list gives a new reference owned by the caller. */
+ * Jansson: db_shifts_list gives a new reference owned by the caller. */
 #ifndef PARLEY_DB_SHIFTS_H
 #define PARLEY_DB_SHIFTS_H
 
@@ -23,12 +23,12 @@ struct shifts_request {
 };
 
 /* Decodes an opaque cursor into `request`; -1 when it is not one that
-   shifts_list gave out. */
-int shifts_cursor_decode(const char *cursor, struct shifts_request *request);
+   db_shifts_list gave out. */
+int db_shifts_cursor_decode(const char *cursor, struct shifts_request *request);
 
 /* One page: *items gets the shifts, *next a cursor (malloc'd) or NULL.
    Runs inside a transaction (it turns JIT off for it). */
-int shifts_list(struct db_conn *conn, const struct shifts_request *request,
-                json_t **items, char **next);
+int db_shifts_list(struct db_conn *conn, const struct shifts_request *request,
+                   json_t **items, char **next);
 
 #endif

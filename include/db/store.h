@@ -44,16 +44,16 @@ struct store_outcome {
      offsets are cleared when they fall outside the new text, and a
      tombstone is forgotten unless the new text has the same bytes at its
      span. Its extracted claims are the caller's to bring up to the new
-     text (reextract_claims_update);
+     text (db_reextract_claims_update);
    - otherwise the article is inserted. */
-int store_article_write(struct db_conn *conn,
-                        const struct store_article_row *row,
-                        struct store_outcome *outcome);
+int db_store_article_write(struct db_conn *conn,
+                           const struct store_article_row *row,
+                           struct store_outcome *outcome);
 
 /* Creates the parties of `parties` (the text of a JSON array of {slug,
    name, kind, aliases, affiliation (a slug), role}) whose slug no party has
    yet; an existing party is left as it is. */
-int store_parties_insert(struct db_conn *conn, const char *parties);
+int db_store_parties_insert(struct db_conn *conn, const char *parties);
 
 /* Inserts the claims of `claims` (the text of a JSON array of {n, party,
    speaker (slugs), stance, quote, text, start_offset, end_offset,
@@ -61,27 +61,28 @@ int store_parties_insert(struct db_conn *conn, const char *parties);
    (slugs)}) with origin 'extracted', in the order of n, and their links to
    the issues that exist. A claim whose party is unknown or whose text
    breaks the claims' rules is left out. */
-int store_claims_insert(struct db_conn *conn, const char *article_id,
-                        const char *claims);
+int db_store_claims_insert(struct db_conn *conn, const char *article_id,
+                           const char *claims);
 
 /* What the extractor saw of each claim of the article, which the claim
    records leave out: id, cue_word, cue_start, cue_end, cameo, confidence
    (each NULL where not stored). */
-PGresult *store_claims_evidence(struct db_conn *conn, const char *article_id,
-                                enum db_status *status);
+PGresult *db_store_claims_evidence(struct db_conn *conn, const char *article_id,
+                                   enum db_status *status);
 
 /* A text that changes with every create, update or delete of an issue or a
    party (a lexicon holds both), into version[size]. */
-int store_catalogue_version(struct db_conn *conn, char *version, size_t size);
+int db_store_catalogue_version(struct db_conn *conn, char *version,
+                               size_t size);
 
 /* The issue catalogue: one row per keyword (slug, parent slug, keyword; an
    issue without keywords has one row, keyword NULL), parents before their
    children, keywords in their order. */
-PGresult *store_catalogue_rows(struct db_conn *conn, enum db_status *status);
+PGresult *db_store_catalogue_rows(struct db_conn *conn, enum db_status *status);
 
 /* The parties: one row per alias (slug, name, kind, affiliation's name,
    role, alias; a party without aliases has one row, alias NULL), a party's
    rows together. */
-PGresult *store_party_rows(struct db_conn *conn, enum db_status *status);
+PGresult *db_store_party_rows(struct db_conn *conn, enum db_status *status);
 
 #endif

@@ -115,7 +115,7 @@ struct ingest_reextract {
    stored date) and brings its extracted claims up to the result: a stored
    claim with the span and party of a new one keeps its id; manual claims
    stay, and a new claim is left out where a manual claim or a tombstone
-   covers its span (reextract_claims_update). One transaction. Returns
+   covers its span (db_reextract_claims_update). One transaction. Returns
    DB_OK (with `changed`), DB_NOT_FOUND, DB_HARD_ERROR with `error` for an
    extraction that failed, or what the runner or its hooks return. */
 int ingest_reextract(const struct ingest_runner *runner,

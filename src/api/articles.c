@@ -41,15 +41,15 @@ const struct resource article_resource = {
     .not_found = PROBLEM_ARTICLE_NOT_FOUND,
     .fields = article_fields,
     .field_count = sizeof article_fields / sizeof article_fields[0],
-    .list = &articles_list_spec,
+    .list = &db_articles_list_spec,
     .list_params = article_list_params,
     .list_param_count =
         sizeof article_list_params / sizeof article_list_params[0],
-    .fetch = articles_fetch,
-    .read = &articles_read,
+    .fetch = db_articles_fetch,
+    .read = &db_articles_read,
     .insert = NULL, /* articles come from the loader */
-    .update = articles_update,
-    .remove = articles_delete,
+    .update = db_articles_update,
+    .remove = db_articles_delete,
     .references_valid = NULL,
 };
 
@@ -72,6 +72,6 @@ void articles_delete_handler(struct request *request) {
 void articles_claims_handler(struct request *request) {
   struct query_param params[16];
   size_t count = claims_params_without("article", params);
-  resource_claims_of(request, params, count, KEY_ID, articles_exists,
+  resource_claims_of(request, params, count, KEY_ID, db_articles_exists,
                      PROBLEM_ARTICLE_NOT_FOUND, CLAIM_FILTER_ARTICLE);
 }

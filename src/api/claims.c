@@ -64,7 +64,7 @@ size_t claims_params_without(const char *without, struct query_param *out) {
 
 static int claim_insert(struct db_conn *conn, const char *const *values,
                         char *key, size_t key_size) {
-  return claims_insert(conn, values, key, key_size);
+  return db_claims_insert(conn, values, key, key_size);
 }
 
 /* Unknown slugs and articles are the client's mistake (422), found here
@@ -79,7 +79,7 @@ static int claim_references_valid(struct db_conn *conn, const json_t *body,
   json_t *article = json_object_get(body, "article_id");
   json_t *start = json_object_get(body, "start");
   json_t *end = json_object_get(body, "end");
-  int found = party != NULL ? parties_exists(conn, party) : DB_OK;
+  int found = party != NULL ? db_parties_exists(conn, party) : DB_OK;
   if (found < 0) {
     return found;
   }
@@ -87,7 +87,7 @@ static int claim_references_valid(struct db_conn *conn, const json_t *body,
     problem_errors_add(errors, "party", "names no party");
     valid = false;
   }
-  found = speaker != NULL ? parties_exists(conn, speaker) : DB_OK;
+  found = speaker != NULL ? db_parties_exists(conn, speaker) : DB_OK;
   if (found < 0) {
     return found;
   }
@@ -99,7 +99,7 @@ static int claim_references_valid(struct db_conn *conn, const json_t *body,
     char id[24];
     snprintf(id, sizeof id, "%" JSON_INTEGER_FORMAT,
              json_integer_value(article));
-    found = articles_exists(conn, id);
+    found = db_articles_exists(conn, id);
     if (found < 0) {
       return found;
     }
@@ -116,7 +116,7 @@ static int claim_references_valid(struct db_conn *conn, const json_t *body,
     }
     char missing[72];
     /* DB_OK here means a missing slug was found. */
-    found = issues_first_missing(conn, slugs, missing, sizeof missing);
+    found = db_issues_first_missing(conn, slugs, missing, sizeof missing);
     free(slugs);
     if (found < 0) {
       return found;
@@ -165,16 +165,16 @@ const struct resource claim_resource = {
     .not_found = PROBLEM_CLAIM_NOT_FOUND,
     .fields = claim_fields,
     .field_count = sizeof claim_fields / sizeof claim_fields[0],
-    .list = &claims_list_spec,
+    .list = &db_claims_list_spec,
     .list_params = claims_list_params,
     .list_param_count =
         sizeof claims_list_params / sizeof claims_list_params[0],
     .csv = &claim_csv,
-    .fetch = claims_fetch,
-    .read = &claims_read,
+    .fetch = db_claims_fetch,
+    .read = &db_claims_read,
     .insert = claim_insert,
-    .update = claims_update,
-    .remove = claims_delete,
+    .update = db_claims_update,
+    .remove = db_claims_delete,
     .references_valid = claim_references_valid,
 };
 

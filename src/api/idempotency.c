@@ -52,23 +52,24 @@ bool idempotency_begin(struct request *request,
 int idempotency_claim_key(struct db_conn *conn, const struct request *request,
                           struct idempotency *idempotency,
                           struct request_problem *problem) {
-  idempotency_row_release(&idempotency->stored);
+  db_idempotency_row_release(&idempotency->stored);
   if (!idempotency->active) {
     return DB_OK;
   }
-  int outcome = idempotency_expire(conn, idempotency->key_id, idempotency->key);
+  int outcome =
+      db_idempotency_expire(conn, idempotency->key_id, idempotency->key);
   if (outcome == DB_OK) {
-    outcome = idempotency_claim(conn, idempotency->key_id, idempotency->key,
-                                request->method_name, request->path,
-                                idempotency->request_hash);
+    outcome = db_idempotency_claim(conn, idempotency->key_id, idempotency->key,
+                                   request->method_name, request->path,
+                                   idempotency->request_hash);
   }
   if (outcome != DB_NOT_FOUND) {
     return outcome;
   }
   /* Taken: by an earlier request, or by a concurrent one that has just
      committed (the claim waited for it). */
-  outcome = idempotency_fetch(conn, idempotency->key_id, idempotency->key,
-                              &idempotency->stored);
+  outcome = db_idempotency_fetch(conn, idempotency->key_id, idempotency->key,
+                                 &idempotency->stored);
   if (outcome == DB_NOT_FOUND) {
     /* Deleted between the two statements (expired by another request): a
        retry of the transaction claims it anew. */
@@ -107,8 +108,8 @@ int idempotency_store(struct db_conn *conn,
   if (text == NULL) {
     return DB_HARD_ERROR;
   }
-  int outcome = idempotency_complete(conn, idempotency->key_id,
-                                     idempotency->key, status, location, text);
+  int outcome = db_idempotency_complete(
+      conn, idempotency->key_id, idempotency->key, status, location, text);
   free(text);
   return outcome;
 }
@@ -137,5 +138,5 @@ void idempotency_replay(struct request *request,
 }
 
 void idempotency_end(struct idempotency *idempotency) {
-  idempotency_row_release(&idempotency->stored);
+  db_idempotency_row_release(&idempotency->stored);
 }

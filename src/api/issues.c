@@ -33,7 +33,7 @@ static const struct query_param issue_list_params[] = {
 
 static int issue_insert(struct db_conn *conn, const char *const *values,
                         char *key, size_t key_size) {
-  int outcome = issues_insert(conn, values);
+  int outcome = db_issues_insert(conn, values);
   if (outcome == DB_OK) {
     strncpy(key, values[ISSUE_SLUG], key_size - 1);
     key[key_size - 1] = '\0';
@@ -53,7 +53,7 @@ static int issue_references_valid(struct db_conn *conn, const json_t *body,
     problem_errors_add(errors, "parent", "an issue cannot be its own parent");
     return DB_NOT_FOUND;
   }
-  int found = issues_exists(conn, parent);
+  int found = db_issues_exists(conn, parent);
   if (found == DB_NOT_FOUND) {
     problem_errors_add(errors, "parent", "names no issue");
   }
@@ -67,14 +67,14 @@ const struct resource issue_resource = {
     .not_found = PROBLEM_ISSUE_NOT_FOUND,
     .fields = issue_fields,
     .field_count = sizeof issue_fields / sizeof issue_fields[0],
-    .list = &issues_list_spec,
+    .list = &db_issues_list_spec,
     .list_params = issue_list_params,
     .list_param_count = sizeof issue_list_params / sizeof issue_list_params[0],
-    .fetch = issues_fetch,
-    .read = &issues_read,
+    .fetch = db_issues_fetch,
+    .read = &db_issues_read,
     .insert = issue_insert,
-    .update = issues_update,
-    .remove = issues_delete,
+    .update = db_issues_update,
+    .remove = db_issues_delete,
     .references_valid = issue_references_valid,
 };
 
@@ -101,6 +101,6 @@ void issues_delete_handler(struct request *request) {
 void issues_claims_handler(struct request *request) {
   struct query_param params[16];
   size_t count = claims_params_without("issue", params);
-  resource_claims_of(request, params, count, KEY_SLUG, issues_exists,
+  resource_claims_of(request, params, count, KEY_SLUG, db_issues_exists,
                      PROBLEM_ISSUE_NOT_FOUND, CLAIM_FILTER_ISSUE);
 }

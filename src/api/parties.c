@@ -38,7 +38,7 @@ static const struct query_param party_list_params[] = {
 
 static int party_insert(struct db_conn *conn, const char *const *values,
                         char *key, size_t key_size) {
-  int outcome = parties_insert(conn, values);
+  int outcome = db_parties_insert(conn, values);
   if (outcome == DB_OK) {
     strncpy(key, values[PARTY_SLUG], key_size - 1);
     key[key_size - 1] = '\0';
@@ -60,7 +60,7 @@ static int party_references_valid(struct db_conn *conn, const json_t *body,
                        "a party cannot be its own affiliation");
     return DB_NOT_FOUND;
   }
-  int found = parties_exists(conn, affiliation);
+  int found = db_parties_exists(conn, affiliation);
   if (found == DB_NOT_FOUND) {
     problem_errors_add(errors, "affiliation", "names no party");
   }
@@ -74,14 +74,14 @@ const struct resource party_resource = {
     .not_found = PROBLEM_PARTY_NOT_FOUND,
     .fields = party_fields,
     .field_count = sizeof party_fields / sizeof party_fields[0],
-    .list = &parties_list_spec,
+    .list = &db_parties_list_spec,
     .list_params = party_list_params,
     .list_param_count = sizeof party_list_params / sizeof party_list_params[0],
-    .fetch = parties_fetch,
-    .read = &parties_read,
+    .fetch = db_parties_fetch,
+    .read = &db_parties_read,
     .insert = party_insert,
-    .update = parties_update,
-    .remove = parties_delete,
+    .update = db_parties_update,
+    .remove = db_parties_delete,
     .references_valid = party_references_valid,
 };
 
@@ -108,6 +108,6 @@ void parties_delete_handler(struct request *request) {
 void parties_claims_handler(struct request *request) {
   struct query_param params[16];
   size_t count = claims_params_without("party", params);
-  resource_claims_of(request, params, count, KEY_SLUG, parties_exists,
+  resource_claims_of(request, params, count, KEY_SLUG, db_parties_exists,
                      PROBLEM_PARTY_NOT_FOUND, CLAIM_FILTER_PARTY_OR_SPEAKER);
 }

@@ -89,15 +89,15 @@ static json_t *matrix_empty(void) {
 /* Looks up the issue filter; a miss is DB_NOT_FOUND. */
 static int find_issue(struct db_conn *conn, struct position_job *job) {
   int outcome =
-      positions_find_issue(conn, job->issue, job->issue_id,
-                           sizeof job->issue_id, &job->query.issue_is_top);
+      db_positions_find_issue(conn, job->issue, job->issue_id,
+                              sizeof job->issue_id, &job->query.issue_is_top);
   job->query.issue_id = outcome == DB_OK ? job->issue_id : NULL;
   return outcome;
 }
 
 static int find_party(struct db_conn *conn, struct position_job *job) {
-  int outcome = positions_find_party(conn, job->party, job->party_id,
-                                     sizeof job->party_id);
+  int outcome = db_positions_find_party(conn, job->party, job->party_id,
+                                        sizeof job->party_id);
   job->query.party_id = outcome == DB_OK ? job->party_id : NULL;
   return outcome;
 }
@@ -133,7 +133,7 @@ static int position_body(struct db_conn *conn, void *closure) {
     job->matrix = matrix_empty();
     outcome = job->matrix != NULL ? DB_OK : DB_HARD_ERROR;
   } else if (outcome == DB_OK) {
-    outcome = positions_matrix(conn, &job->query, &job->matrix);
+    outcome = db_positions_matrix(conn, &job->query, &job->matrix);
   }
   /* The version the matrix was read at, for clients and caches to key
      on. */

@@ -226,7 +226,8 @@ static void deferred_read_finish(struct request *request) {
     return;
   }
   json_t *record = NULL;
-  int outcome = record_read_result(read->resource->read, read->result, &record);
+  int outcome =
+      db_record_read_result(read->resource->read, read->result, &record);
   if (outcome == API_NOT_FOUND) {
     answer_not_found(request, read->resource, read->key);
   } else if (outcome == API_OK) {
@@ -309,7 +310,7 @@ int resource_etag_check(struct request *request, struct db_conn *conn,
                         struct resource_etag *etag) {
   etag->value[0] = '\0';
   etag->not_modified = false;
-  int outcome = data_version_read(conn, etag->version, sizeof etag->version);
+  int outcome = db_data_version_read(conn, etag->version, sizeof etag->version);
   if (outcome != DB_OK) {
     return outcome;
   }
@@ -402,7 +403,7 @@ int resource_page_read(struct db_conn *conn, struct request *request,
 static int list_read(struct db_conn *conn, void *closure, json_t **items,
                      char **next) {
   const struct list_job *job = closure;
-  return list_run(conn, job->spec, &job->list, items, next);
+  return db_list_run(conn, job->spec, &job->list, items, next);
 }
 
 static int list_body(struct db_conn *conn, void *closure) {
@@ -554,7 +555,7 @@ static int csv_export_take(struct csv_export *export, const json_t *items,
   export->text = csv_take(&buffer, &export->length);
   export->sent = 0;
   export->more = next != NULL &&
-                 list_cursor_decode(export->spec, next, &export->list) == 0;
+                 db_list_cursor_decode(export->spec, next, &export->list) == 0;
   return export->text != NULL ? 0 : -1;
 }
 
@@ -568,11 +569,11 @@ static int csv_export_fetch(struct csv_export *export) {
   }
   json_t *items = NULL;
   char *next = NULL;
-  int outcome = list_run(conn, export->spec, &export->list, &items, &next);
+  int outcome = db_list_run(conn, export->spec, &export->list, &items, &next);
   if (outcome == DB_UNAVAILABLE &&
       PQstatus(db_conn_pq(conn)) != CONNECTION_OK &&
       db_pool_reconnect(export->pool, conn)) {
-    outcome = list_run(conn, export->spec, &export->list, &items, &next);
+    outcome = db_list_run(conn, export->spec, &export->list, &items, &next);
   }
   if (outcome != DB_OK) {
     log_error("CSV export cut short: database error %s",
@@ -707,7 +708,7 @@ static void list_answer(struct request *request,
     job.list.limit = EXPORT_CHUNK_ROWS;
   }
   job.list.sort = values[PARAM_SORT].present
-                      ? (size_t)list_sort_find(spec, values[PARAM_SORT].text)
+                      ? (size_t)db_list_sort_find(spec, values[PARAM_SORT].text)
                       : 0;
   for (size_t i = PARAM_FIRST_FILTER; i < count; i++) {
     if (!values[i].present) {
@@ -723,7 +724,7 @@ static void list_answer(struct request *request,
     job.list.filter_values[fixed_filter] = fixed_value;
   }
   if (values[PARAM_CURSOR].present &&
-      list_cursor_decode(spec, values[PARAM_CURSOR].text, &job.list) != 0) {
+      db_list_cursor_decode(spec, values[PARAM_CURSOR].text, &job.list) != 0) {
     response_problem(request, PROBLEM_INVALID_CURSOR,
                      "the cursor is not one this list gave out (or was made "
                      "for another sort)");

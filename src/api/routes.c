@@ -69,7 +69,7 @@ void api_init(struct db_pool *pool, struct db_pool *read_pool,
   api_set_pool(pool);
   api_set_read_pool(read_pool);
   api_set_reader(reader);
-  api_set_metrics_pools(pool, read_pool);
+  api_set_metrics_pools(pool, read_pool, reader);
 }
 
 struct authorize_job {
@@ -80,7 +80,7 @@ struct authorize_job {
 
 static int authorize_body(struct db_conn *conn, void *closure) {
   struct authorize_job *job = closure;
-  return keys_verify(conn, job->key, &job->key_id, &job->scope);
+  return db_keys_verify(conn, job->key, &job->key_id, &job->scope);
 }
 
 /* A load's dry run writes nothing (its transaction is rolled back), so a

@@ -4,6 +4,7 @@
 #include "api/resource.h"
 #include "common/embedded.h"
 #include "common/metrics.h"
+#include "db/async.h"
 #include "db/migrate.h"
 #include "http/response.h"
 
@@ -11,14 +12,17 @@ extern const struct embedded_file embedded_openapi[];
 
 static struct http_daemon *service_daemon;
 static struct db_pool *service_pools[2]; /* primary, read (or NULL) */
+static struct db_async *service_reader;  /* or NULL */
 
 void api_set_daemon(struct http_daemon *daemon) {
   service_daemon = daemon;
 }
 
-void api_set_metrics_pools(struct db_pool *primary, struct db_pool *read) {
+void api_set_metrics_pools(struct db_pool *primary, struct db_pool *read,
+                           struct db_async *reader) {
   service_pools[0] = primary;
   service_pools[1] = read;
+  service_reader = reader;
 }
 
 void service_metrics_handler(struct request *request) {
@@ -33,8 +37,13 @@ void service_metrics_handler(struct request *request) {
       count++;
     }
   }
+  struct metrics_reader reader = {.present = service_reader != NULL};
+  if (service_reader != NULL) {
+    db_async_stats(service_reader, &reader.connections, &reader.in_flight,
+                   &reader.queued);
+  }
   size_t length = 0;
-  char *text = metrics_render(pools, count, &length);
+  char *text = metrics_render(pools, count, &reader, &length);
   if (text == NULL) {
     response_problem(request, PROBLEM_INTERNAL, "out of memory");
     return;
@@ -49,7 +58,7 @@ void service_healthz_handler(struct request *request) {
 
 static int readiness_body(struct db_conn *conn, void *closure) {
   (void)closure;
-  return migrate_is_current(conn) ? DB_OK : DB_NOT_FOUND;
+  return db_migrate_is_current(conn) ? DB_OK : DB_NOT_FOUND;
 }
 
 void service_readyz_handler(struct request *request) {

@@ -4,7 +4,6 @@
 #include "api/resource.h"
 #include "http/response.h"
 
-
 enum shift_param {
   PARAM_LIMIT,
   PARAM_CURSOR, /* second, as resource_page_answer expects */
@@ -34,7 +33,7 @@ struct shift_job {
 static int shift_read(struct db_conn *conn, void *closure, json_t **items,
                       char **next) {
   const struct shift_job *job = closure;
-  return shifts_list(conn, &job->list, items, next);
+  return db_shifts_list(conn, &job->list, items, next);
 }
 
 static int shift_body(struct db_conn *conn, void *closure) {
@@ -62,7 +61,7 @@ void shifts_handler(struct request *request) {
   job.list.within_article = values[PARAM_WITHIN_ARTICLE].present &&
                             values[PARAM_WITHIN_ARTICLE].integer != 0;
   if (values[PARAM_CURSOR].present &&
-      shifts_cursor_decode(values[PARAM_CURSOR].text, &job.list) != 0) {
+      db_shifts_cursor_decode(values[PARAM_CURSOR].text, &job.list) != 0) {
     response_problem(request, PROBLEM_INVALID_CURSOR,
                      "the cursor is not one this list gave out");
     return;

@@ -56,7 +56,7 @@ static int command_migrate(void) {
     return EX_UNAVAILABLE;
   }
   char error[512];
-  int applied = migrate_apply(conn, error, sizeof error);
+  int applied = db_migrate_apply(conn, error, sizeof error);
   db_disconnect(conn);
   if (applied < 0) {
     fprintf(stderr, "parley: %s\n", error);
@@ -77,9 +77,9 @@ static int command_key(int argc, char **argv) {
     name = NULL;
     for (int i = 2; i < argc; i++) {
       if (strcmp(argv[i], "--scope") == 0 && i + 1 < argc) {
-        scope = keys_scope_parse(argv[++i]);
+        scope = db_keys_scope_parse(argv[++i]);
       } else if (strncmp(argv[i], "--scope=", 8) == 0) {
-        scope = keys_scope_parse(argv[i] + 8);
+        scope = db_keys_scope_parse(argv[i] + 8);
       } else if (name == NULL && argv[i][0] != '-') {
         name = argv[i];
       } else {
@@ -105,7 +105,7 @@ static int command_key(int argc, char **argv) {
   int result = EX_OK;
   if (strcmp(argv[1], "create") == 0) {
     char key[KEY_TEXT_SIZE];
-    int status = keys_create(conn, name, (enum key_scope)scope, key);
+    int status = db_keys_create(conn, name, (enum key_scope)scope, key);
     if (status == DB_OK) {
       printf("%s\n", key);
       fprintf(stderr,
@@ -119,7 +119,7 @@ static int command_key(int argc, char **argv) {
       result = EX_DATAERR;
     }
   } else if (strcmp(argv[1], "revoke") == 0) {
-    int status = keys_revoke(conn, argv[2]);
+    int status = db_keys_revoke(conn, argv[2]);
     if (status == DB_OK) {
       printf("key '%s' revoked\n", argv[2]);
     } else {
@@ -128,7 +128,7 @@ static int command_key(int argc, char **argv) {
     }
   } else if (strcmp(argv[1], "list") == 0) {
     enum db_status status;
-    PGresult *rows = keys_list(conn, &status);
+    PGresult *rows = db_keys_list(conn, &status);
     if (status != DB_OK) {
       fprintf(stderr, "parley: %s\n", db_last_error(conn)->message);
       result = EX_UNAVAILABLE;
@@ -210,7 +210,7 @@ static int command_reextract(int argc, char **argv) {
   char error[256];
   struct extract_lexicon *lexicon = NULL;
   PGresult *ids = NULL;
-  if (!migrate_is_current(conn)) {
+  if (!db_migrate_is_current(conn)) {
     fputs("parley: the database schema is not current: run 'parley "
           "migrate'\n",
           stderr);

@@ -73,7 +73,7 @@ static int load_connect(struct load_session *session, char *error,
     log_warn("cannot turn synchronous_commit off: %s",
              db_last_error(session->conn)->message);
   }
-  if (!migrate_is_current(session->conn)) {
+  if (!db_migrate_is_current(session->conn)) {
     load_disconnect(session);
     snprintf(error, error_size,
              "the database schema is not current: run 'parley migrate'");

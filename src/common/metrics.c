@@ -234,8 +234,25 @@ static void render_pools(FILE *out, const struct metrics_pool *pools,
   }
 }
 
+static void render_reader(FILE *out, const struct metrics_reader *reader) {
+  if (reader == NULL || !reader->present) {
+    return;
+  }
+  fprintf(out,
+          "# HELP parley_db_reader_connections Open connections of the "
+          "asynchronous reader of single-record reads.\n"
+          "# TYPE parley_db_reader_connections gauge\n"
+          "parley_db_reader_connections %u\n"
+          "# HELP parley_db_reader_statements Statements of the asynchronous "
+          "reader, by state.\n"
+          "# TYPE parley_db_reader_statements gauge\n"
+          "parley_db_reader_statements{state=\"in_flight\"} %u\n"
+          "parley_db_reader_statements{state=\"queued\"} %u\n",
+          reader->connections, reader->in_flight, reader->queued);
+}
+
 char *metrics_render(const struct metrics_pool *pools, size_t pool_count,
-                     size_t *length) {
+                     const struct metrics_reader *reader, size_t *length) {
   char *text = NULL;
   size_t size = 0;
   FILE *out = open_memstream(&text, &size);
@@ -245,6 +262,7 @@ char *metrics_render(const struct metrics_pool *pools, size_t pool_count,
   render_requests(out);
   render_latency(out);
   render_pools(out, pools, pool_count);
+  render_reader(out, reader);
   fputs("# HELP parley_positions_answers_total GET /positions answers, by "
         "how they were made.\n"
         "# TYPE parley_positions_answers_total counter\n",

@@ -51,7 +51,7 @@ static const struct list_sort article_sorts[] = {
     {"published", "coalesce(a.published, '-infinity'::date)", "date", false},
 };
 
-const struct list_spec articles_list_spec = {
+const struct list_spec db_articles_list_spec = {
     .resource = "articles",
     .select = ARTICLE_COLUMNS,
     .from = ARTICLE_FROM,
@@ -80,32 +80,33 @@ static const struct db_statement statement_delete = {
 static const struct db_statement statement_exists = {
     "articles_exists", "SELECT 1 FROM articles WHERE id = $1::bigint"};
 
-int articles_fetch(struct db_conn *conn, const char *id, bool lock,
-                   json_t **record) {
+int db_articles_fetch(struct db_conn *conn, const char *id, bool lock,
+                      json_t **record) {
   const char *values[] = {id};
-  return record_fetch(conn, lock ? &statement_fetch_lock : &statement_fetch, 1,
-                      values, article_columns, ARTICLE_COLUMN_COUNT, record);
+  return db_record_fetch(conn, lock ? &statement_fetch_lock : &statement_fetch,
+                         1, values, article_columns, ARTICLE_COLUMN_COUNT,
+                         record);
 }
 
-const struct record_read articles_read = {&statement_fetch, article_columns,
-                                          ARTICLE_COLUMN_COUNT};
+const struct record_read db_articles_read = {&statement_fetch, article_columns,
+                                             ARTICLE_COLUMN_COUNT};
 
-int articles_update(struct db_conn *conn, const char *id,
-                    const char *const *values) {
+int db_articles_update(struct db_conn *conn, const char *id,
+                       const char *const *values) {
   const char *all[ARTICLE_VALUE_COUNT + 1] = {id};
   for (int i = 0; i < ARTICLE_VALUE_COUNT; i++) {
     all[i + 1] = values[i];
   }
-  return record_execute(conn, &statement_update, ARTICLE_VALUE_COUNT + 1, all,
-                        NULL, 0);
+  return db_record_execute(conn, &statement_update, ARTICLE_VALUE_COUNT + 1,
+                           all, NULL, 0);
 }
 
-int articles_delete(struct db_conn *conn, const char *id) {
+int db_articles_delete(struct db_conn *conn, const char *id) {
   const char *values[] = {id};
-  return record_execute(conn, &statement_delete, 1, values, NULL, 0);
+  return db_record_execute(conn, &statement_delete, 1, values, NULL, 0);
 }
 
-int articles_exists(struct db_conn *conn, const char *id) {
+int db_articles_exists(struct db_conn *conn, const char *id) {
   const char *values[] = {id};
-  return record_execute(conn, &statement_exists, 1, values, NULL, 0);
+  return db_record_execute(conn, &statement_exists, 1, values, NULL, 0);
 }

@@ -63,7 +63,7 @@ static const struct list_sort claim_sorts[] = {
    created_at, claim_id): a page by created_at, either way and from any
    cursor, reads its 21 rows from that index and joins their claims
    (the issue's id is an InitPlan, so that the index scan gives the order;
-   the condition sits in the join, as list_run appends the WHERE). A sort
+   the condition sits in the join, as db_list_run appends the WHERE). A sort
    by stated_on still reads and sorts all of the issue's claims. */
 #define CLAIM_ISSUE_FROM                                                       \
   " FROM issue_tree_claims ci JOIN claims c ON c.id = ci.claim_id AND "        \
@@ -93,7 +93,7 @@ static const struct list_spec claims_issue_list_spec = {
     .from_takes_lead_filter = true,
 };
 
-const struct list_spec claims_list_spec = {
+const struct list_spec db_claims_list_spec = {
     .resource = "claims",
     .select = CLAIM_COLUMNS,
     .from = CLAIM_FROM,
@@ -149,53 +149,54 @@ static const struct db_statement statement_delete = {
     "NULL AND start_offset IS NOT NULL ON CONFLICT DO NOTHING) SELECT id "
     "FROM gone"};
 
-int claims_fetch(struct db_conn *conn, const char *id, bool lock,
-                 json_t **record) {
+int db_claims_fetch(struct db_conn *conn, const char *id, bool lock,
+                    json_t **record) {
   const char *values[] = {id};
-  return record_fetch(conn, lock ? &statement_fetch_lock : &statement_fetch, 1,
-                      values, claim_columns, CLAIM_COLUMN_COUNT, record);
+  return db_record_fetch(conn, lock ? &statement_fetch_lock : &statement_fetch,
+                         1, values, claim_columns, CLAIM_COLUMN_COUNT, record);
 }
 
-const struct record_read claims_read = {&statement_fetch, claim_columns,
-                                        CLAIM_COLUMN_COUNT};
+const struct record_read db_claims_read = {&statement_fetch, claim_columns,
+                                           CLAIM_COLUMN_COUNT};
 
 static int claims_link(struct db_conn *conn, const char *id,
                        const char *issues_json) {
   const char *values[] = {id, issues_json != NULL ? issues_json : "[]"};
-  int status = record_execute(conn, &statement_link, 2, values, NULL, 0);
+  int status = db_record_execute(conn, &statement_link, 2, values, NULL, 0);
   return status == DB_NOT_FOUND ? DB_OK : status;
 }
 
-int claims_insert(struct db_conn *conn, const char *const *values, char *id,
-                  size_t id_size) {
-  int status = record_execute(conn, &statement_insert, CLAIM_VALUE_COUNT,
-                              values, id, id_size);
+int db_claims_insert(struct db_conn *conn, const char *const *values, char *id,
+                     size_t id_size) {
+  int status = db_record_execute(conn, &statement_insert, CLAIM_VALUE_COUNT,
+                                 values, id, id_size);
   if (status != DB_OK) {
     return status;
   }
   return claims_link(conn, id, values[CLAIM_ISSUES]);
 }
 
-int claims_update(struct db_conn *conn, const char *id,
-                  const char *const *values) {
+int db_claims_update(struct db_conn *conn, const char *id,
+                     const char *const *values) {
   const char *all[CLAIM_VALUE_COUNT + 1] = {id};
   for (int i = 0; i < CLAIM_VALUE_COUNT; i++) {
     all[i + 1] = values[i];
   }
-  int status = record_execute(conn, &statement_update, CLAIM_VALUE_COUNT + 1,
-                              all, NULL, 0);
+  int status = db_record_execute(conn, &statement_update, CLAIM_VALUE_COUNT + 1,
+                                 all, NULL, 0);
   if (status != DB_OK) {
     return status;
   }
   const char *unlink_values[] = {id};
-  status = record_execute(conn, &statement_unlink, 1, unlink_values, NULL, 0);
+  status =
+      db_record_execute(conn, &statement_unlink, 1, unlink_values, NULL, 0);
   if (status < 0) {
     return status;
   }
   return claims_link(conn, id, values[CLAIM_ISSUES]);
 }
 
-int claims_delete(struct db_conn *conn, const char *id) {
+int db_claims_delete(struct db_conn *conn, const char *id) {
   const char *values[] = {id};
-  return record_execute(conn, &statement_delete, 1, values, NULL, 0);
+  return db_record_execute(conn, &statement_delete, 1, values, NULL, 0);
 }

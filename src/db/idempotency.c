@@ -34,22 +34,23 @@ static const struct db_statement statement_complete = {
     "UPDATE idempotency_keys SET status = $3, location = $4, body = $5 "
     "WHERE key_id = $1 AND idempotency_key = $2"};
 
-int idempotency_expire(struct db_conn *conn, const char *key_id,
-                       const char *key) {
-  int outcome = record_execute(conn, &statement_expire_batch, 0, NULL, NULL, 0);
+int db_idempotency_expire(struct db_conn *conn, const char *key_id,
+                          const char *key) {
+  int outcome =
+      db_record_execute(conn, &statement_expire_batch, 0, NULL, NULL, 0);
   if (outcome < 0) {
     return outcome;
   }
   const char *values[] = {key_id, key};
-  outcome = record_execute(conn, &statement_expire_key, 2, values, NULL, 0);
+  outcome = db_record_execute(conn, &statement_expire_key, 2, values, NULL, 0);
   return outcome < 0 ? outcome : DB_OK;
 }
 
-int idempotency_claim(struct db_conn *conn, const char *key_id, const char *key,
-                      const char *method, const char *path,
-                      const char *request_hash) {
+int db_idempotency_claim(struct db_conn *conn, const char *key_id,
+                         const char *key, const char *method, const char *path,
+                         const char *request_hash) {
   const char *values[] = {key_id, key, method, path, request_hash};
-  return record_execute(conn, &statement_claim, 5, values, NULL, 0);
+  return db_record_execute(conn, &statement_claim, 5, values, NULL, 0);
 }
 
 static char *column_copy(const PGresult *result, int column) {
@@ -57,8 +58,8 @@ static char *column_copy(const PGresult *result, int column) {
                                         : strdup(PQgetvalue(result, 0, column));
 }
 
-int idempotency_fetch(struct db_conn *conn, const char *key_id, const char *key,
-                      struct idempotency_row *row) {
+int db_idempotency_fetch(struct db_conn *conn, const char *key_id,
+                         const char *key, struct idempotency_row *row) {
   const char *values[] = {key_id, key};
   enum db_status status;
   memset(row, 0, sizeof *row);
@@ -79,24 +80,25 @@ int idempotency_fetch(struct db_conn *conn, const char *key_id, const char *key,
   PQclear(result);
   if (row->method == NULL || row->path == NULL || row->request_hash == NULL ||
       row->body == NULL) {
-    idempotency_row_release(row);
+    db_idempotency_row_release(row);
     return DB_HARD_ERROR;
   }
   return DB_OK;
 }
 
-int idempotency_complete(struct db_conn *conn, const char *key_id,
-                         const char *key, unsigned status, const char *location,
-                         const char *body) {
+int db_idempotency_complete(struct db_conn *conn, const char *key_id,
+                            const char *key, unsigned status,
+                            const char *location, const char *body) {
   char status_text[16];
   snprintf(status_text, sizeof status_text, "%u", status);
   const char *values[] = {key_id, key, status_text, location, body};
-  int outcome = record_execute(conn, &statement_complete, 5, values, NULL, 0);
+  int outcome =
+      db_record_execute(conn, &statement_complete, 5, values, NULL, 0);
   /* The row was claimed in this transaction: it must be there. */
   return outcome == DB_NOT_FOUND ? DB_HARD_ERROR : outcome;
 }
 
-void idempotency_row_release(struct idempotency_row *row) {
+void db_idempotency_row_release(struct idempotency_row *row) {
   free(row->method);
   free(row->path);
   free(row->request_hash);

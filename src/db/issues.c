@@ -35,7 +35,7 @@ static const struct list_sort issue_sorts[] = {
     {"-name", "i.name", "text", true},
 };
 
-const struct list_spec issues_list_spec = {
+const struct list_spec db_issues_list_spec = {
     .resource = "issues",
     .select = ISSUE_COLUMNS,
     .from = ISSUE_FROM,
@@ -73,44 +73,44 @@ static const struct db_statement statement_first_missing = {
     "AS w (wanted, position) WHERE NOT EXISTS (SELECT 1 FROM issues WHERE "
     "slug = wanted) ORDER BY position LIMIT 1"};
 
-int issues_fetch(struct db_conn *conn, const char *slug, bool lock,
-                 json_t **record) {
+int db_issues_fetch(struct db_conn *conn, const char *slug, bool lock,
+                    json_t **record) {
   const char *values[] = {slug};
-  return record_fetch(conn, lock ? &statement_fetch_lock : &statement_fetch, 1,
-                      values, issue_columns, ISSUE_COLUMN_COUNT, record);
+  return db_record_fetch(conn, lock ? &statement_fetch_lock : &statement_fetch,
+                         1, values, issue_columns, ISSUE_COLUMN_COUNT, record);
 }
 
-const struct record_read issues_read = {&statement_fetch, issue_columns,
-                                        ISSUE_COLUMN_COUNT};
+const struct record_read db_issues_read = {&statement_fetch, issue_columns,
+                                           ISSUE_COLUMN_COUNT};
 
-int issues_insert(struct db_conn *conn, const char *const *values) {
-  return record_execute(conn, &statement_insert, ISSUE_VALUE_COUNT, values,
-                        NULL, 0);
+int db_issues_insert(struct db_conn *conn, const char *const *values) {
+  return db_record_execute(conn, &statement_insert, ISSUE_VALUE_COUNT, values,
+                           NULL, 0);
 }
 
-int issues_update(struct db_conn *conn, const char *slug,
-                  const char *const *values) {
+int db_issues_update(struct db_conn *conn, const char *slug,
+                     const char *const *values) {
   const char *all[ISSUE_VALUE_COUNT + 1] = {slug};
   for (int i = 0; i < ISSUE_VALUE_COUNT; i++) {
     all[i + 1] = values[i];
   }
-  return record_execute(conn, &statement_update, ISSUE_VALUE_COUNT + 1, all,
-                        NULL, 0);
+  return db_record_execute(conn, &statement_update, ISSUE_VALUE_COUNT + 1, all,
+                           NULL, 0);
 }
 
-int issues_delete(struct db_conn *conn, const char *slug) {
+int db_issues_delete(struct db_conn *conn, const char *slug) {
   const char *values[] = {slug};
-  return record_execute(conn, &statement_delete, 1, values, NULL, 0);
+  return db_record_execute(conn, &statement_delete, 1, values, NULL, 0);
 }
 
-int issues_exists(struct db_conn *conn, const char *slug) {
+int db_issues_exists(struct db_conn *conn, const char *slug) {
   const char *values[] = {slug};
-  return record_execute(conn, &statement_exists, 1, values, NULL, 0);
+  return db_record_execute(conn, &statement_exists, 1, values, NULL, 0);
 }
 
-int issues_first_missing(struct db_conn *conn, const char *slugs_json,
-                         char *missing, size_t size) {
+int db_issues_first_missing(struct db_conn *conn, const char *slugs_json,
+                            char *missing, size_t size) {
   const char *values[] = {slugs_json};
-  return record_execute(conn, &statement_first_missing, 1, values, missing,
-                        size);
+  return db_record_execute(conn, &statement_first_missing, 1, values, missing,
+                           size);
 }

@@ -35,7 +35,7 @@ static const struct db_statement statement_list = {
 
 static const char *const key_scope_names[] = {"read", "write"};
 
-int keys_scope_parse(const char *text) {
+int db_keys_scope_parse(const char *text) {
   for (int scope = KEY_SCOPE_READ; scope <= KEY_SCOPE_WRITE; scope++) {
     if (strcmp(text, key_scope_names[scope]) == 0) {
       return scope;
@@ -44,8 +44,8 @@ int keys_scope_parse(const char *text) {
   return -1;
 }
 
-int keys_create(struct db_conn *conn, const char *name, enum key_scope scope,
-                char key[KEY_TEXT_SIZE]) {
+int db_keys_create(struct db_conn *conn, const char *name, enum key_scope scope,
+                   char key[KEY_TEXT_SIZE]) {
   unsigned char prefix_bytes[KEY_PREFIX_BYTES];
   unsigned char secret[KEY_SECRET_BYTES];
   unsigned char digest[SHA256_BYTES];
@@ -71,7 +71,7 @@ int keys_create(struct db_conn *conn, const char *name, enum key_scope scope,
   return DB_OK;
 }
 
-int keys_revoke(struct db_conn *conn, const char *name) {
+int db_keys_revoke(struct db_conn *conn, const char *name) {
   const char *values[] = {name};
   enum db_status status;
   PGresult *result = db_exec(conn, &statement_revoke, 1, values, &status);
@@ -83,8 +83,8 @@ int keys_revoke(struct db_conn *conn, const char *name) {
   return changed > 0 ? DB_OK : DB_NOT_FOUND;
 }
 
-int keys_verify(struct db_conn *conn, const char *key, long long *key_id,
-                enum key_scope *scope) {
+int db_keys_verify(struct db_conn *conn, const char *key, long long *key_id,
+                   enum key_scope *scope) {
   /* parley_ + 12 hex + _ + 43 base64url */
   const size_t prefix_length = 2 * KEY_PREFIX_BYTES;
   if (strncmp(key, "parley_", 7) != 0 || strlen(key) < 7 + prefix_length + 2 ||
@@ -126,6 +126,6 @@ int keys_verify(struct db_conn *conn, const char *key, long long *key_id,
   return outcome;
 }
 
-PGresult *keys_list(struct db_conn *conn, enum db_status *status) {
+PGresult *db_keys_list(struct db_conn *conn, enum db_status *status) {
   return db_exec(conn, &statement_list, 0, NULL, status);
 }

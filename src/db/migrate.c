@@ -365,7 +365,7 @@ static int migrate_body(struct db_conn *conn, void *closure) {
   return status;
 }
 
-int migrate_apply(struct db_conn *conn, char *error, size_t error_size) {
+int db_migrate_apply(struct db_conn *conn, char *error, size_t error_size) {
   struct migrate_run run = {0, error, error_size};
   error[0] = '\0';
   int outcome = db_transaction(conn, migrate_body, &run);
@@ -379,7 +379,7 @@ int migrate_apply(struct db_conn *conn, char *error, size_t error_size) {
   return run.applied;
 }
 
-bool migrate_is_current(struct db_conn *conn) {
+bool db_migrate_is_current(struct db_conn *conn) {
   enum db_status status;
   PGresult *result = db_exec(conn, &statement_count, 0, NULL, &status);
   if (status != DB_OK) {

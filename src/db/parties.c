@@ -37,7 +37,7 @@ static const struct list_sort party_sorts[] = {
     {"-name", "p.name", "text", true},
 };
 
-const struct list_spec parties_list_spec = {
+const struct list_spec db_parties_list_spec = {
     .resource = "parties",
     .select = PARTY_COLUMNS,
     .from = PARTY_FROM,
@@ -70,37 +70,37 @@ static const struct db_statement statement_delete = {
 static const struct db_statement statement_exists = {
     "parties_exists", "SELECT 1 FROM parties WHERE slug = $1"};
 
-int parties_fetch(struct db_conn *conn, const char *slug, bool lock,
-                  json_t **record) {
+int db_parties_fetch(struct db_conn *conn, const char *slug, bool lock,
+                     json_t **record) {
   const char *values[] = {slug};
-  return record_fetch(conn, lock ? &statement_fetch_lock : &statement_fetch, 1,
-                      values, party_columns, PARTY_COLUMN_COUNT, record);
+  return db_record_fetch(conn, lock ? &statement_fetch_lock : &statement_fetch,
+                         1, values, party_columns, PARTY_COLUMN_COUNT, record);
 }
 
-const struct record_read parties_read = {&statement_fetch, party_columns,
-                                         PARTY_COLUMN_COUNT};
+const struct record_read db_parties_read = {&statement_fetch, party_columns,
+                                            PARTY_COLUMN_COUNT};
 
-int parties_insert(struct db_conn *conn, const char *const *values) {
-  return record_execute(conn, &statement_insert, PARTY_VALUE_COUNT, values,
-                        NULL, 0);
+int db_parties_insert(struct db_conn *conn, const char *const *values) {
+  return db_record_execute(conn, &statement_insert, PARTY_VALUE_COUNT, values,
+                           NULL, 0);
 }
 
-int parties_update(struct db_conn *conn, const char *slug,
-                   const char *const *values) {
+int db_parties_update(struct db_conn *conn, const char *slug,
+                      const char *const *values) {
   const char *all[PARTY_VALUE_COUNT + 1] = {slug};
   for (int i = 0; i < PARTY_VALUE_COUNT; i++) {
     all[i + 1] = values[i];
   }
-  return record_execute(conn, &statement_update, PARTY_VALUE_COUNT + 1, all,
-                        NULL, 0);
+  return db_record_execute(conn, &statement_update, PARTY_VALUE_COUNT + 1, all,
+                           NULL, 0);
 }
 
-int parties_delete(struct db_conn *conn, const char *slug) {
+int db_parties_delete(struct db_conn *conn, const char *slug) {
   const char *values[] = {slug};
-  return record_execute(conn, &statement_delete, 1, values, NULL, 0);
+  return db_record_execute(conn, &statement_delete, 1, values, NULL, 0);
 }
 
-int parties_exists(struct db_conn *conn, const char *slug) {
+int db_parties_exists(struct db_conn *conn, const char *slug) {
   const char *values[] = {slug};
-  return record_execute(conn, &statement_exists, 1, values, NULL, 0);
+  return db_record_execute(conn, &statement_exists, 1, values, NULL, 0);
 }

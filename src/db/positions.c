@@ -14,8 +14,8 @@ static const struct db_statement statement_find_issue = {
 static const struct db_statement statement_find_party = {
     "positions_find_party", "SELECT id FROM parties WHERE slug = $1"};
 
-int positions_find_issue(struct db_conn *conn, const char *slug, char *id,
-                         size_t id_size, bool *top) {
+int db_positions_find_issue(struct db_conn *conn, const char *slug, char *id,
+                            size_t id_size, bool *top) {
   const char *values[] = {slug};
   enum db_status status;
   PGresult *result = db_exec(conn, &statement_find_issue, 1, values, &status);
@@ -32,10 +32,10 @@ int positions_find_issue(struct db_conn *conn, const char *slug, char *id,
   return outcome;
 }
 
-int positions_find_party(struct db_conn *conn, const char *slug, char *id,
-                         size_t id_size) {
+int db_positions_find_party(struct db_conn *conn, const char *slug, char *id,
+                            size_t id_size) {
   const char *values[] = {slug};
-  return record_execute(conn, &statement_find_party, 1, values, id, id_size);
+  return db_record_execute(conn, &statement_find_party, 1, values, id, id_size);
 }
 
 /* --- the statement ------------------------------------------------------- */
@@ -331,7 +331,7 @@ static void row_totals_add(struct sql_query *query, bool scan, bool family,
                            int issue_number, int party_number,
                            const char *row) {
   if (scan) {
-    sql_query_add(
+    db_sql_query_add(
         query,
         "row_totals AS (SELECT %s AS row_id, count(DISTINCT b.id) AS "
         "row_n FROM links b JOIN parties pp ON pp.id = b.party_id GROUP "
@@ -340,28 +340,28 @@ static void row_totals_add(struct sql_query *query, bool scan, bool family,
     return;
   }
   if (issue_number != 0 && !family) {
-    sql_query_add(query, "row_totals AS (SELECT row_id, sum(claim_count) AS "
-                         "row_n FROM cells GROUP BY row_id), ");
+    db_sql_query_add(query, "row_totals AS (SELECT row_id, sum(claim_count) AS "
+                            "row_n FROM cells GROUP BY row_id), ");
     return;
   }
-  sql_query_add(query,
-                "row_totals AS (SELECT %s AS row_id, sum(b.claim_count) AS "
-                "row_n FROM ",
-                row);
+  db_sql_query_add(query,
+                   "row_totals AS (SELECT %s AS row_id, sum(b.claim_count) AS "
+                   "row_n FROM ",
+                   row);
   if (family) {
-    sql_query_reuse(query,
-                    "position_cells b JOIN parties pp ON pp.id = b.party_id "
-                    "WHERE b.top AND b.issue_id = $?::bigint",
-                    issue_number);
+    db_sql_query_reuse(query,
+                       "position_cells b JOIN parties pp ON pp.id = b.party_id "
+                       "WHERE b.top AND b.issue_id = $?::bigint",
+                       issue_number);
   } else {
-    sql_query_add(query, "position_totals b JOIN parties pp ON pp.id = "
-                         "b.party_id WHERE true");
+    db_sql_query_add(query, "position_totals b JOIN parties pp ON pp.id = "
+                            "b.party_id WHERE true");
   }
   if (party_number != 0) {
-    sql_query_reuse(query, PARTY_FILTER("b.party_id", "b.speaker_id"),
-                    party_number);
+    db_sql_query_reuse(query, PARTY_FILTER("b.party_id", "b.speaker_id"),
+                       party_number);
   }
-  sql_query_add(query, " GROUP BY 1), ");
+  db_sql_query_add(query, " GROUP BY 1), ");
 }
 
 /* Bits of a statement's name: each variant is its own prepared
@@ -379,8 +379,8 @@ enum positions_variant {
   VARIANT_ROWS = 1 << 9,
 };
 
-int positions_matrix(struct db_conn *conn, const struct positions_query *query,
-                     json_t **matrix) {
+int db_positions_matrix(struct db_conn *conn,
+                        const struct positions_query *query, json_t **matrix) {
   struct sql_query sql = {.used = 0};
   unsigned variant = 0;
   bool family = false;  /* a top-level issue and its sub-issues, apart */
@@ -398,23 +398,24 @@ int positions_matrix(struct db_conn *conn, const struct positions_query *query,
              (rows ? VARIANT_ROWS : 0);
   if (rows && query->issue_id != NULL) {
     variant |= VARIANT_ISSUE;
-    int n = sql_query_bind(&sql,
-                           ROWS_MATRIX_TOTALS
-                           "SELECT row_id, claim_count AS row_n FROM "
-                           "position_rows WHERE issue_id = $?::bigint",
-                           query->issue_id);
-    sql_query_reuse(&sql, ROWS_MATRIX_RANKED " AND r.issue_id = $?::bigint", n);
-    sql_query_add(&sql, "%s", ROWS_MATRIX_OUTPUT);
+    int n = db_sql_query_bind(&sql,
+                              ROWS_MATRIX_TOTALS
+                              "SELECT row_id, claim_count AS row_n FROM "
+                              "position_rows WHERE issue_id = $?::bigint",
+                              query->issue_id);
+    db_sql_query_reuse(&sql, ROWS_MATRIX_RANKED " AND r.issue_id = $?::bigint",
+                       n);
+    db_sql_query_add(&sql, "%s", ROWS_MATRIX_OUTPUT);
   } else if (rows) {
-    sql_query_add(
+    db_sql_query_add(
         &sql, "%s",
         ROWS_MATRIX_TOTALS ROWS_TOTALS ROWS_MATRIX_RANKED ROWS_MATRIX_OUTPUT);
   } else if (!scan) {
-    sql_query_add(&sql, SUMMARY_BASE "%s", top ? "true" : "false");
+    db_sql_query_add(&sql, SUMMARY_BASE "%s", top ? "true" : "false");
     if (query->issue_id != NULL) {
       family = !top && query->issue_is_top;
       variant |= family ? VARIANT_ISSUE_FAMILY : VARIANT_ISSUE;
-      issue_number = sql_query_bind(
+      issue_number = db_sql_query_bind(
           &sql,
           family ? " AND pc.issue_id IN (SELECT id FROM issues WHERE id = "
                    "$?::bigint OR parent_id = $?::bigint)"
@@ -423,43 +424,43 @@ int positions_matrix(struct db_conn *conn, const struct positions_query *query,
     }
     if (query->party_id != NULL) {
       variant |= VARIANT_PARTY;
-      party_number = sql_query_bind(
+      party_number = db_sql_query_bind(
           &sql, PARTY_FILTER("pc.party_id", "pc.speaker_id"), query->party_id);
     }
-    sql_query_add(&sql, ")");
+    db_sql_query_add(&sql, ")");
   } else {
-    sql_query_add(&sql, SCAN_LINKS "%s" SCAN_FROM,
-                  top ? "coalesce(i.parent_id, i.id)" : "i.id");
+    db_sql_query_add(&sql, SCAN_LINKS "%s" SCAN_FROM,
+                     top ? "coalesce(i.parent_id, i.id)" : "i.id");
     if (query->since != NULL) {
       variant |= VARIANT_SINCE;
-      sql_query_bind(&sql, " AND c.stated_on >= $?::date", query->since);
+      db_sql_query_bind(&sql, " AND c.stated_on >= $?::date", query->since);
     }
     if (query->until != NULL) {
       variant |= VARIANT_UNTIL;
-      sql_query_bind(&sql, " AND c.stated_on <= $?::date", query->until);
+      db_sql_query_bind(&sql, " AND c.stated_on <= $?::date", query->until);
     }
     if (query->stance != NULL) {
       variant |= VARIANT_STANCE;
-      sql_query_bind(&sql, " AND c.stance = $?", query->stance);
+      db_sql_query_bind(&sql, " AND c.stance = $?", query->stance);
     }
     if (query->issue_id != NULL) {
       variant |= VARIANT_ISSUE_FAMILY;
-      sql_query_bind(&sql,
-                     " AND (i.id = $?::bigint OR i.parent_id = $?::bigint)",
-                     query->issue_id);
+      db_sql_query_bind(&sql,
+                        " AND (i.id = $?::bigint OR i.parent_id = $?::bigint)",
+                        query->issue_id);
     }
     if (query->party_id != NULL) {
       variant |= VARIANT_PARTY;
-      sql_query_bind(&sql, PARTY_FILTER("c.party_id", "c.speaker_id"),
-                     query->party_id);
+      db_sql_query_bind(&sql, PARTY_FILTER("c.party_id", "c.speaker_id"),
+                        query->party_id);
     }
-    sql_query_add(&sql, "%s", SCAN_BASE);
+    db_sql_query_add(&sql, "%s", SCAN_BASE);
   }
   if (!rows) {
     const char *row = query->by_speaker ? ROW_BY_SPEAKER : ROW_BY_PARTY;
-    sql_query_add(&sql, TAIL_KEYED "%s" TAIL_CELLS, row);
+    db_sql_query_add(&sql, TAIL_KEYED "%s" TAIL_CELLS, row);
     row_totals_add(&sql, scan, family, issue_number, party_number, row);
-    sql_query_add(&sql, "%s", TAIL_OUTPUT);
+    db_sql_query_add(&sql, "%s", TAIL_OUTPUT);
   }
   /* The planner's cost of the roll-up is far above what it takes (it does
      not know that a row or column total is one row per key), which would
@@ -471,7 +472,7 @@ int positions_matrix(struct db_conn *conn, const struct positions_query *query,
   char name[48];
   snprintf(name, sizeof name, "positions_%x", variant);
   enum db_status status;
-  PGresult *result = sql_query_exec(conn, &sql, name, &status);
+  PGresult *result = db_sql_query_exec(conn, &sql, name, &status);
   if (result == NULL) {
     return status;
   }

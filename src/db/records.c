@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-json_t *record_from_row(const PGresult *result, int row,
-                        const struct column *columns, size_t count) {
+json_t *db_record_from_row(const PGresult *result, int row,
+                           const struct column *columns, size_t count) {
   json_t *record = json_object();
   if (record == NULL) {
     return NULL;
@@ -49,10 +49,10 @@ json_t *record_from_row(const PGresult *result, int row,
   return record;
 }
 
-int record_fetch(struct db_conn *conn, const struct db_statement *statement,
-                 int count, const char *const *values,
-                 const struct column *columns, size_t column_count,
-                 json_t **record) {
+int db_record_fetch(struct db_conn *conn, const struct db_statement *statement,
+                    int count, const char *const *values,
+                    const struct column *columns, size_t column_count,
+                    json_t **record) {
   enum db_status status;
   *record = NULL;
   PGresult *result = db_exec(conn, statement, count, values, &status);
@@ -60,24 +60,25 @@ int record_fetch(struct db_conn *conn, const struct db_statement *statement,
     return status;
   }
   struct record_read read = {statement, columns, column_count};
-  int outcome = record_read_result(&read, result, record);
+  int outcome = db_record_read_result(&read, result, record);
   PQclear(result);
   return outcome;
 }
 
-int record_read_result(const struct record_read *read, const PGresult *result,
-                       json_t **record) {
+int db_record_read_result(const struct record_read *read,
+                          const PGresult *result, json_t **record) {
   *record = NULL;
   if (PQntuples(result) == 0) {
     return DB_NOT_FOUND;
   }
-  *record = record_from_row(result, 0, read->columns, read->column_count);
+  *record = db_record_from_row(result, 0, read->columns, read->column_count);
   return *record != NULL ? DB_OK : DB_HARD_ERROR;
 }
 
-int record_execute(struct db_conn *conn, const struct db_statement *statement,
-                   int count, const char *const *values, char *first_value,
-                   size_t size) {
+int db_record_execute(struct db_conn *conn,
+                      const struct db_statement *statement, int count,
+                      const char *const *values, char *first_value,
+                      size_t size) {
   enum db_status status;
   PGresult *result = db_exec(conn, statement, count, values, &status);
   if (status != DB_OK) {
@@ -94,7 +95,7 @@ int record_execute(struct db_conn *conn, const struct db_statement *statement,
   return touched > 0 ? DB_OK : DB_NOT_FOUND;
 }
 
-int list_sort_find(const struct list_spec *spec, const char *name) {
+int db_list_sort_find(const struct list_spec *spec, const char *name) {
   for (size_t i = 0; i < spec->sort_count; i++) {
     if (strcmp(spec->sorts[i].name, name) == 0) {
       return (int)i;
@@ -103,7 +104,7 @@ int list_sort_find(const struct list_spec *spec, const char *name) {
   return -1;
 }
 
-char *cursor_from_json(json_t *array) {
+char *db_cursor_from_json(json_t *array) {
   char *text = array != NULL ? json_dumps(array, JSON_COMPACT) : NULL;
   json_decref(array);
   if (text == NULL) {
@@ -118,7 +119,7 @@ char *cursor_from_json(json_t *array) {
   return cursor;
 }
 
-json_t *cursor_to_json(const char *cursor) {
+json_t *db_cursor_to_json(const char *cursor) {
   unsigned char decoded[512];
   size_t length = strlen(cursor);
   if (length > 600) {
@@ -135,13 +136,13 @@ json_t *cursor_to_json(const char *cursor) {
 /* A list cursor is the JSON array [sort, key, id]. */
 static char *cursor_encode(const struct list_spec *spec, size_t sort,
                            const char *key, long long id) {
-  return cursor_from_json(
+  return db_cursor_from_json(
       json_pack("[s, s, I]", spec->sorts[sort].name, key, (json_int_t)id));
 }
 
-int list_cursor_decode(const struct list_spec *spec, const char *cursor,
-                       struct list_request *request) {
-  json_t *array = cursor_to_json(cursor);
+int db_list_cursor_decode(const struct list_spec *spec, const char *cursor,
+                          struct list_request *request) {
+  json_t *array = db_cursor_to_json(cursor);
   const char *sort = NULL;
   const char *key = NULL;
   json_int_t id = 0;
@@ -170,37 +171,37 @@ static void sql_query_vadd(struct sql_query *query, const char *format,
       written < 0 ? sizeof query->text : query->used + (size_t)written;
 }
 
-void sql_query_add(struct sql_query *query, const char *format, ...) {
+void db_sql_query_add(struct sql_query *query, const char *format, ...) {
   va_list args;
   va_start(args, format);
   sql_query_vadd(query, format, args);
   va_end(args);
 }
 
-void sql_query_reuse(struct sql_query *query, const char *fragment,
-                     int number) {
+void db_sql_query_reuse(struct sql_query *query, const char *fragment,
+                        int number) {
   const char *rest = fragment;
   for (const char *mark = strstr(rest, "$?"); mark != NULL;
        mark = strstr(rest, "$?")) {
-    sql_query_add(query, "%.*s$%d", (int)(mark - rest), rest, number);
+    db_sql_query_add(query, "%.*s$%d", (int)(mark - rest), rest, number);
     rest = mark + 2;
   }
-  sql_query_add(query, "%s", rest);
+  db_sql_query_add(query, "%s", rest);
 }
 
-int sql_query_bind(struct sql_query *query, const char *fragment,
-                   const char *value) {
+int db_sql_query_bind(struct sql_query *query, const char *fragment,
+                      const char *value) {
   if (query->count == SQL_QUERY_MAX_VALUES) {
-    query->used = sizeof query->text; /* refused by sql_query_exec */
+    query->used = sizeof query->text; /* refused by db_sql_query_exec */
     return query->count;
   }
   query->values[query->count++] = value;
-  sql_query_reuse(query, fragment, query->count);
+  db_sql_query_reuse(query, fragment, query->count);
   return query->count;
 }
 
-PGresult *sql_query_exec(struct db_conn *conn, const struct sql_query *query,
-                         const char *name, enum db_status *status) {
+PGresult *db_sql_query_exec(struct db_conn *conn, const struct sql_query *query,
+                            const char *name, enum db_status *status) {
   if (query->used >= sizeof query->text) {
     log_error("the SQL of %s is too long", name);
     *status = DB_HARD_ERROR;
@@ -210,15 +211,15 @@ PGresult *sql_query_exec(struct db_conn *conn, const struct sql_query *query,
   return db_exec(conn, &statement, query->count, query->values, status);
 }
 
-int list_page_render(const PGresult *result, long limit,
-                     const struct column *columns, size_t count, json_t **items,
-                     int *next_row) {
+int db_list_page_render(const PGresult *result, long limit,
+                        const struct column *columns, size_t count,
+                        json_t **items, int *next_row) {
   int rows = PQntuples(result);
   int shown = rows > limit ? (int)limit : rows;
   *next_row = -1;
   *items = json_array();
   for (int row = 0; *items != NULL && row < shown; row++) {
-    json_t *record = record_from_row(result, row, columns, count);
+    json_t *record = db_record_from_row(result, row, columns, count);
     if (record == NULL || json_array_append_new(*items, record) != 0) {
       json_decref(*items);
       *items = NULL;
@@ -233,8 +234,9 @@ int list_page_render(const PGresult *result, long limit,
   return DB_OK;
 }
 
-int list_run(struct db_conn *conn, const struct list_spec *spec,
-             const struct list_request *request, json_t **items, char **next) {
+int db_list_run(struct db_conn *conn, const struct list_spec *spec,
+                const struct list_request *request, json_t **items,
+                char **next) {
   if (spec->lead != NULL && request->filter_values[spec->lead_filter] != NULL) {
     spec = spec->lead;
   }
@@ -245,13 +247,13 @@ int list_run(struct db_conn *conn, const struct list_spec *spec,
   *next = NULL;
   /* The key of each row rides along as one more column, after the
      record's own, so that the last row can make the next cursor. */
-  sql_query_add(&query, "%s, (%s)::text", spec->select, sort->key);
+  db_sql_query_add(&query, "%s, (%s)::text", spec->select, sort->key);
   if (spec->from_takes_lead_filter) {
     mask |= 1u << spec->lead_filter;
-    sql_query_bind(&query, spec->from,
-                   request->filter_values[spec->lead_filter]);
+    db_sql_query_bind(&query, spec->from,
+                      request->filter_values[spec->lead_filter]);
   } else {
-    sql_query_add(&query, "%s", spec->from);
+    db_sql_query_add(&query, "%s", spec->from);
   }
   const char *joiner = " WHERE ";
   for (size_t i = 0; i < spec->filter_count; i++) {
@@ -260,9 +262,9 @@ int list_run(struct db_conn *conn, const struct list_spec *spec,
       continue;
     }
     mask |= 1u << i;
-    sql_query_add(&query, "%s", joiner);
-    sql_query_bind(&query, spec->filters[i].condition,
-                   request->filter_values[i]);
+    db_sql_query_add(&query, "%s", joiner);
+    db_sql_query_bind(&query, spec->filters[i].condition,
+                      request->filter_values[i]);
     joiner = " AND ";
   }
   char id_text[24];
@@ -270,28 +272,28 @@ int list_run(struct db_conn *conn, const struct list_spec *spec,
     char key_parameter[48];
     snprintf(key_parameter, sizeof key_parameter, "$?::%s", sort->key_type);
     snprintf(id_text, sizeof id_text, "%lld", request->cursor_id);
-    sql_query_add(&query, "%s((%s), %s) %s (", joiner, sort->key, spec->id,
-                  sort->descending ? "<" : ">");
-    sql_query_bind(&query, key_parameter, request->cursor_key);
-    sql_query_bind(&query, ", $?::bigint)", id_text);
+    db_sql_query_add(&query, "%s((%s), %s) %s (", joiner, sort->key, spec->id,
+                     sort->descending ? "<" : ">");
+    db_sql_query_bind(&query, key_parameter, request->cursor_key);
+    db_sql_query_bind(&query, ", $?::bigint)", id_text);
   }
   char limit_text[24];
   snprintf(limit_text, sizeof limit_text, "%ld", request->limit + 1);
   const char *direction = sort->descending ? "DESC" : "ASC";
-  sql_query_add(&query, " ORDER BY (%s) %s, %s %s LIMIT ", sort->key, direction,
-                spec->id, direction);
-  sql_query_bind(&query, "$?::bigint", limit_text);
+  db_sql_query_add(&query, " ORDER BY (%s) %s, %s %s LIMIT ", sort->key,
+                   direction, spec->id, direction);
+  db_sql_query_bind(&query, "$?::bigint", limit_text);
   char name[64];
   snprintf(name, sizeof name, "%s_list_%zu_%x%s", spec->resource, request->sort,
            mask, request->has_cursor ? "_c" : "");
   enum db_status status;
-  PGresult *result = sql_query_exec(conn, &query, name, &status);
+  PGresult *result = db_sql_query_exec(conn, &query, name, &status);
   if (result == NULL) {
     return status;
   }
   int next_row = -1;
-  int outcome = list_page_render(result, request->limit, spec->columns,
-                                 spec->column_count, items, &next_row);
+  int outcome = db_list_page_render(result, request->limit, spec->columns,
+                                    spec->column_count, items, &next_row);
   if (outcome == DB_OK && next_row >= 0) {
     *next = cursor_encode(spec, request->sort,
                           PQgetvalue(result, next_row, (int)spec->column_count),

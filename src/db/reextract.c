@@ -15,8 +15,8 @@ static const struct db_statement statement_text = {
     "reextract_text", "SELECT text, to_char(published, 'YYYY-MM-DD') FROM "
                       "articles WHERE id = $1::bigint FOR UPDATE"};
 
-PGresult *reextract_text_locked(struct db_conn *conn, const char *article_id,
-                                enum db_status *status) {
+PGresult *db_reextract_text_locked(struct db_conn *conn, const char *article_id,
+                                   enum db_status *status) {
   const char *values[] = {article_id};
   return db_exec(conn, &statement_text, 1, values, status);
 }
@@ -36,7 +36,7 @@ static const struct db_statement statement_reextract_filter = {
     "'start_offset')::integer AND t.end_offset = (r.value ->> "
     "'end_offset')::integer)"};
 
-/* The fresh claims ($2, as store_claims_insert takes them) as the claims
+/* The fresh claims ($2, as db_store_claims_insert takes them) as the claims
    table holds them, each with its issue ids. */
 #define REEXTRACT_FRESH                                                        \
   "fresh AS (SELECT r.n, p.id AS party_id, s.id AS speaker_id, r.stance, "     \
@@ -154,18 +154,18 @@ static int reextract_merge(struct db_conn *conn, const char *article_id,
       &statement_reextract_link, &statement_reextract_drop};
   for (size_t i = 0; status == DB_OK && i < sizeof steps / sizeof steps[0];
        i++) {
-    status = record_execute(conn, steps[i], 2, values, NULL, 0);
+    status = db_record_execute(conn, steps[i], 2, values, NULL, 0);
     status = status == DB_NOT_FOUND ? DB_OK : status;
   }
   if (status == DB_OK) {
-    status = store_claims_insert(conn, article_id, fresh);
+    status = db_store_claims_insert(conn, article_id, fresh);
   }
   free(fresh);
   return status;
 }
 
-int reextract_claims_update(struct db_conn *conn, const char *article_id,
-                            const char *claims, bool *changed) {
+int db_reextract_claims_update(struct db_conn *conn, const char *article_id,
+                               const char *claims, bool *changed) {
   char *kept = NULL;
   char *same = NULL;
   *changed = false;

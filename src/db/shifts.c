@@ -66,9 +66,9 @@ static const struct column shift_columns[] = {
 /* A shifts cursor is the JSON array ["shifts", date, id, issue]. */
 static char *cursor_encode(const char *date, const char *id,
                            const char *issue) {
-  return cursor_from_json(json_pack("[s, s, I, I]", "shifts", date,
-                                    (json_int_t)strtoll(id, NULL, 10),
-                                    (json_int_t)strtoll(issue, NULL, 10)));
+  return db_cursor_from_json(json_pack("[s, s, I, I]", "shifts", date,
+                                       (json_int_t)strtoll(id, NULL, 10),
+                                       (json_int_t)strtoll(issue, NULL, 10)));
 }
 
 /* A date as the cursor may hold it: YYYY-MM-DD or -infinity. */
@@ -88,8 +88,9 @@ static bool cursor_date_valid(const char *date) {
   return true;
 }
 
-int shifts_cursor_decode(const char *cursor, struct shifts_request *request) {
-  json_t *array = cursor_to_json(cursor);
+int db_shifts_cursor_decode(const char *cursor,
+                            struct shifts_request *request) {
+  json_t *array = db_cursor_to_json(cursor);
   const char *kind = NULL;
   const char *date = NULL;
   json_int_t id = 0;
@@ -111,43 +112,44 @@ int shifts_cursor_decode(const char *cursor, struct shifts_request *request) {
   return outcome;
 }
 
-int shifts_list(struct db_conn *conn, const struct shifts_request *request,
-                json_t **items, char **next) {
+int db_shifts_list(struct db_conn *conn, const struct shifts_request *request,
+                   json_t **items, char **next) {
   struct sql_query query = {.used = 0};
   unsigned mask = 0;
   *items = NULL;
   *next = NULL;
-  sql_query_add(&query, "%s", SHIFTS_PAIRS);
+  db_sql_query_add(&query, "%s", SHIFTS_PAIRS);
   if (request->party != NULL) {
     mask |= 1;
-    sql_query_bind(&query, SHIFTS_PARTY, request->party);
+    db_sql_query_bind(&query, SHIFTS_PARTY, request->party);
   }
   if (request->issue != NULL) {
     mask |= 2;
-    sql_query_bind(&query, SHIFTS_ISSUE, request->issue);
+    db_sql_query_bind(&query, SHIFTS_ISSUE, request->issue);
   }
   if (request->within_article) {
     mask |= 16;
   }
-  sql_query_add(&query, SHIFTS_WINDOW,
-                request->within_article ? "1" : SHIFTS_ARTICLE_RANK);
+  db_sql_query_add(&query, SHIFTS_WINDOW,
+                   request->within_article ? "1" : SHIFTS_ARTICLE_RANK);
   if (request->since != NULL) {
     mask |= 4;
-    sql_query_bind(&query, " AND stated_on >= $?::date", request->since);
+    db_sql_query_bind(&query, " AND stated_on >= $?::date", request->since);
   }
   if (request->has_cursor) {
     mask |= 8;
-    sql_query_add(&query, " AND (coalesce(stated_on, '-infinity'::date), id, "
-                          "issue_id) < (");
-    sql_query_bind(&query, "$?::date", request->cursor_date);
-    sql_query_bind(&query, ", $?::bigint", request->cursor_id);
-    sql_query_bind(&query, ", $?::bigint)", request->cursor_issue);
+    db_sql_query_add(&query,
+                     " AND (coalesce(stated_on, '-infinity'::date), id, "
+                     "issue_id) < (");
+    db_sql_query_bind(&query, "$?::date", request->cursor_date);
+    db_sql_query_bind(&query, ", $?::bigint", request->cursor_id);
+    db_sql_query_bind(&query, ", $?::bigint)", request->cursor_issue);
   }
   char limit_text[24];
   snprintf(limit_text, sizeof limit_text, "%ld", request->limit + 1);
-  sql_query_add(&query, "%s", SHIFTS_ORDER " LIMIT ");
-  sql_query_bind(&query, "$?::bigint", limit_text);
-  sql_query_add(&query, "%s", SHIFTS_OUTPUT);
+  db_sql_query_add(&query, "%s", SHIFTS_ORDER " LIMIT ");
+  db_sql_query_bind(&query, "$?::bigint", limit_text);
+  db_sql_query_add(&query, "%s", SHIFTS_OUTPUT);
   /* A window over every claim is costed high enough for PostgreSQL to
      JIT-compile it, which takes longer than running it. */
   int jit = db_exec_simple(conn, "SET LOCAL jit = off");
@@ -157,13 +159,13 @@ int shifts_list(struct db_conn *conn, const struct shifts_request *request,
   char name[32];
   snprintf(name, sizeof name, "shifts_list_%x", mask);
   enum db_status status;
-  PGresult *result = sql_query_exec(conn, &query, name, &status);
+  PGresult *result = db_sql_query_exec(conn, &query, name, &status);
   if (result == NULL) {
     return status;
   }
   int next_row = -1;
-  int outcome = list_page_render(result, request->limit, shift_columns,
-                                 SHIFT_COLUMN_COUNT, items, &next_row);
+  int outcome = db_list_page_render(result, request->limit, shift_columns,
+                                    SHIFT_COLUMN_COUNT, items, &next_row);
   if (outcome == DB_OK && next_row >= 0) {
     int key = (int)SHIFT_COLUMN_COUNT;
     *next = cursor_encode(PQgetvalue(result, next_row, key),

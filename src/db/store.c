@@ -35,7 +35,7 @@ static const struct db_statement statement_article = {
    that the new text no longer holds, forget the deletions (tombstones,
    migration 013) of spans whose bytes the new text does not hold as they
    were, update. The extracted claims are then brought up to the new text
-   as a re-extraction does (reextract_claims_update). */
+   as a re-extraction does (db_reextract_claims_update). */
 static const struct db_statement statement_replace = {
     "store_replace",
     "WITH old AS (SELECT id, sha256, convert_to(text, 'UTF8') AS bytes FROM "
@@ -187,17 +187,17 @@ static int article_write(struct db_conn *conn, const char *const *params,
   if (rank == 3 || rank == 4) {
     const char *values[PARAM_COUNT + 1] = {outcome->article_id};
     memcpy(values + 1, params, PARAM_COUNT * sizeof *params);
-    int status = record_execute(conn, &statement_replace, PARAM_COUNT + 1,
-                                values, NULL, 0);
+    int status = db_record_execute(conn, &statement_replace, PARAM_COUNT + 1,
+                                   values, NULL, 0);
     outcome->replaced = status == DB_OK;
     return status == DB_NOT_FOUND ? DB_HARD_ERROR : status;
   }
   return DB_OK;
 }
 
-int store_article_write(struct db_conn *conn,
-                        const struct store_article_row *row,
-                        struct store_outcome *outcome) {
+int db_store_article_write(struct db_conn *conn,
+                           const struct store_article_row *row,
+                           struct store_outcome *outcome) {
   memset(outcome, 0, sizeof *outcome);
   const char *params[PARAM_COUNT] = {
       [PARAM_SHA256] = row->sha256,     [PARAM_TITLE] = row->title,
@@ -210,28 +210,29 @@ int store_article_write(struct db_conn *conn,
 
 /* --- parties and claims -------------------------------------------------- */
 
-int store_parties_insert(struct db_conn *conn, const char *parties) {
+int db_store_parties_insert(struct db_conn *conn, const char *parties) {
   const char *values[] = {parties};
-  int status = record_execute(conn, &statement_parties, 1, values, NULL, 0);
+  int status = db_record_execute(conn, &statement_parties, 1, values, NULL, 0);
   return status == DB_NOT_FOUND ? DB_OK : status;
 }
 
-int store_claims_insert(struct db_conn *conn, const char *article_id,
-                        const char *claims) {
+int db_store_claims_insert(struct db_conn *conn, const char *article_id,
+                           const char *claims) {
   const char *values[] = {article_id, claims};
-  int status = record_execute(conn, &statement_claims, 2, values, NULL, 0);
+  int status = db_record_execute(conn, &statement_claims, 2, values, NULL, 0);
   return status == DB_NOT_FOUND ? DB_OK : status;
 }
 
-PGresult *store_claims_evidence(struct db_conn *conn, const char *article_id,
-                                enum db_status *status) {
+PGresult *db_store_claims_evidence(struct db_conn *conn, const char *article_id,
+                                   enum db_status *status) {
   const char *values[] = {article_id};
   return db_exec(conn, &statement_evidence, 1, values, status);
 }
 
 /* --- the catalogue -------------------------------------------------------- */
 
-int store_catalogue_version(struct db_conn *conn, char *version, size_t size) {
+int db_store_catalogue_version(struct db_conn *conn, char *version,
+                               size_t size) {
   enum db_status status;
   PGresult *result =
       db_exec(conn, &statement_catalogue_version, 0, NULL, &status);
@@ -243,10 +244,11 @@ int store_catalogue_version(struct db_conn *conn, char *version, size_t size) {
   return DB_OK;
 }
 
-PGresult *store_catalogue_rows(struct db_conn *conn, enum db_status *status) {
+PGresult *db_store_catalogue_rows(struct db_conn *conn,
+                                  enum db_status *status) {
   return db_exec(conn, &statement_catalogue, 0, NULL, status);
 }
 
-PGresult *store_party_rows(struct db_conn *conn, enum db_status *status) {
+PGresult *db_store_party_rows(struct db_conn *conn, enum db_status *status) {
   return db_exec(conn, &statement_lexicon_parties, 0, NULL, status);
 }

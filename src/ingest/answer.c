@@ -24,7 +24,7 @@ static int claims_of_article(struct db_conn *conn, const char *article_id,
                              json_t **claims) {
   struct list_request list = {.limit = ANSWER_CLAIMS_PAGE};
   list.filter_values[CLAIM_FILTER_ARTICLE] = article_id;
-  list.sort = (size_t)list_sort_find(&claims_list_spec, "created_at");
+  list.sort = (size_t)db_list_sort_find(&db_claims_list_spec, "created_at");
   *claims = json_array();
   if (*claims == NULL) {
     return DB_HARD_ERROR;
@@ -32,13 +32,13 @@ static int claims_of_article(struct db_conn *conn, const char *article_id,
   for (;;) {
     json_t *items = NULL;
     char *next = NULL;
-    int outcome = list_run(conn, &claims_list_spec, &list, &items, &next);
+    int outcome = db_list_run(conn, &db_claims_list_spec, &list, &items, &next);
     if (outcome == DB_OK && json_array_extend(*claims, items) != 0) {
       outcome = DB_HARD_ERROR;
     }
     json_decref(items);
     if (outcome == DB_OK && next != NULL &&
-        list_cursor_decode(&claims_list_spec, next, &list) != 0) {
+        db_list_cursor_decode(&db_claims_list_spec, next, &list) != 0) {
       outcome = DB_HARD_ERROR;
     }
     bool more = next != NULL;
@@ -60,7 +60,7 @@ static int party_add(struct db_conn *conn, json_t *seen, json_t *parties,
   }
   json_object_set_new(seen, slug, json_true());
   json_t *party = NULL;
-  int outcome = parties_fetch(conn, slug, false, &party);
+  int outcome = db_parties_fetch(conn, slug, false, &party);
   if (outcome == DB_OK) {
     return json_array_append_new(parties, party) == 0 ? DB_OK : DB_HARD_ERROR;
   }
@@ -90,7 +90,7 @@ static int parties_of_claims(struct db_conn *conn, const json_t *claims,
   return outcome;
 }
 
-/* The evidence of one row of store_claims_evidence as members of `claim`:
+/* The evidence of one row of db_store_claims_evidence as members of `claim`:
    "cue" ({word, start, end} or null), and "cameo" and "confidence" where
    stored. */
 static int evidence_set(json_t *claim, const PGresult *result, int row) {
@@ -123,7 +123,7 @@ static int evidence_set(json_t *claim, const PGresult *result, int row) {
 static int claims_evidence(struct db_conn *conn, const char *article_id,
                            json_t *claims) {
   enum db_status status;
-  PGresult *result = store_claims_evidence(conn, article_id, &status);
+  PGresult *result = db_store_claims_evidence(conn, article_id, &status);
   if (status != DB_OK) {
     return status;
   }
@@ -158,7 +158,7 @@ int ingest_answer(struct db_conn *conn, const char *article_id,
   json_t *article = NULL;
   json_t *claims = NULL;
   json_t *parties = NULL;
-  int outcome = articles_fetch(conn, article_id, false, &article);
+  int outcome = db_articles_fetch(conn, article_id, false, &article);
   if (outcome == DB_OK) {
     outcome = claims_of_article(conn, article_id, &claims);
   }

@@ -59,8 +59,8 @@ lexicon_take(const struct ingest_runner *runner,
 /* --- the rows stored --------------------------------------------------------
  */
 
-/* The parties and claims of `result` as store_parties_insert and
-   store_claims_insert take them (malloc'd JSON texts). */
+/* The parties and claims of `result` as db_store_parties_insert and
+   db_store_claims_insert take them (malloc'd JSON texts). */
 struct result_rows {
   char *parties;
   char *claims;
@@ -95,7 +95,7 @@ static int load_store(struct db_conn *conn, struct ingest_load *load) {
     log_error("storing an article: out of memory");
     return DB_HARD_ERROR;
   }
-  int status = store_article_write(conn, &article.row, &load->stored);
+  int status = db_store_article_write(conn, &article.row, &load->stored);
   if (status != DB_OK || load->stored.unchanged) {
     goto done;
   }
@@ -104,16 +104,16 @@ static int load_store(struct db_conn *conn, struct ingest_load *load) {
     status = DB_HARD_ERROR;
     goto done;
   }
-  status = store_parties_insert(conn, rows.parties);
+  status = db_store_parties_insert(conn, rows.parties);
   if (status != DB_OK) {
     goto done;
   }
   if (load->stored.replaced) {
     bool changed = false;
-    status = reextract_claims_update(conn, load->stored.article_id, rows.claims,
-                                     &changed);
+    status = db_reextract_claims_update(conn, load->stored.article_id,
+                                        rows.claims, &changed);
   } else {
-    status = store_claims_insert(conn, load->stored.article_id, rows.claims);
+    status = db_store_claims_insert(conn, load->stored.article_id, rows.claims);
   }
 done:
   result_rows_release(&rows);
@@ -217,7 +217,7 @@ static int reextract_store(struct db_conn *conn,
                            const struct extract_lexicon *lexicon,
                            struct ingest_reextract *job) {
   enum db_status status;
-  PGresult *text = reextract_text_locked(conn, job->article_id, &status);
+  PGresult *text = db_reextract_text_locked(conn, job->article_id, &status);
   if (status != DB_OK) {
     return status;
   }
@@ -239,10 +239,10 @@ static int reextract_store(struct db_conn *conn,
     log_error("re-extracting an article: out of memory");
     goto done;
   }
-  outcome = store_parties_insert(conn, rows.parties);
+  outcome = db_store_parties_insert(conn, rows.parties);
   if (outcome == DB_OK) {
-    outcome = reextract_claims_update(conn, job->article_id, rows.claims,
-                                      &job->changed);
+    outcome = db_reextract_claims_update(conn, job->article_id, rows.claims,
+                                         &job->changed);
   }
 done:
   result_rows_release(&rows);

@@ -38,7 +38,7 @@ static bool keyword_usable(const char *keyword) {
 static int catalogue_read(struct db_conn *conn, struct catalogue *catalogue) {
   memset(catalogue, 0, sizeof *catalogue);
   enum db_status status;
-  PGresult *result = store_catalogue_rows(conn, &status);
+  PGresult *result = db_store_catalogue_rows(conn, &status);
   if (status != DB_OK) {
     return status;
   }
@@ -110,7 +110,7 @@ static const char *value_or_null(const PGresult *result, int row, int column) {
 static int party_list_read(struct db_conn *conn, struct party_list *list) {
   memset(list, 0, sizeof *list);
   enum db_status status;
-  PGresult *result = store_party_rows(conn, &status);
+  PGresult *result = db_store_party_rows(conn, &status);
   if (status != DB_OK) {
     return status;
   }
@@ -220,7 +220,7 @@ int ingest_lexicon_acquire(struct db_conn *conn, struct ingest_lexicon **handle,
   *handle = NULL;
   /* The version is read before the catalogue: a lexicon is never labelled
      newer than what it holds, at worst rebuilt once more. */
-  int status = store_catalogue_version(conn, version, sizeof version);
+  int status = db_store_catalogue_version(conn, version, sizeof version);
   if (status != DB_OK) {
     snprintf(error, error_size, "reading the issue catalogue: %s",
              db_last_error(conn)->message);

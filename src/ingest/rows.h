@@ -14,7 +14,7 @@ enum rows_view {
   /* `parley load --dry-run --json`: names as found, the cue as an object;
      the scorer reads it: member names never change. */
   ROWS_VIEW_DRY_RUN,
-  /* The parameters of store_parties_insert and store_claims_insert:
+  /* The parameters of db_store_parties_insert and db_store_claims_insert:
      parties and speakers by slug, names in NFC, the cue in three columns;
      a party without a slug, and a claim with no party to attribute it to,
      are left out. */

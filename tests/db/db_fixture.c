@@ -97,7 +97,7 @@ void db_fixture_open(const char *name) {
   test_conn = connect_or_exit(test_url);
   free(test_url);
   char error[512];
-  if (migrate_apply(test_conn, error, sizeof error) < 0) {
+  if (db_migrate_apply(test_conn, error, sizeof error) < 0) {
     fprintf(stderr, "db fixture: %s\n", error);
     exit(1);
   }
@@ -161,7 +161,7 @@ long long db_fixture_number(const char *sql, int count,
 
 long long db_fixture_data_version(void) {
   char version[32];
-  assert_int_equal(data_version_read(test_conn, version, sizeof version),
+  assert_int_equal(db_data_version_read(test_conn, version, sizeof version),
                    DB_OK);
   return strtoll(version, NULL, 10);
 }
@@ -224,12 +224,12 @@ struct store_job {
 
 static int store_body(struct db_conn *conn, void *closure) {
   const struct store_job *job = closure;
-  int status = store_article_write(conn, job->row, job->stored);
+  int status = db_store_article_write(conn, job->row, job->stored);
   if (status == DB_OK) {
-    status = store_parties_insert(conn, job->parties);
+    status = db_store_parties_insert(conn, job->parties);
   }
   if (status == DB_OK) {
-    status = store_claims_insert(conn, job->stored->article_id, job->claims);
+    status = db_store_claims_insert(conn, job->stored->article_id, job->claims);
   }
   return status;
 }

@@ -1,6 +1,6 @@
 /* The throwaway database the C tests of db/ and ingest/ run against: a
  * fresh database per test program on the cluster DATABASE_URL names,
- * migrated through migrate_apply, emptied before each test, dropped at the
+ * migrated through db_migrate_apply, emptied before each test, dropped at the
  * end. A program without DATABASE_URL exits 77 (ctest's skip).
  *
  * The helpers that query fail the running cmocka test on any error, so a
@@ -64,8 +64,8 @@ int db_fixture_load(const char *text, const char *url,
                     struct store_outcome *stored);
 
 /* Writes an article of `text` (a made-up hash of `hash_digit`s), the
-   parties and the claims given as store_parties_insert and
-   store_claims_insert take them, in one transaction through the store's
+   parties and the claims given as db_store_parties_insert and
+   db_store_claims_insert take them, in one transaction through the store's
    interface; returns its outcome, the article in *stored. */
 int db_fixture_store(const char *text, char hash_digit, const char *parties,
                      const char *claims, struct store_outcome *stored);

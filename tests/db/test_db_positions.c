@@ -270,7 +270,7 @@ static const char *store_claims(const char *article_id, const char *id) {
   char *text = json_dumps(claims, JSON_COMPACT);
   json_decref(claims);
   assert_non_null(text);
-  assert_int_equal(store_claims_insert(db_fixture_conn(), article_id, text),
+  assert_int_equal(db_store_claims_insert(db_fixture_conn(), article_id, text),
                    DB_OK);
   free(text);
   return "store claims and links in one statement";

@@ -96,7 +96,7 @@ struct claim_delete {
 
 static int claim_delete_body(struct db_conn *conn, void *closure) {
   const struct claim_delete *job = closure;
-  return claims_delete(conn, job->id);
+  return db_claims_delete(conn, job->id);
 }
 
 static void test_person_delete_is_respected(void **state) {
@@ -127,7 +127,7 @@ static void test_person_delete_is_respected(void **state) {
   free(text);
 }
 
-/* --- through reextract_claims_update, with rows of our own ----------------
+/* --- through db_reextract_claims_update, with rows of our own ----------------
  */
 
 /* Three sentences: Alpha's demand (0-26), Alpha's rejection (27-44), Beta's
@@ -148,7 +148,7 @@ struct claim_row {
   int end;
 };
 
-/* The rows as store_claims_insert takes them (malloc'd JSON text). */
+/* The rows as db_store_claims_insert takes them (malloc'd JSON text). */
 static char *claims_json(const struct claim_row *rows, size_t count) {
   json_t *claims = json_array();
   for (size_t i = 0; i < count; i++) {
@@ -168,24 +168,24 @@ static char *claims_json(const struct claim_row *rows, size_t count) {
   return text;
 }
 
-struct claims_update {
+struct db_claims_update {
   const char *article_id;
   const char *claims;
   bool changed;
 };
 
 static int claims_update_body(struct db_conn *conn, void *closure) {
-  struct claims_update *job = closure;
-  return reextract_claims_update(conn, job->article_id, job->claims,
-                                 &job->changed);
+  struct db_claims_update *job = closure;
+  return db_reextract_claims_update(conn, job->article_id, job->claims,
+                                    &job->changed);
 }
 
-/* reextract_claims_update to `rows` in one transaction; whether it changed
+/* db_reextract_claims_update to `rows` in one transaction; whether it changed
    anything. */
 static bool update_to(const char *article_id, const struct claim_row *rows,
                       size_t count) {
   char *claims = claims_json(rows, count);
-  struct claims_update job = {article_id, claims, false};
+  struct db_claims_update job = {article_id, claims, false};
   assert_int_equal(db_transaction(db_fixture_conn(), claims_update_body, &job),
                    DB_OK);
   free(claims);

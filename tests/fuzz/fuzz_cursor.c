@@ -13,8 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const struct list_spec *const specs[] = {
-      &parties_list_spec, &issues_list_spec, &claims_list_spec,
-      &articles_list_spec};
+      &db_parties_list_spec, &db_issues_list_spec, &db_claims_list_spec,
+      &db_articles_list_spec};
   char *cursor = malloc(size + 1);
   if (cursor == NULL) {
     return 0;
@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       struct list_request request;
       memset(&request, 0, sizeof request);
       request.sort = sort;
-      if (list_cursor_decode(specs[s], cursor, &request) == 0 &&
+      if (db_list_cursor_decode(specs[s], cursor, &request) == 0 &&
           (request.cursor_id <= 0 || !request.has_cursor)) {
         abort();
       }

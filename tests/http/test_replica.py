@@ -101,10 +101,13 @@ class ReadReplica(ApiTest):
         c = self.make_claim(party=p["slug"])
         party = self.wait_replicated(f"/parties/{p['slug']}")
         self.wait_replicated(f"/claims/{c['id']}")
-        # Reads took connections from the read pool; the replica served them.
+        # Lists took connections from the read pool, single records the reader's: the replica
+        # served both.
+        self.expect(self.get("/parties?limit=5"), 200)
         metrics = parse_metrics(self.get("/metrics").body.decode())[0]
         self.assertGreaterEqual(value(metrics, "parley_db_pool_connections", pool="read", state="idle")
                                 + value(metrics, "parley_db_pool_connections", pool="read", state="in_use"), 1)
+        self.assertGreaterEqual(value(metrics, "parley_db_reader_connections"), 1)
         rows = harness.run_psql(self.replica_url, "SELECT count(*) FROM pg_stat_activity "
                                                   "WHERE application_name = 'parleyd';")
         self.assertGreaterEqual(int(rows[0][0]), 1, "parleyd is connected to the replica")

@@ -183,11 +183,12 @@ static void test_cursor_decode(void **state) {
   (void)state;
   struct list_request request;
   memset(&request, 0, sizeof request);
-  int slug_sort = list_sort_find(&parties_list_spec, "slug");
+  int slug_sort = db_list_sort_find(&db_parties_list_spec, "slug");
   assert_true(slug_sort >= 0);
   request.sort = (size_t)slug_sort;
   char *good = cursor_of("[\"slug\",\"russia\",17]");
-  assert_int_equal(list_cursor_decode(&parties_list_spec, good, &request), 0);
+  assert_int_equal(db_list_cursor_decode(&db_parties_list_spec, good, &request),
+                   0);
   assert_string_equal(request.cursor_key, "russia");
   assert_int_equal(request.cursor_id, 17);
   free(good);
@@ -205,13 +206,15 @@ static void test_cursor_decode(void **state) {
     char *cursor = cursor_of(bad[i]);
     memset(&request, 0, sizeof request);
     request.sort = (size_t)slug_sort;
-    assert_int_equal(list_cursor_decode(&parties_list_spec, cursor, &request),
-                     -1);
+    assert_int_equal(
+        db_list_cursor_decode(&db_parties_list_spec, cursor, &request), -1);
     free(cursor);
   }
   request.sort = (size_t)slug_sort;
-  assert_int_equal(list_cursor_decode(&parties_list_spec, "!!", &request), -1);
-  assert_int_equal(list_cursor_decode(&parties_list_spec, "", &request), -1);
+  assert_int_equal(db_list_cursor_decode(&db_parties_list_spec, "!!", &request),
+                   -1);
+  assert_int_equal(db_list_cursor_decode(&db_parties_list_spec, "", &request),
+                   -1);
 }
 
 int main(void) {

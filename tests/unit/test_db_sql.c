@@ -13,9 +13,9 @@
 static void test_bind_numbers_in_order(void **state) {
   (void)state;
   struct sql_query query = {.used = 0};
-  sql_query_add(&query, "SELECT %d FROM t WHERE true", 1);
-  int first = sql_query_bind(&query, " AND a = $? OR b = $?", "x");
-  int second = sql_query_bind(&query, " AND c < $?::date", "2024-01-01");
+  db_sql_query_add(&query, "SELECT %d FROM t WHERE true", 1);
+  int first = db_sql_query_bind(&query, " AND a = $? OR b = $?", "x");
+  int second = db_sql_query_bind(&query, " AND c < $?::date", "2024-01-01");
   assert_int_equal(first, 1);
   assert_int_equal(second, 2);
   assert_int_equal(query.count, 2);
@@ -29,9 +29,9 @@ static void test_bind_numbers_in_order(void **state) {
 static void test_reuse_refers_to_a_bound_value(void **state) {
   (void)state;
   struct sql_query query = {.used = 0};
-  int issue = sql_query_bind(&query, "x = $?::bigint", "7");
-  sql_query_bind(&query, " AND y LIKE '%' || $? || '%'", "z");
-  sql_query_reuse(&query, " AND w = $?::bigint", issue);
+  int issue = db_sql_query_bind(&query, "x = $?::bigint", "7");
+  db_sql_query_bind(&query, " AND y LIKE '%' || $? || '%'", "z");
+  db_sql_query_reuse(&query, " AND w = $?::bigint", issue);
   assert_int_equal(query.count, 2);
   assert_string_equal(query.text, "x = $1::bigint AND y LIKE '%' || $2 || "
                                   "'%' AND w = $1::bigint");
@@ -44,18 +44,18 @@ static void test_overflow_is_kept(void **state) {
   memset(long_text, 'a', sizeof long_text - 1);
   long_text[sizeof long_text - 1] = '\0';
   for (int i = 0; i < 10; i++) {
-    sql_query_add(&query, "%s", long_text);
+    db_sql_query_add(&query, "%s", long_text);
   }
   assert_true(query.used >= sizeof query.text);
-  sql_query_add(&query, "more");
+  db_sql_query_add(&query, "more");
   assert_true(query.used >= sizeof query.text);
 
   struct sql_query many = {.used = 0};
   for (int i = 0; i < SQL_QUERY_MAX_VALUES; i++) {
-    sql_query_bind(&many, " $?", "v");
+    db_sql_query_bind(&many, " $?", "v");
   }
   assert_true(many.used < sizeof many.text);
-  sql_query_bind(&many, " $?", "one too many");
+  db_sql_query_bind(&many, " $?", "one too many");
   assert_int_equal(many.count, SQL_QUERY_MAX_VALUES);
   assert_true(many.used >= sizeof many.text);
 }
