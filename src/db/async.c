@@ -53,6 +53,7 @@ struct async_conn {
   const struct db_statement *prepared[ASYNC_PREPARED_MAX];
   unsigned prepared_count;
   long long connect_deadline_ms;
+  long long connect_started_ms; /* the last attempt, or 0 */
   long long retry_at_ms;
   unsigned retry_ms;
 };
@@ -235,7 +236,8 @@ static void conn_connect_start(struct db_async *reader,
     return;
   }
   conn->state = CONN_CONNECTING;
-  conn->connect_deadline_ms = monotonic_ms() + ASYNC_CONNECT_WAIT_MS;
+  conn->connect_started_ms = monotonic_ms();
+  conn->connect_deadline_ms = conn->connect_started_ms + ASYNC_CONNECT_WAIT_MS;
   conn_watch(reader, conn, EPOLLOUT);
 }
 
@@ -473,7 +475,30 @@ static bool reader_may_connect_soon(const struct db_async *reader) {
   return false;
 }
 
+/* A read arrived with nothing open: one connection is tried at once,
+   whatever its back-off says (at most every ASYNC_RETRY_FIRST_MS), so that
+   the first reads after an outage find the database back. */
+static void reader_connect_on_demand(struct db_async *reader) {
+  long long now = monotonic_ms();
+  for (unsigned i = 0; i < reader->connection_count; i++) {
+    struct async_conn *conn = &reader->connections[i];
+    if (conn->state != CONN_DOWN) {
+      return; /* open or opening already */
+    }
+  }
+  for (unsigned i = 0; i < reader->connection_count; i++) {
+    struct async_conn *conn = &reader->connections[i];
+    if (now - conn->connect_started_ms >= ASYNC_RETRY_FIRST_MS) {
+      conn_connect_start(reader, conn);
+      return;
+    }
+  }
+}
+
 static void reader_dispatch(struct db_async *reader) {
+  if (reader->pending_head != NULL) {
+    reader_connect_on_demand(reader);
+  }
   while (reader->pending_head != NULL) {
     struct async_conn *conn = conn_for_next_job(reader);
     if (conn != NULL) {
