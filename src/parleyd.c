@@ -214,6 +214,11 @@ int main(int argc, char **argv) {
       .routes = api_routes,
       .authorize = api_authorize,
       .wake_deferred = reader_stop,
+      /* As many as the pool has connections: a handler holds one at a
+         time, so none waits for another; a request waits for a thread at
+         most as long as it would for a connection. */
+      .handler_threads = config.handler_threads ? config.pool_size : 0,
+      .handler_queue_ms = config.statement_timeout_ms + 1000,
   };
   struct http_daemon *daemon = http_daemon_start(&options, error, sizeof error);
   if (daemon == NULL) {

@@ -6,18 +6,20 @@
 #include <stddef.h>
 
 struct config {
-  char *database_url;            /* DATABASE_URL; owned */
-  char *database_read_url;       /* DATABASE_READ_URL, or NULL; owned */
-  bool transaction_pooling;      /* PARLEY_DB_TRANSACTION_POOLING */
-  unsigned port;                 /* PORT, 0..65535 (0 picks a free port) */
-  char *cors_origins;            /* PARLEY_CORS_ORIGINS: "*" or a comma list */
-  size_t body_limit;             /* PARLEY_BODY_LIMIT bytes */
-  unsigned threads;              /* PARLEY_THREADS: MHD worker threads */
-  unsigned pool_size;            /* PARLEY_DB_POOL: database connections */
-  unsigned reader_connections;   /* PARLEY_DB_READERS: pipelined, 0: none */
-  unsigned statement_timeout_ms; /* PARLEY_STATEMENT_TIMEOUT_MS */
-  unsigned connection_timeout_s; /* PARLEY_CONNECTION_TIMEOUT: idle clients */
-  unsigned header_timeout_s;     /* PARLEY_HEADER_TIMEOUT: the request head */
+  char *database_url;          /* DATABASE_URL; owned */
+  char *database_read_url;     /* DATABASE_READ_URL, or NULL; owned */
+  bool transaction_pooling;    /* PARLEY_DB_TRANSACTION_POOLING */
+  unsigned port;               /* PORT, 0..65535 (0 picks a free port) */
+  char *cors_origins;          /* PARLEY_CORS_ORIGINS: "*" or a comma list */
+  size_t body_limit;           /* PARLEY_BODY_LIMIT bytes */
+  unsigned threads;            /* PARLEY_THREADS: MHD worker threads */
+  unsigned pool_size;          /* PARLEY_DB_POOL: database connections */
+  unsigned reader_connections; /* PARLEY_DB_READERS: pipelined, 0: none */
+  bool handler_threads;        /* PARLEY_HANDLER_THREADS: database work off the
+                                  HTTP workers */
+  unsigned statement_timeout_ms;   /* PARLEY_STATEMENT_TIMEOUT_MS */
+  unsigned connection_timeout_s;   /* PARLEY_CONNECTION_TIMEOUT: idle clients */
+  unsigned header_timeout_s;       /* PARLEY_HEADER_TIMEOUT: the request head */
   unsigned max_connections_per_ip; /* PARLEY_MAX_CONNECTIONS_PER_IP, 0: none */
   unsigned drain_seconds;          /* PARLEY_DRAIN_SECONDS: shutdown deadline */
   size_t positions_cache_bytes;    /* PARLEY_POSITIONS_CACHE_BYTES */

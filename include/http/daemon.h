@@ -34,6 +34,11 @@ struct http_options {
   const char *cors_origins; /* "*" or "https://a.example,https://b.example" */
   const struct route *routes;
   http_authorize *authorize;
+  /* Threads that run the handlers which wait on the database, so that
+     the workers never do (0: handlers run on the workers). A request
+     queued longer than handler_queue_ms for one is answered 503. */
+  unsigned handler_threads;
+  unsigned handler_queue_ms;
   /* Called on shutdown once the drain is over, before the connections
      close: it must wake every request still deferred (request_defer), e.g.
      by failing the database jobs they wait for. */

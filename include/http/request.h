@@ -72,11 +72,15 @@ struct request {
   long long key_id; /* the API key that authorised a write, or 0 */
   struct header_copy *header_copies; /* trimmed header values, owned */
 
-  /* A handler that waits without holding its worker (request_defer). */
+  /* A handler that waits without holding its worker (request_defer,
+     request_offload). */
   request_step *deferred_start;
   request_step *deferred_finish;
   void *deferred;                /* the handler's state, owned */
   void (*deferred_free)(void *); /* frees it when the request ends */
+  request_step *offloaded;       /* what a handler thread is to run */
+  const void *handler_context;   /* the handler's own, for that step */
+  bool suspended;                /* its connection is, or was, suspended */
   _Atomic bool resumed;
 };
 
@@ -91,6 +95,13 @@ void request_defer(struct request *request, request_step *start,
 
 /* Wakes a deferred request; any thread, once. */
 void request_resume(struct request *request);
+
+/* Runs `step` on one of the daemon's handler threads, which may wait on
+   the database (http_options.handler_threads), the connection suspended
+   meanwhile; `step` answers as a handler does, and may itself defer
+   (request_defer). False when there are no handler threads, or this is
+   one: then the caller runs it itself. */
+bool request_offload(struct request *request, request_step *step);
 
 /* A request header's value without surrounding whitespace (space, tab), or
    NULL. A value that needs trimming at its end is copied; the request owns

@@ -17,6 +17,10 @@ enum route_body {
 enum route_flags {
   ROUTE_WRITE = 1 << 0, /* needs a bearer key */
   ROUTE_NO_CORS = 1 << 1,
+  /* Never waits on the database (or defers what does: request_defer,
+     request_offload): runs on the libmicrohttpd worker. Every other route
+     runs on a handler thread when the daemon has them. */
+  ROUTE_IN_WORKER = 1 << 2,
 };
 
 typedef void route_handler(struct request *request);

@@ -264,11 +264,23 @@ static bool resource_read_deferred(struct request *request,
   return true;
 }
 
+static void resource_read_pooled(struct request *request);
+
 void resource_read(struct request *request, const struct resource *resource) {
   const char *key = record_key(request, resource);
   if (key == NULL || resource_read_deferred(request, resource, key)) {
     return;
   }
+  /* Without the reader, the read waits on the pool: not on the worker. */
+  request->handler_context = resource;
+  if (!request_offload(request, resource_read_pooled)) {
+    resource_read_pooled(request);
+  }
+}
+
+static void resource_read_pooled(struct request *request) {
+  const struct resource *resource = request->handler_context;
+  const char *key = request->path_params[0];
   struct record_job job = {
       .request = request, .resource = resource, .key = key};
   int outcome = api_with_connection(request, read_body, &job, false);

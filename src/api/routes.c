@@ -9,6 +9,10 @@
 
 #define READ(path, handler)                                                    \
   { path, HTTP_GET, handler, ROUTE_BODY_NONE, 0 }
+/* A read that never waits on the database on the worker: it answers from
+   memory, or defers to the reader or a handler thread itself. */
+#define READ_IN_WORKER(path, handler)                                          \
+  { path, HTTP_GET, handler, ROUTE_BODY_NONE, ROUTE_IN_WORKER }
 #define CREATE(path, handler)                                                  \
   { path, HTTP_POST, handler, ROUTE_BODY_JSON, ROUTE_WRITE }
 #define PATCH(path, handler)                                                   \
@@ -19,7 +23,7 @@
 const struct route api_routes[] = {
     READ("/parties", parties_list_handler),
     CREATE("/parties", parties_create_handler),
-    READ("/parties/{slug}", parties_read_handler),
+    READ_IN_WORKER("/parties/{slug}", parties_read_handler),
     PATCH("/parties/{slug}", parties_patch_handler),
     DELETE("/parties/{slug}", parties_delete_handler),
     READ("/parties/{slug}/claims", parties_claims_handler),
@@ -27,7 +31,7 @@ const struct route api_routes[] = {
 
     READ("/issues", issues_list_handler),
     CREATE("/issues", issues_create_handler),
-    READ("/issues/{slug}", issues_read_handler),
+    READ_IN_WORKER("/issues/{slug}", issues_read_handler),
     PATCH("/issues/{slug}", issues_patch_handler),
     DELETE("/issues/{slug}", issues_delete_handler),
     READ("/issues/{slug}/claims", issues_claims_handler),
@@ -35,14 +39,14 @@ const struct route api_routes[] = {
 
     READ("/claims", claims_list_handler),
     CREATE("/claims", claims_create_handler),
-    READ("/claims/{id}", claims_read_handler),
+    READ_IN_WORKER("/claims/{id}", claims_read_handler),
     PATCH("/claims/{id}", claims_patch_handler),
     DELETE("/claims/{id}", claims_delete_handler),
 
     READ("/articles", articles_list_handler),
     {"/articles", HTTP_POST, articles_load_handler, ROUTE_BODY_TEXT_OR_JSON,
      ROUTE_WRITE},
-    READ("/articles/{id}", articles_read_handler),
+    READ_IN_WORKER("/articles/{id}", articles_read_handler),
     PATCH("/articles/{id}", articles_patch_handler),
     DELETE("/articles/{id}", articles_delete_handler),
     READ("/articles/{id}/claims", articles_claims_handler),
@@ -52,15 +56,15 @@ const struct route api_routes[] = {
     READ("/positions", positions_handler),
     READ("/shifts", shifts_handler),
 
-    READ("/healthz", service_healthz_handler),
+    READ_IN_WORKER("/healthz", service_healthz_handler),
     READ("/readyz", service_readyz_handler),
-    READ("/openapi.yaml", service_openapi_handler),
-    READ("/metrics", service_metrics_handler),
+    READ_IN_WORKER("/openapi.yaml", service_openapi_handler),
+    READ_IN_WORKER("/metrics", service_metrics_handler),
 
-    READ("/", static_index_handler),
-    READ("/load", static_load_handler),
-    READ("/docs", static_docs_handler),
-    READ("/static/{file}", static_file_handler),
+    READ_IN_WORKER("/", static_index_handler),
+    READ_IN_WORKER("/load", static_load_handler),
+    READ_IN_WORKER("/docs", static_docs_handler),
+    READ_IN_WORKER("/static/{file}", static_file_handler),
     {0},
 };
 

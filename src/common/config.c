@@ -132,6 +132,11 @@ int config_from_environment(struct config *config, char *error,
     return -1;
   }
   config->transaction_pooling = value == 1;
+  if (parse_unsigned("PARLEY_HANDLER_THREADS", 0, 1, 1, &value, error,
+                     error_size) != 0) {
+    return -1;
+  }
+  config->handler_threads = value == 1;
   const char *level = environment_value("PARLEY_LOG_LEVEL");
   config->log_level = level != NULL ? log_level_parse(level) : LOG_INFO;
   if (config->log_level < 0) {

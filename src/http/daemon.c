@@ -1,6 +1,7 @@
 /* The libmicrohttpd daemon: request life cycle, body intake, dispatch,
  * common headers, access log and graceful shutdown. */
 #include "http/daemon.h"
+#include "offload.h"
 
 #include "common/encoding.h"
 #include "common/log.h"
@@ -61,7 +62,8 @@ struct http_daemon {
   bool cors_any;
   atomic_bool draining;
   atomic_long in_flight;
-  atomic_long suspended; /* deferred requests not yet resumed */
+  atomic_long suspended;   /* deferred requests not yet resumed */
+  struct offload *offload; /* handler threads, or NULL */
   atomic_ullong request_counter;
   char id_prefix[17];
 };
@@ -859,6 +861,8 @@ static enum MHD_Result request_append(struct http_daemon *daemon,
   return MHD_YES;
 }
 
+static void request_dispatch_step(struct request *request);
+
 static enum MHD_Result access_handler_timed(
     struct http_daemon *daemon, struct MHD_Connection *connection,
     const char *url, const char *method, const char *version,
@@ -885,21 +889,33 @@ static enum MHD_Result access_handler_timed(
   }
   /* Lines logged while the handler runs carry the request's id. */
   log_set_request_id(request->id);
-  if (request->deferred_finish != NULL) {
+  if (request->suspended) {
     if (!atomic_load(&request->resumed)) {
       log_set_request_id(NULL);
       return MHD_YES; /* not ours to answer yet */
     }
+    request->suspended = false;
     request_step *finish = request->deferred_finish;
     request->deferred_finish = NULL;
-    finish(request);
+    if (finish != NULL) {
+      finish(request);
+    }
   } else {
-    request_dispatch(daemon, request);
+    if (daemon->offload != NULL && request->route != NULL &&
+        !request->has_early_problem &&
+        !(request->route->flags & ROUTE_IN_WORKER)) {
+      /* Authorisation, body and handler on a handler thread: each may
+         wait on the database. */
+      request_offload(request, request_dispatch_step);
+    } else {
+      request_dispatch(daemon, request);
+    }
     if (request->deferred_start != NULL && request->response == NULL) {
       /* Suspended before the job starts, so that its resume always comes
          after the suspension. */
       request_step *start = request->deferred_start;
       request->deferred_start = NULL;
+      request->suspended = true;
       atomic_fetch_add(&daemon->suspended, 1);
       MHD_suspend_connection(connection);
       start(request);
@@ -916,8 +932,10 @@ void request_defer(struct request *request, request_step *start,
                    request_step *finish, void *state, void (*release)(void *)) {
   request->deferred_start = start;
   request->deferred_finish = finish;
-  request->deferred = state;
-  request->deferred_free = release;
+  if (state != NULL || release != NULL) {
+    request->deferred = state;
+    request->deferred_free = release;
+  }
   atomic_store(&request->resumed, false);
 }
 
@@ -925,6 +943,58 @@ void request_resume(struct request *request) {
   atomic_store(&request->resumed, true);
   atomic_fetch_sub(&request->daemon->suspended, 1);
   MHD_resume_connection(request->connection);
+}
+
+/* --- handler threads ------------------------------------------------------ */
+
+/* Set on the handler threads: a step they run is not offloaded again. */
+static _Thread_local bool on_handler_thread;
+
+static void request_dispatch_step(struct request *request) {
+  request_dispatch(request->daemon, request);
+}
+
+/* On a handler thread: runs the step, then wakes the connection, unless
+   the step deferred its answer again (to the reader), whose callback
+   will. */
+static void offloaded_run(void *argument, long long waited_ms) {
+  struct request *request = argument;
+  struct http_daemon *daemon = request->daemon;
+  on_handler_thread = true;
+  log_set_request_id(request->id);
+  request_step *step = request->offloaded;
+  request->offloaded = NULL;
+  if (waited_ms > (long long)daemon->options.handler_queue_ms) {
+    response_problem(request, PROBLEM_DATABASE_UNAVAILABLE,
+                     "the service is busy; try again shortly");
+  } else {
+    step(request);
+  }
+  log_set_request_id(NULL);
+  if (request->deferred_start != NULL && request->response == NULL) {
+    request_step *start = request->deferred_start;
+    request->deferred_start = NULL;
+    start(request);
+  } else {
+    request_resume(request);
+  }
+}
+
+static void offloaded_start(struct request *request) {
+  if (!offload_submit(request->daemon->offload, offloaded_run, request)) {
+    response_problem(request, PROBLEM_SHUTTING_DOWN,
+                     "the service is shutting down");
+    request_resume(request);
+  }
+}
+
+bool request_offload(struct request *request, request_step *step) {
+  if (request->daemon->offload == NULL || on_handler_thread) {
+    return false;
+  }
+  request->offloaded = step;
+  request_defer(request, offloaded_start, NULL, NULL, NULL);
+  return true;
 }
 
 static enum MHD_Result
@@ -1007,6 +1077,7 @@ static void mhd_log(void *closure, const char *format, va_list args) {
 
 /* Frees what http_daemon_start set up around MHD (stopped before). */
 static void daemon_free(struct http_daemon *daemon) {
+  offload_stop(daemon->offload); /* none left when stopped normally */
   pthread_cond_destroy(&daemon->reaper_wake);
   pthread_mutex_destroy(&daemon->watch_mutex);
   free(daemon->clocks);
@@ -1046,6 +1117,15 @@ struct http_daemon *http_daemon_start(const struct http_options *options,
   for (unsigned i = 0; options->routes[i].pattern != NULL; i++) {
     metrics_route_register(i, options->routes[i].pattern,
                            method_label(options->routes[i].method));
+  }
+  /* Before the first request can arrive: the workers read it. */
+  if (options->handler_threads > 0) {
+    daemon->offload = offload_start(options->handler_threads);
+    if (daemon->offload == NULL) {
+      snprintf(error, error_size, "cannot start the handler threads");
+      daemon_free(daemon);
+      return NULL;
+    }
   }
   daemon->mhd = MHD_start_daemon(
       MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
@@ -1106,6 +1186,10 @@ void http_daemon_stop(struct http_daemon *daemon, unsigned deadline_s) {
   if (daemon->options.wake_deferred != NULL) {
     daemon->options.wake_deferred();
   }
+  /* The handlers still queued run (a read among them finds the reader
+     stopped and answers 503) and wake their connections. */
+  offload_stop(daemon->offload);
+  daemon->offload = NULL;
   long long woken_deadline = http_now_us() + 2000000LL;
   while ((atomic_load(&daemon->suspended) > 0 ||
           atomic_load(&daemon->in_flight) > 0) &&
