@@ -132,6 +132,28 @@ class HungDatabase(ApiTest):
                 for n, (r, e) in enumerate(results):
                     self.assert503_within(r, e, f"concurrent read #{n}",
                                           self.BOUND + n * (self.TIMEOUT_MS / 1000 + 1))
+            # Writes, more of them than there are workers: they wait on handler threads, not on
+            # the workers, so /healthz still answers at once (it waited ~3 s when they held them).
+            results = []
+            writers = [threading.Thread(target=lambda n=n: results.append(self.timed(
+                "POST", "/parties", {"name": "W", "kind": "state", "slug": slug(f"hungw{n}")})))
+                for n in range(self.THREADS + 1)]
+            for t in writers:
+                t.start()
+            time.sleep(0.3)
+            resp, elapsed = self.timed("GET", "/healthz")
+            figures[f"healthz, {self.THREADS + 1} writes waiting"] = elapsed
+            static, static_elapsed = self.timed("GET", "/static/parley.css")
+            for t in writers:
+                t.join(self.BOUND + 15)
+            self.assertNotIsInstance(resp, Exception, f"/healthz: no answer within {elapsed:.1f} s")
+            self.assertEqual(resp.status, 200)
+            self.assertLess(elapsed, 0.5, "/healthz does not wait for the writes")
+            self.assertNotIsInstance(static, Exception)
+            self.assertEqual(static.status, 200)
+            self.assertLess(static_elapsed, 0.5, "a static file does not wait for the writes")
+            for n, (r, e) in enumerate(results):
+                self.assert503_within(r, e, f"concurrent write #{n}", 2 * self.BOUND)
         finally:
             signal_all(pids, signal.SIGCONT)
             log(f"\n  hung database (statement timeout {self.TIMEOUT_MS} ms, {self.THREADS} threads): "
