@@ -40,75 +40,96 @@ int db_positions_find_party(struct db_conn *conn, const char *slug, char *id,
 
 /* --- the statement ------------------------------------------------------- */
 
+/* The statements' parts, one clause a line. */
+// clang-format off
+
+/* The stance counts, one column each, in STANCE_MAP's order (the order
+   cell_of reads them in): as they are, counted from the claims, summed,
+   and as columns of `x`. */
+#define STANCE_COLUMN(name, text) text ", "
+#define STANCE_COUNTED(name, text) \
+  "count(*) FILTER (WHERE stance = '" text "') AS " text ", "
+#define STANCE_SUMMED(name, text) "sum(" text ") AS " text ", "
+#define STANCE_OF_X(name, text) "x." text ", "
+
 /* The cells' columns, in the order both sources give them. */
-#define CELL_COLUMNS                                                           \
-  "party_id, speaker_id, issue_id, demands, proposes, rejects, accepts, "      \
-  "threatens, asserts, claim_count, latest_claim_id, latest_stated_on, "       \
-  "latest_confidence, latest_strength"
+#define CELL_COLUMNS \
+  "party_id, speaker_id, issue_id, " \
+  STANCE_MAP(STANCE_COLUMN) \
+  "claim_count, latest_claim_id, latest_stated_on, latest_confidence, " \
+  "latest_strength"
 
 /* The latest claim first (migration 014): by date, undated claims the
    oldest; on one date the highest confidence (none counts as 1), the
    strongest stance (positions_stance_strength), then the highest id. */
-#define LATEST_ORDER(date, confidence, strength, id)                           \
+#define LATEST_ORDER(date, confidence, strength, id) \
   date " DESC NULLS LAST, " confidence " DESC, " strength " DESC, " id " DESC"
 
 /* The claims of a party: its own, those it spoke, and those of the people
    affiliated with it (as party or speaker). `party` and `speaker` are
    column expressions; "$?" stands for the party's id parameter. */
-#define PARTY_FILTER(party, speaker)                                           \
-  " AND (" party " = $?::bigint OR " speaker " = $?::bigint OR " party         \
-  " IN (SELECT id FROM parties WHERE affiliation_id = $?::bigint AND kind = "  \
-  "'person') OR " speaker " IN (SELECT id FROM parties WHERE affiliation_id "  \
-  "= $?::bigint AND kind = 'person'))"
+#define PARTY_FILTER(party, speaker) \
+  " AND (" party " = $?::bigint" \
+  " OR " speaker " = $?::bigint" \
+  " OR " party " IN (SELECT id FROM parties" \
+  " WHERE affiliation_id = $?::bigint AND kind = 'person')" \
+  " OR " speaker " IN (SELECT id FROM parties" \
+  " WHERE affiliation_id = $?::bigint AND kind = 'person'))"
 
 /* The summary: the cells of one level. */
-#define SUMMARY_BASE                                                           \
-  "WITH base AS (SELECT " CELL_COLUMNS " FROM position_cells pc WHERE "        \
-  "pc.claim_count > 0 AND pc.top = "
+#define SUMMARY_BASE \
+  "WITH base AS (SELECT " CELL_COLUMNS \
+  " FROM position_cells pc" \
+  " WHERE pc.claim_count > 0 AND pc.top = "
 
 /* The claims themselves: each claim once per cell (a claim naming two
    sub-issues of one issue counts once under it). */
-#define SCAN_LINKS                                                             \
-  "WITH links AS (SELECT DISTINCT c.id, c.stance, c.stated_on, c.party_id, "   \
-  "coalesce(c.speaker_id, 0) AS speaker_id, coalesce(c.confidence, 1) AS "     \
-  "confidence, positions_stance_strength(c.stance) AS strength, "
-#define SCAN_FROM                                                              \
-  " AS issue_id FROM claims c JOIN claim_issues ci ON ci.claim_id = c.id "     \
-  "JOIN issues i ON i.id = ci.issue_id WHERE true"
-#define SCAN_ORDER                                                             \
-  " ORDER BY stated_on DESC NULLS LAST, confidence DESC, strength DESC, id "   \
-  "DESC))[1]"
-#define SCAN_BASE                                                              \
-  "), base AS (SELECT party_id, speaker_id, issue_id, count(*) FILTER (WHERE " \
-  "stance = 'demands') AS demands, count(*) FILTER (WHERE stance = "           \
-  "'proposes') AS proposes, count(*) FILTER (WHERE stance = 'rejects') AS "    \
-  "rejects, count(*) FILTER (WHERE stance = 'accepts') AS accepts, count(*) "  \
-  "FILTER (WHERE stance = 'threatens') AS threatens, count(*) FILTER (WHERE "  \
-  "stance = 'asserts') AS asserts, count(*) AS claim_count, "                  \
-  "(array_agg(id" SCAN_ORDER                                                   \
-  " AS latest_claim_id, (array_agg(stated_on" SCAN_ORDER                       \
-  " AS latest_stated_on, (array_agg(confidence" SCAN_ORDER                     \
-  " AS latest_confidence, (array_agg(strength" SCAN_ORDER                      \
-  " AS latest_strength FROM links GROUP BY party_id, speaker_id, issue_id)"
+#define SCAN_LINKS \
+  "WITH links AS (SELECT DISTINCT c.id, c.stance, c.stated_on, c.party_id, " \
+  "coalesce(c.speaker_id, 0) AS speaker_id, " \
+  "coalesce(c.confidence, 1) AS confidence, " \
+  "positions_stance_strength(c.stance) AS strength, "
+#define SCAN_FROM \
+  " AS issue_id" \
+  " FROM claims c" \
+  " JOIN claim_issues ci ON ci.claim_id = c.id" \
+  " JOIN issues i ON i.id = ci.issue_id" \
+  " WHERE true"
+#define SCAN_ORDER \
+  " ORDER BY stated_on DESC NULLS LAST, confidence DESC, strength DESC, " \
+  "id DESC))[1]"
+#define SCAN_BASE \
+  "), base AS (SELECT party_id, speaker_id, issue_id, " \
+  STANCE_MAP(STANCE_COUNTED) \
+  "count(*) AS claim_count, " \
+  "(array_agg(id" SCAN_ORDER " AS latest_claim_id, " \
+  "(array_agg(stated_on" SCAN_ORDER " AS latest_stated_on, " \
+  "(array_agg(confidence" SCAN_ORDER " AS latest_confidence, " \
+  "(array_agg(strength" SCAN_ORDER " AS latest_strength" \
+  " FROM links" \
+  " GROUP BY party_id, speaker_id, issue_id)"
 
 /* People are counted under the party they speak for; with by=speaker each
    speaker apart, claims without one under their party. */
-#define ROW_BY_PARTY                                                           \
-  "CASE WHEN pp.kind = 'person' AND pp.affiliation_id IS NOT NULL THEN "       \
-  "pp.affiliation_id ELSE b.party_id END"
-#define ROW_BY_SPEAKER                                                         \
+#define ROW_BY_PARTY \
+  "CASE WHEN pp.kind = 'person' AND pp.affiliation_id IS NOT NULL " \
+  "THEN pp.affiliation_id ELSE b.party_id END"
+#define ROW_BY_SPEAKER \
   "CASE WHEN b.speaker_id <> 0 THEN b.speaker_id ELSE b.party_id END"
 
 #define TAIL_KEYED ", keyed AS (SELECT b.*, "
-#define TAIL_CELLS                                                             \
-  " AS row_id FROM base b JOIN parties pp ON pp.id = b.party_id), cells AS "   \
-  "(SELECT row_id, issue_id, sum(demands) AS demands, sum(proposes) AS "       \
-  "proposes, sum(rejects) AS rejects, sum(accepts) AS accepts, "               \
-  "sum(threatens) AS threatens, sum(asserts) AS asserts, sum(claim_count) AS " \
-  "claim_count, (array_agg(latest_claim_id ORDER BY " LATEST_ORDER(            \
-      "latest_stated_on", "latest_confidence", "latest_strength",              \
-      "latest_claim_id") "))[1] AS latest_id FROM keyed GROUP BY row_id, "     \
-                         "issue_id), "
+#define TAIL_CELLS \
+  " AS row_id" \
+  " FROM base b" \
+  " JOIN parties pp ON pp.id = b.party_id), " \
+  "cells AS (SELECT row_id, issue_id, " \
+  STANCE_MAP(STANCE_SUMMED) \
+  "sum(claim_count) AS claim_count, " \
+  "(array_agg(latest_claim_id ORDER BY " \
+  LATEST_ORDER("latest_stated_on", "latest_confidence", "latest_strength", \
+               "latest_claim_id") "))[1] AS latest_id" \
+  " FROM keyed" \
+  " GROUP BY row_id, issue_id), "
 /* Rows and columns are ordered by their claim counts (the sum of their
    cells'), then by slug; the cells row by row in that order. The latest
    claim is looked up by id for each cell (OFFSET 0 keeps it a look-up: as
@@ -116,49 +137,52 @@ int db_positions_find_party(struct db_conn *conn, const char *slug, char *id,
    materialised so that the speakers' slugs are then one hash join (inside
    the look-up they were a scan of the parties per cell). The JSON is made
    in C: json_build_object per cell costs more than the whole query. */
-#define TAIL_OUTPUT                                                            \
-  "ranked AS (SELECT x.*, t.row_n, sum(x.claim_count) OVER (PARTITION BY "     \
-  "x.issue_id) AS column_n FROM cells x JOIN row_totals t USING (row_id)), "   \
-  "latest AS MATERIALIZED (SELECT x.*, l.stance, l.stated_on, "                \
-  "l.speaker_id, l.text, l.article_id FROM ranked x CROSS JOIN LATERAL "       \
-  "(SELECT c.stance, c.stated_on, c.speaker_id, c.text, c.article_id FROM "    \
-  "claims c WHERE c.id = x.latest_id OFFSET 0) l) SELECT p.slug, p.name, "     \
-  "p.kind, x.row_n, i.slug, i.name, ip.slug, x.column_n, "                     \
-  "x.stance, " RECORD_DATE(                                                    \
-      "x.stated_on") ", x.demands, x.proposes, "                               \
-                     "x.rejects, x.accepts, x.threatens, x.asserts, "          \
-                     "x.claim_count, x.latest_id, "                            \
-                     "s.slug, x.text, x.article_id FROM latest x JOIN "        \
-                     "parties p ON p.id = "                                    \
-                     "x.row_id JOIN issues i ON i.id = x.issue_id LEFT JOIN "  \
-                     "issues ip ON ip.id "                                     \
-                     "= i.parent_id LEFT JOIN parties s ON s.id = "            \
-                     "x.speaker_id ORDER BY "                                  \
-                     "x.row_n DESC, p.slug, x.column_n DESC, i.slug"
+#define TAIL_OUTPUT \
+  "ranked AS (SELECT x.*, t.row_n, " \
+  "sum(x.claim_count) OVER (PARTITION BY x.issue_id) AS column_n" \
+  " FROM cells x" \
+  " JOIN row_totals t USING (row_id)), " \
+  "latest AS MATERIALIZED (SELECT x.*, l.stance, l.stated_on, " \
+  "l.speaker_id, l.text, l.article_id" \
+  " FROM ranked x" \
+  " CROSS JOIN LATERAL (SELECT c.stance, c.stated_on, c.speaker_id, " \
+  "c.text, c.article_id FROM claims c WHERE c.id = x.latest_id OFFSET 0) l) " \
+  "SELECT p.slug, p.name, p.kind, x.row_n, i.slug, i.name, ip.slug, " \
+  "x.column_n, x.stance, " RECORD_DATE("x.stated_on") ", " \
+  STANCE_MAP(STANCE_OF_X) \
+  "x.claim_count, x.latest_id, s.slug, x.text, x.article_id" \
+  " FROM latest x" \
+  " JOIN parties p ON p.id = x.row_id" \
+  " JOIN issues i ON i.id = x.issue_id" \
+  " LEFT JOIN issues ip ON ip.id = i.parent_id" \
+  " LEFT JOIN parties s ON s.id = x.speaker_id" \
+  " ORDER BY x.row_n DESC, p.slug, x.column_n DESC, i.slug"
 
 /* The default matrix (top-level issues, people under their party, no party
    filter) is the rolled-up rows (migration 008), which hold their latest
    claim's fields: no look-up per cell. The row totals go after
    ROWS_MATRIX_TOTALS, the issue condition after ROWS_MATRIX_RANKED. */
 #define ROWS_MATRIX_TOTALS "WITH row_totals AS ("
-#define ROWS_MATRIX_RANKED                                                     \
-  "), ranked AS (SELECT r.*, t.row_n, "                                        \
-  "sum(r.claim_count) OVER (PARTITION BY r.issue_id) AS column_n FROM "        \
-  "position_rows r JOIN row_totals t USING (row_id) WHERE r.claim_count > 0"
-#define ROWS_MATRIX_OUTPUT                                                     \
-  ") SELECT p.slug, "                                                          \
-  "p.name, p.kind, x.row_n, i.slug, i.name, ip.slug, x.column_n, "             \
-  "x.latest_stance, " RECORD_DATE(                                             \
-      "x.latest_stated_on") ", x.demands, x.proposes, x.rejects, x.accepts, "  \
-                            "x.threatens, x.asserts, x.claim_count, "          \
-                            "x.latest_claim_id, s.slug, x.latest_text, "       \
-                            "x.latest_article_id FROM ranked x JOIN parties "  \
-                            "p "                                               \
-                            "ON p.id = x.row_id JOIN issues i ON i.id = "      \
-                            "x.issue_id LEFT JOIN issues ip ON ip.id = "       \
-                            "i.parent_id LEFT JOIN parties s ON s.id = "       \
-                            "x.latest_speaker_id ORDER BY x.row_n DESC, "      \
-                            "p.slug, x.column_n DESC, i.slug"
+#define ROWS_MATRIX_RANKED \
+  "), ranked AS (SELECT r.*, t.row_n, " \
+  "sum(r.claim_count) OVER (PARTITION BY r.issue_id) AS column_n" \
+  " FROM position_rows r" \
+  " JOIN row_totals t USING (row_id)" \
+  " WHERE r.claim_count > 0"
+#define ROWS_MATRIX_OUTPUT \
+  ") SELECT p.slug, p.name, p.kind, x.row_n, i.slug, i.name, ip.slug, " \
+  "x.column_n, x.latest_stance, " RECORD_DATE("x.latest_stated_on") ", " \
+  STANCE_MAP(STANCE_OF_X) \
+  "x.claim_count, x.latest_claim_id, s.slug, x.latest_text, " \
+  "x.latest_article_id" \
+  " FROM ranked x" \
+  " JOIN parties p ON p.id = x.row_id" \
+  " JOIN issues i ON i.id = x.issue_id" \
+  " LEFT JOIN issues ip ON ip.id = i.parent_id" \
+  " LEFT JOIN parties s ON s.id = x.latest_speaker_id" \
+  " ORDER BY x.row_n DESC, p.slug, x.column_n DESC, i.slug"
+
+// clang-format on
 
 /* A whole default matrix's rows count the distinct claims of their
    parties (see row_totals_add). */

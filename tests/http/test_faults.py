@@ -306,7 +306,10 @@ class SlowDatabase(ApiTest):
         self.assertEqual(in_use, 0, "the pool's in-use gauge is back to 0")
         sessions = int(self.db.value("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                                      "AND application_name = 'parleyd'"))
-        self.assertLessEqual(sessions, size, "no more sessions than the pool's size")
+        text = self.get("/metrics", server=self.slow).body.decode()
+        readers = int(re.search(r'^parley_db_reader_connections (\d+)$', text, re.M).group(1))
+        self.assertLessEqual(readers, 2, "the reader's connections (PARLEY_DB_READERS, 2)")
+        self.assertLessEqual(sessions, size + readers, "no more sessions than the pool's and the reader's")
         waiting = self.db.value("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                                 "AND application_name = 'parleyd' AND state <> 'idle'")
         self.assertEqual(waiting, "0", "no parleyd session is still busy")
