@@ -161,6 +161,8 @@ int db_list_cursor_decode(const struct list_spec *spec, const char *cursor,
 }
 
 static void sql_query_vadd(struct sql_query *query, const char *format,
+                           va_list args) __attribute__((format(printf, 2, 0)));
+static void sql_query_vadd(struct sql_query *query, const char *format,
                            va_list args) {
   if (query->used >= sizeof query->text) {
     return;
