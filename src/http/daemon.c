@@ -1077,7 +1077,7 @@ static void mhd_log(void *closure, const char *format, va_list args) {
 
 /* Frees what http_daemon_start set up around MHD (stopped before). */
 static void daemon_free(struct http_daemon *daemon) {
-  offload_stop(daemon->offload); /* none left when stopped normally */
+  offload_free(daemon->offload);
   pthread_cond_destroy(&daemon->reaper_wake);
   pthread_mutex_destroy(&daemon->watch_mutex);
   free(daemon->clocks);
@@ -1188,8 +1188,7 @@ void http_daemon_stop(struct http_daemon *daemon, unsigned deadline_s) {
   }
   /* The handlers still queued run (a read among them finds the reader
      stopped and answers 503) and wake their connections. */
-  offload_stop(daemon->offload);
-  daemon->offload = NULL;
+  offload_stop(daemon->offload); /* freed with the daemon, after MHD */
   long long woken_deadline = http_now_us() + 2000000LL;
   while ((atomic_load(&daemon->suspended) > 0 ||
           atomic_load(&daemon->in_flight) > 0) &&

@@ -76,7 +76,7 @@ struct offload *offload_start(unsigned threads) {
         0) {
       log_error("cannot start handler thread %u", i);
       offload->thread_count = i;
-      offload_stop(offload);
+      offload_free(offload);
       return NULL;
     }
     offload->thread_count = i + 1;
@@ -116,12 +116,23 @@ void offload_stop(struct offload *offload) {
     return;
   }
   pthread_mutex_lock(&offload->lock);
+  bool running = !offload->stopping;
   offload->stopping = true;
   pthread_cond_broadcast(&offload->work);
   pthread_mutex_unlock(&offload->lock);
+  if (!running) {
+    return;
+  }
   for (unsigned i = 0; i < offload->thread_count; i++) {
     pthread_join(offload->threads[i], NULL);
   }
+}
+
+void offload_free(struct offload *offload) {
+  if (offload == NULL) {
+    return;
+  }
+  offload_stop(offload);
   pthread_cond_destroy(&offload->work);
   pthread_mutex_destroy(&offload->lock);
   free(offload->threads);

@@ -18,8 +18,12 @@ struct offload *offload_start(unsigned threads);
 /* Queues a task; any thread. False once stopping (the task is not run). */
 bool offload_submit(struct offload *offload, offload_task *run, void *argument);
 
-/* Runs what is queued, then joins the threads and frees them. */
+/* Refuses new tasks, runs what is queued and joins the threads; the
+   struct stays valid (offload_submit then answers false). Idempotent. */
 void offload_stop(struct offload *offload);
+
+/* Stops if need be, and frees. */
+void offload_free(struct offload *offload);
 
 /* Tasks queued and tasks running (for tests and metrics). */
 void offload_stats(struct offload *offload, unsigned *queued,

@@ -173,6 +173,70 @@ class HungDatabase(ApiTest):
         self.assertTrue(self.hung.alive(), "the same process, not restarted")
 
 
+class ShutdownWhileHung(ApiTest):
+    """SIGTERM while reads wait on the reader for a stopped database: each gets its 503, and parleyd
+    exits 0 (libmicrohttpd aborts if stopped with a connection still suspended). The statement
+    timeout is longer than the drain and the wait after it, so the reads are answered only because
+    shutdown fails what the reader still waits for."""
+
+    TIMEOUT_MS = 6000
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        start_private_cluster(cls, "parley-hungterm-")
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_private_cluster(cls)
+
+    def test_sigterm_answers_every_waiting_request_and_exits_0(self):
+        server = self.env.start_server(name="hungterm", database_url=self.url, key=self.key,
+                                       extra_env={"PARLEY_STATEMENT_TIMEOUT_MS": str(self.TIMEOUT_MS),
+                                                  "PARLEY_DRAIN_SECONDS": "1"})
+        party = slug("term")
+        self.expect(self.post("/parties", {"name": "Term", "kind": "state", "slug": party},
+                              server=server, key=self.key), 201)
+        for _ in range(4):
+            self.expect(self.get(f"/parties/{party}", server=server), 200)
+        pids = cluster_processes(self.cluster)
+        results = []
+        lock = threading.Lock()
+
+        def call(method, path, body=None):
+            try:
+                resp = self.request(method, path, body, server=server, timeout=30,
+                                    key=self.key if method != "GET" else None)
+                outcome = resp.status
+            except OSError as e:
+                outcome = repr(e)
+            with lock:
+                results.append((method, outcome))
+
+        calls = [("GET", f"/parties/{party}", None)] * 4
+        threads = [threading.Thread(target=call, args=c) for c in calls]
+        signal_all(pids, signal.SIGSTOP)
+        try:
+            for t in threads:
+                t.start()
+            time.sleep(0.3)
+            started = time.monotonic()
+            server.proc.send_signal(signal.SIGTERM)
+            rc = server.proc.wait(30)
+            elapsed = time.monotonic() - started
+            for t in threads:
+                t.join(30)
+        finally:
+            signal_all(pids, signal.SIGCONT)
+            server.stop(signal.SIGKILL)
+        log(f"\n  SIGTERM with {len(calls)} requests waiting on a stopped database: exit {rc} after {elapsed:.2f} s")
+        self.assertEqual(rc, 0, server.log_tail())
+        self.assertEqual(sorted(outcome for _, outcome in results), [503] * len(calls), results)
+        # The drain (1 s), then the reads failed at once (3.0 s when nothing woke them: the drain
+        # and the daemon's 2 s wait for suspended connections, then an exit that skips closing them).
+        self.assertLess(elapsed, 2.0, "the reads were failed at the end of the drain")
+
+
 class ReferenceCheckUnderLock(ApiTest):
     """Another session holds ACCESS EXCLUSIVE on the table a reference check reads: the check cannot
     ask, so the write answers 503 with Retry-After (the statement timeout), never 422 "names no
