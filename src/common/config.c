@@ -91,7 +91,7 @@ int config_from_environment(struct config *config, char *error,
     return -1;
   }
   config->pool_size = (unsigned)value;
-  if (parse_unsigned("PARLEY_DB_READERS", 0, 64, 2, &value, error,
+  if (parse_unsigned("PARLEY_DB_READERS", 0, 64, 6, &value, error,
                      error_size) != 0) {
     return -1;
   }

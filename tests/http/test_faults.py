@@ -308,7 +308,7 @@ class SlowDatabase(ApiTest):
                                      "AND application_name = 'parleyd'"))
         text = self.get("/metrics", server=self.slow).body.decode()
         readers = int(re.search(r'^parley_db_reader_connections (\d+)$', text, re.M).group(1))
-        self.assertLessEqual(readers, 2, "the reader's connections (PARLEY_DB_READERS, 2)")
+        self.assertLessEqual(readers, 6, "the reader's connections (PARLEY_DB_READERS, 6)")
         self.assertLessEqual(sessions, size + readers, "no more sessions than the pool's and the reader's")
         waiting = self.db.value("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                                 "AND application_name = 'parleyd' AND state <> 'idle'")
