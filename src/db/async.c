@@ -7,6 +7,7 @@
  * thread. */
 #include "db/async.h"
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "connection.h"
@@ -84,12 +85,6 @@ static const char *reason_of(int code, char *buffer, size_t size) {
     snprintf(buffer, size, "error %d", code);
   }
   return buffer;
-}
-
-static long long monotonic_ms(void) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
 /* --- completion ------------------------------------------------------------
@@ -175,7 +170,7 @@ static void conn_fail(struct db_async *reader, struct async_conn *conn,
   snprintf(message, sizeof message, "%s%s%s", why, detail[0] ? ": " : "",
            detail);
   message[strcspn(message, "\n")] = '\0'; /* libpq's messages end in one */
-  long long now = monotonic_ms();
+  long long now = clock_monotonic_ms();
   if (conn->state == CONN_READY) {
     atomic_fetch_sub(&reader->connected, 1);
     if (!reader->closing) {
@@ -236,7 +231,7 @@ static void conn_connect_start(struct db_async *reader,
     return;
   }
   conn->state = CONN_CONNECTING;
-  conn->connect_started_ms = monotonic_ms();
+  conn->connect_started_ms = clock_monotonic_ms();
   conn->connect_deadline_ms = conn->connect_started_ms + ASYNC_CONNECT_WAIT_MS;
   conn_watch(reader, conn, EPOLLOUT);
 }
@@ -329,7 +324,7 @@ static void conn_send(struct db_async *reader, struct async_conn *conn,
   job->result = NULL;
   if (conn->head == NULL) {
     conn->head = job;
-    job->deadline_ms = monotonic_ms() + reader->answer_wait_ms;
+    job->deadline_ms = clock_monotonic_ms() + reader->answer_wait_ms;
   } else {
     conn->tail->next = job;
   }
@@ -387,7 +382,7 @@ static void conn_collect(struct db_async *reader, struct async_conn *conn) {
         conn->tail = NULL;
       } else {
         /* The server starts on the next one now. */
-        conn->head->deadline_ms = monotonic_ms() + reader->answer_wait_ms;
+        conn->head->deadline_ms = clock_monotonic_ms() + reader->answer_wait_ms;
       }
       conn->in_flight--;
       atomic_fetch_sub(&reader->in_flight, 1);
@@ -465,7 +460,7 @@ static struct async_conn *conn_for_next_job(struct db_async *reader) {
 #define ASYNC_WAIT_FOR_RETRY_MS 250
 
 static bool reader_may_connect_soon(const struct db_async *reader) {
-  long long soon = monotonic_ms() + ASYNC_WAIT_FOR_RETRY_MS;
+  long long soon = clock_monotonic_ms() + ASYNC_WAIT_FOR_RETRY_MS;
   for (unsigned i = 0; i < reader->connection_count; i++) {
     const struct async_conn *conn = &reader->connections[i];
     if (conn->state != CONN_DOWN || conn->retry_at_ms <= soon) {
@@ -479,7 +474,7 @@ static bool reader_may_connect_soon(const struct db_async *reader) {
    whatever its back-off says (at most every ASYNC_RETRY_FIRST_MS), so that
    the first reads after an outage find the database back. */
 static void reader_connect_on_demand(struct db_async *reader) {
-  long long now = monotonic_ms();
+  long long now = clock_monotonic_ms();
   for (unsigned i = 0; i < reader->connection_count; i++) {
     struct async_conn *conn = &reader->connections[i];
     if (conn->state != CONN_DOWN) {
@@ -513,7 +508,7 @@ static void reader_dispatch(struct db_async *reader) {
 
 /* Connections past a deadline, and down ones whose back-off is over. */
 static void reader_check_time(struct db_async *reader) {
-  long long now = monotonic_ms();
+  long long now = clock_monotonic_ms();
   for (unsigned i = 0; i < reader->connection_count; i++) {
     struct async_conn *conn = &reader->connections[i];
     if (conn->state == CONN_CONNECTING && now >= conn->connect_deadline_ms) {
@@ -553,7 +548,7 @@ static int reader_wait_ms(const struct db_async *reader) {
   if (next < 0) {
     return -1;
   }
-  long long left = next - monotonic_ms();
+  long long left = next - clock_monotonic_ms();
   return left <= 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
 
@@ -683,7 +678,7 @@ bool db_async_submit(struct db_async *reader, struct db_async_job *job) {
   job->next = NULL;
   job->attempts = 0;
   job->result = NULL;
-  job->deadline_ms = monotonic_ms() + reader->answer_wait_ms;
+  job->deadline_ms = clock_monotonic_ms() + reader->answer_wait_ms;
   pthread_mutex_lock(&reader->lock);
   bool accepted = !reader->stopping;
   if (accepted) {

@@ -2,6 +2,7 @@
 #include "db/pool.h"
 #include "connection.h"
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/metrics.h"
 
@@ -57,12 +58,6 @@ struct db_pool {
   char *database_url;
   unsigned statement_timeout_ms;
 };
-
-static long long monotonic_ms(void) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
 
 static unsigned long name_hash(const char *name) {
   unsigned long hash = 5381;
@@ -425,7 +420,7 @@ static int socket_wait(PGconn *pq, bool writing, long long deadline) {
     return -1;
   }
   for (;;) {
-    long long left = deadline - monotonic_ms();
+    long long left = deadline - clock_monotonic_ms();
     if (left <= 0) {
       return 0;
     }
@@ -471,7 +466,7 @@ static bool result_succeeded(const PGresult *result) {
    each result; past it the connection is abandoned. NULL when no result
    came (the connection was lost or abandoned: conn->error tells). */
 static PGresult *answer_await(struct db_conn *conn) {
-  long long deadline = monotonic_ms() + conn->answer_wait_ms;
+  long long deadline = clock_monotonic_ms() + conn->answer_wait_ms;
   PGresult *kept = NULL;
   for (;;) {
     int unsent = PQflush(conn->pq);
@@ -489,7 +484,7 @@ static PGresult *answer_await(struct db_conn *conn) {
       } else {
         PQclear(result);
       }
-      deadline = monotonic_ms() + conn->answer_wait_ms;
+      deadline = clock_monotonic_ms() + conn->answer_wait_ms;
       continue;
     }
     int ready = socket_wait(conn->pq, unsent > 0, deadline);

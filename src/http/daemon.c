@@ -3,6 +3,7 @@
 #include "http/daemon.h"
 #include "offload.h"
 
+#include "common/clock.h"
 #include "common/encoding.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -74,12 +75,6 @@ long long http_now_us(void) {
   return (long long)now.tv_sec * 1000000LL + now.tv_nsec / 1000;
 }
 
-static long long monotonic_us(void) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (long long)now.tv_sec * 1000000LL + now.tv_nsec / 1000;
-}
-
 /* The calling worker thread's clock (taken on first use), or NULL. */
 static _Thread_local const struct http_daemon *thread_clock_daemon;
 static _Thread_local struct worker_clock *thread_clock;
@@ -95,7 +90,7 @@ static struct worker_clock *worker_clock_current(struct http_daemon *daemon) {
 
 static void worker_clock_enter(struct worker_clock *clock) {
   if (clock != NULL) {
-    atomic_store(&clock->busy_since_us, monotonic_us());
+    atomic_store(&clock->busy_since_us, clock_monotonic_us());
   }
 }
 
@@ -105,7 +100,7 @@ static void worker_clock_enter(struct worker_clock *clock) {
 static void worker_clock_leave(struct worker_clock *clock) {
   if (clock != NULL) {
     long long since = atomic_load(&clock->busy_since_us);
-    atomic_fetch_add(&clock->busy_total_us, monotonic_us() - since);
+    atomic_fetch_add(&clock->busy_total_us, clock_monotonic_us() - since);
     atomic_store(&clock->busy_since_us, 0);
   }
 }
@@ -131,7 +126,7 @@ connection_watch_of(struct MHD_Connection *connection) {
    response done): its head is due within the header timeout from now. */
 static void connection_watch_ready(struct http_daemon *daemon,
                                    struct connection_watch *watch) {
-  long long now = monotonic_us();
+  long long now = clock_monotonic_us();
   pthread_mutex_lock(&daemon->watch_mutex);
   watch->awaiting_head = true;
   watch->ready_us = now;
@@ -236,7 +231,7 @@ static void *reaper_run(void *closure) {
     if (daemon->reaper_stop) {
       break;
     }
-    long long now = monotonic_us();
+    long long now = clock_monotonic_us();
     unsigned cut = 0;
     for (struct connection_watch *watch = daemon->watches; watch != NULL;
          watch = watch->next) {
@@ -733,7 +728,7 @@ static enum MHD_Result request_begin(struct http_daemon *daemon,
   request->connection = connection;
   request->daemon = daemon;
   request->started_us = http_now_us();
-  request->begun_monotonic_us = monotonic_us();
+  request->begun_monotonic_us = clock_monotonic_us();
   request->begun_busy_us = worker_clock_busy(worker_clock_current(daemon),
                                              request->begun_monotonic_us);
   request->method = method_from_name(method);
@@ -806,7 +801,7 @@ static enum MHD_Result request_append(struct http_daemon *daemon,
      time would hold a connection for ever: the whole body must arrive
      within the connection timeout (MHD_NO closes the connection). Time
      this worker spent on other requests meanwhile is the server's. */
-  long long now = monotonic_us();
+  long long now = clock_monotonic_us();
   long long busy = worker_clock_busy(worker_clock_current(daemon), now) -
                    request->begun_busy_us;
   if (now - request->begun_monotonic_us - busy >
@@ -1004,13 +999,13 @@ access_handler(void *closure, struct MHD_Connection *connection,
                void **context) {
   struct http_daemon *daemon = closure;
   struct worker_clock *clock = worker_clock_current(daemon);
-  long long entered = monotonic_us();
+  long long entered = clock_monotonic_us();
   worker_clock_enter(clock);
   enum MHD_Result result =
       access_handler_timed(daemon, connection, url, method, version,
                            upload_data, upload_data_size, context);
   worker_clock_leave(clock);
-  if (monotonic_us() - entered >= 1000000LL) {
+  if (clock_monotonic_us() - entered >= 1000000LL) {
     idle_timers_restart(daemon, clock, connection);
   }
   return result;

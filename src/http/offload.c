@@ -2,6 +2,7 @@
    fixed set of threads. */
 #include "offload.h"
 
+#include "common/clock.h"
 #include "common/log.h"
 
 #include <pthread.h>
@@ -25,12 +26,6 @@ struct offload {
   pthread_t *threads;
 };
 
-static long long monotonic_ms(void) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
 static void *offload_main(void *closure) {
   struct offload *offload = closure;
   pthread_mutex_lock(&offload->lock);
@@ -49,7 +44,7 @@ static void *offload_main(void *closure) {
     offload->queued--;
     offload->running++;
     pthread_mutex_unlock(&offload->lock);
-    item->run(item->argument, monotonic_ms() - item->queued_ms);
+    item->run(item->argument, clock_monotonic_ms() - item->queued_ms);
     free(item);
     pthread_mutex_lock(&offload->lock);
     offload->running--;
@@ -91,7 +86,7 @@ bool offload_submit(struct offload *offload, offload_task *run,
     return false;
   }
   *item = (struct offload_item){
-      .run = run, .argument = argument, .queued_ms = monotonic_ms()};
+      .run = run, .argument = argument, .queued_ms = clock_monotonic_ms()};
   pthread_mutex_lock(&offload->lock);
   bool accepted = !offload->stopping;
   if (accepted) {
