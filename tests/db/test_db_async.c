@@ -71,6 +71,14 @@ static void probe_wait(struct probe *probe) {
   pthread_mutex_unlock(&probes_lock);
 }
 
+/* Submits one job and waits for its answer. */
+static void probe_run(struct db_async *reader, struct probe *probe,
+                      const struct db_statement *statement, const char *value) {
+  probe_init(probe, statement, value);
+  assert_true(db_async_submit(reader, &probe->job));
+  probe_wait(probe);
+}
+
 static long long now_ms(void) {
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
@@ -229,9 +237,7 @@ static void test_hung_backend_is_abandoned(void **state) {
   struct db_async *reader = db_async_create(database_url, 1, 300, 0);
   assert_non_null(reader);
   struct probe pid;
-  probe_init(&pid, &backend, NULL);
-  assert_true(db_async_submit(reader, &pid.job));
-  probe_wait(&pid);
+  probe_run(reader, &pid, &backend, NULL);
   assert_int_equal(pid.status, DB_OK);
   pid_t backend_pid = (pid_t)atoi(pid.answer);
   assert_true(backend_pid > 0);
@@ -246,9 +252,7 @@ static void test_hung_backend_is_abandoned(void **state) {
   assert_int_equal(hung.status, DB_UNAVAILABLE);
   assert_true(waited >= 1000 && waited < 2500); /* 300 ms + 1 s grace */
   struct probe after;
-  probe_init(&after, &add_one, "2");
-  assert_true(db_async_submit(reader, &after.job));
-  probe_wait(&after);
+  probe_run(reader, &after, &add_one, "2");
   assert_int_equal(after.status, DB_OK);
   assert_string_equal(after.answer, "3");
   db_async_destroy(reader);
@@ -275,9 +279,7 @@ static void test_lost_connection_is_retried_once(void **state) {
   struct db_async *reader = db_async_create(database_url, 1, 5000, 0);
   assert_non_null(reader);
   struct probe pid;
-  probe_init(&pid, &backend, NULL);
-  assert_true(db_async_submit(reader, &pid.job));
-  probe_wait(&pid);
+  probe_run(reader, &pid, &backend, NULL);
   assert_int_equal(pid.status, DB_OK);
   struct probe slow;
   probe_init(&slow, &sleep_long, "0.5");
@@ -288,9 +290,7 @@ static void test_lost_connection_is_retried_once(void **state) {
   probe_wait(&slow);
   assert_int_equal(slow.status, DB_OK); /* on the second connection */
   /* The connection that took over is lost in turn. */
-  probe_init(&pid, &backend, NULL);
-  assert_true(db_async_submit(reader, &pid.job));
-  probe_wait(&pid);
+  probe_run(reader, &pid, &backend, NULL);
   probe_init(&slow, &sleep_long, "0.5");
   assert_true(db_async_submit(reader, &slow.job));
   nanosleep(&pause, NULL);
@@ -307,9 +307,7 @@ static void test_destroy_fails_jobs_in_flight(void **state) {
   struct db_async *reader = db_async_create(database_url, 1, 5000, 0);
   assert_non_null(reader);
   struct probe warm;
-  probe_init(&warm, &add_one, "1");
-  assert_true(db_async_submit(reader, &warm.job));
-  probe_wait(&warm);
+  probe_run(reader, &warm, &add_one, "1");
   struct probe slow[3];
   for (int i = 0; i < 3; i++) {
     probe_init(&slow[i], &sleep_long, "3");
