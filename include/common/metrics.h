@@ -59,9 +59,10 @@ void metrics_positions_answer(enum metrics_positions_source source);
 /* The asynchronous reader's state (db/async.h), when there is one. */
 struct metrics_reader {
   bool present;
-  unsigned connections; /* open */
-  unsigned in_flight;   /* statements sent, not yet answered */
-  unsigned queued;      /* waiting for a connection */
+  unsigned connections;                /* open */
+  unsigned in_flight;                  /* statements sent, not yet answered */
+  unsigned queued;                     /* waiting for a connection */
+  unsigned long long answered, failed; /* jobs done, by outcome */
 };
 
 char *metrics_render(const struct metrics_pool *pools, size_t pool_count,

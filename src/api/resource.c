@@ -199,11 +199,10 @@ static void deferred_read_free(void *state) {
 }
 
 /* On the reader's thread: keep the answer, wake the request. */
-static void deferred_read_done(struct db_async_job *job, PGresult *result,
-                               enum db_status status,
+static void deferred_read_done(struct db_async_job *job, enum db_status status,
                                const struct db_error *error) {
   struct deferred_read *read = job->closure;
-  read->result = result;
+  read->result = job->results[0];
   read->status = status;
   if (error != NULL) {
     read->error = *error;
@@ -254,11 +253,11 @@ static bool resource_read_deferred(struct request *request,
   read->request = request;
   read->resource = resource;
   read->key = key;
-  read->job = (struct db_async_job){.statement = resource->read->statement,
-                                    .count = 1,
-                                    .values = &read->key,
-                                    .done = deferred_read_done,
-                                    .closure = read};
+  read->job = (struct db_async_job){
+      .steps = {{resource->read->statement, 1, &read->key}},
+      .step_count = 1,
+      .done = deferred_read_done,
+      .closure = read};
   request_defer(request, deferred_read_start, deferred_read_finish, read,
                 deferred_read_free);
   return true;

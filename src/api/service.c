@@ -39,8 +39,13 @@ void service_metrics_handler(struct request *request) {
   }
   struct metrics_reader reader = {.present = service_reader != NULL};
   if (service_reader != NULL) {
-    db_async_stats(service_reader, &reader.connections, &reader.in_flight,
-                   &reader.queued);
+    struct db_async_stats stats;
+    db_async_stats(service_reader, &stats);
+    reader.connections = stats.connected;
+    reader.in_flight = stats.in_flight;
+    reader.queued = stats.queued;
+    reader.answered = stats.answered;
+    reader.failed = stats.failed;
   }
   size_t length = 0;
   char *text = metrics_render(pools, count, &reader, &length);

@@ -240,15 +240,22 @@ static void render_reader(FILE *out, const struct metrics_reader *reader) {
   }
   fprintf(out,
           "# HELP parley_db_reader_connections Open connections of the "
-          "asynchronous reader of single-record reads.\n"
+          "asynchronous reader (single records and list pages).\n"
           "# TYPE parley_db_reader_connections gauge\n"
           "parley_db_reader_connections %u\n"
           "# HELP parley_db_reader_statements Statements of the asynchronous "
           "reader, by state.\n"
           "# TYPE parley_db_reader_statements gauge\n"
           "parley_db_reader_statements{state=\"in_flight\"} %u\n"
-          "parley_db_reader_statements{state=\"queued\"} %u\n",
-          reader->connections, reader->in_flight, reader->queued);
+          "parley_db_reader_statements{state=\"queued\"} %u\n"
+          "# HELP parley_db_reader_jobs_total Reads the asynchronous reader "
+          "finished, by outcome (failed: the database was down, hung or "
+          "refused the statement).\n"
+          "# TYPE parley_db_reader_jobs_total counter\n"
+          "parley_db_reader_jobs_total{outcome=\"ok\"} %llu\n"
+          "parley_db_reader_jobs_total{outcome=\"failed\"} %llu\n",
+          reader->connections, reader->in_flight, reader->queued,
+          reader->answered, reader->failed);
 }
 
 char *metrics_render(const struct metrics_pool *pools, size_t pool_count,

@@ -27,6 +27,8 @@
 #define ASYNC_MAX_CONNECTIONS 64
 /* Statements remembered as prepared per connection; past it, unnamed. */
 #define ASYNC_PREPARED_MAX 128
+/* PostgreSQL's identifiers are 63 bytes: a longer name runs unnamed. */
+#define ASYNC_NAME_MAX 64
 /* Jobs sent on one connection and not yet answered, at most: enough to
    keep the server busy, few enough that one slow statement delays few
    others. */
@@ -51,7 +53,7 @@ struct async_conn {
   uint32_t watching;                /* the events registered */
   struct db_async_job *head, *tail; /* sent, answered in this order */
   unsigned in_flight;
-  const struct db_statement *prepared[ASYNC_PREPARED_MAX];
+  char prepared[ASYNC_PREPARED_MAX][ASYNC_NAME_MAX]; /* by name */
   unsigned prepared_count;
   long long connect_deadline_ms;
   long long connect_started_ms; /* the last attempt, or 0 */
@@ -76,6 +78,7 @@ struct db_async {
   unsigned connection_count;
   struct async_conn connections[ASYNC_MAX_CONNECTIONS];
   atomic_uint connected, in_flight, queued;
+  atomic_ullong answered, failed; /* jobs done, by outcome */
 };
 
 /* The system's reason for errno (strerror_r: strerror is not
@@ -90,34 +93,56 @@ static const char *reason_of(int code, char *buffer, size_t size) {
 /* --- completion ------------------------------------------------------------
  */
 
-static void job_fail(struct db_async_job *job, const char *why) {
+/* Drops what the job has received so far: before a fresh try, or when it
+   fails. */
+static void job_clear_results(struct db_async_job *job) {
+  for (int i = 0; i < DB_ASYNC_STEPS_MAX; i++) {
+    PQclear(job->results[i]);
+    job->results[i] = NULL;
+  }
+  PQclear(job->failure);
+  job->failure = NULL;
+}
+
+static void job_fail(struct db_async *reader, struct db_async_job *job,
+                     const char *why) {
   struct db_error error;
   memset(&error, 0, sizeof error);
   snprintf(error.sqlstate, sizeof error.sqlstate, "08006");
   snprintf(error.message, sizeof error.message, "%s", why);
-  PQclear(job->result);
-  job->result = NULL;
+  job_clear_results(job);
   metrics_db_error(METRICS_DB_UNAVAILABLE);
-  job->done(job, NULL, DB_UNAVAILABLE, &error);
+  atomic_fetch_add(&reader->failed, 1);
+  job->done(job, DB_UNAVAILABLE, &error);
 }
 
-/* Hands the job its result: the statement's, or the first failure. */
-static void job_complete(struct db_async_job *job, PGconn *pq) {
-  PGresult *result = job->result;
-  job->result = NULL;
-  ExecStatusType kind =
-      result != NULL ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-  if (kind == PGRES_TUPLES_OK || kind == PGRES_COMMAND_OK) {
-    job->done(job, result, DB_OK, NULL);
+/* Hands the job its results, or its first failure. */
+static void job_complete(struct db_async *reader, struct db_async_job *job,
+                         PGconn *pq) {
+  if (job->failure == NULL) {
+    for (int i = 0; i < job->step_count; i++) {
+      if (job->results[i] == NULL) {
+        /* A step with no result at all: the server broke the protocol. */
+        job->failure = PQmakeEmptyPGresult(pq, PGRES_FATAL_ERROR);
+        job->failed_step = i;
+        break;
+      }
+    }
+  }
+  if (job->failure == NULL) {
+    atomic_fetch_add(&reader->answered, 1);
+    job->done(job, DB_OK, NULL);
     return;
   }
   struct db_error error;
-  enum db_status status = db_status_of_result(pq, result, &error);
+  enum db_status status = db_status_of_result(pq, job->failure, &error);
   if (status == DB_HARD_ERROR) {
-    log_error("running %s: %s", job->statement->name, error.message);
+    log_error("running %s: %s", job->steps[job->failed_step].statement->name,
+              error.message);
   }
-  PQclear(result);
-  job->done(job, NULL, status, &error);
+  job_clear_results(job);
+  atomic_fetch_add(&reader->failed, 1);
+  job->done(job, status, &error);
 }
 
 /* --- one connection --------------------------------------------------------
@@ -154,6 +179,19 @@ static void conn_watch(struct db_async *reader, struct async_conn *conn,
   }
   conn->socket = socket;
   conn->watching = events;
+}
+
+/* Puts jobs retried on another connection at the front of the queue. */
+static void pending_prepend(struct db_async *reader, struct db_async_job *list,
+                            struct db_async_job *last) {
+  if (list == NULL) {
+    return;
+  }
+  last->next = reader->pending_head;
+  reader->pending_head = list;
+  if (reader->pending_tail == NULL) {
+    reader->pending_tail = last;
+  }
 }
 
 /* Closes the connection and fails every job sent on it with `why`; when
@@ -199,8 +237,7 @@ static void conn_fail(struct db_async *reader, struct async_conn *conn,
     if (lost && job->attempts == 0 && !reader->closing) {
       job->attempts = 1;
       job->next = NULL;
-      PQclear(job->result);
-      job->result = NULL;
+      job_clear_results(job);
       if (retry_tail == NULL) {
         retry_head = job;
       } else {
@@ -209,17 +246,11 @@ static void conn_fail(struct db_async *reader, struct async_conn *conn,
       retry_tail = job;
       atomic_fetch_add(&reader->queued, 1);
     } else {
-      job_fail(job, message);
+      job_fail(reader, job, message);
     }
     job = next;
   }
-  if (retry_head != NULL) {
-    retry_tail->next = reader->pending_head;
-    reader->pending_head = retry_head;
-    if (reader->pending_tail == NULL) {
-      reader->pending_tail = retry_tail;
-    }
-  }
+  pending_prepend(reader, retry_head, retry_tail);
 }
 
 static void conn_connect_start(struct db_async *reader,
@@ -272,56 +303,66 @@ static void conn_flush(struct db_async *reader, struct async_conn *conn) {
   conn_watch(reader, conn, unsent > 0 ? EPOLLIN | EPOLLOUT : EPOLLIN);
 }
 
-static bool conn_prepared(const struct async_conn *conn,
-                          const struct db_statement *statement) {
+/* The index of the statement named `name` among those prepared, or -1. */
+static int conn_prepared(const struct async_conn *conn, const char *name) {
   for (unsigned i = 0; i < conn->prepared_count; i++) {
-    if (conn->prepared[i] == statement) {
-      return true;
+    if (strcmp(conn->prepared[i], name) == 0) {
+      return (int)i;
     }
   }
-  return false;
+  return -1;
 }
 
-static void conn_forget(struct async_conn *conn,
-                        const struct db_statement *statement) {
-  for (unsigned i = 0; i < conn->prepared_count; i++) {
-    if (conn->prepared[i] == statement) {
-      conn->prepared[i] = conn->prepared[--conn->prepared_count];
-      return;
+static void conn_forget(struct async_conn *conn, const char *name) {
+  int i = conn_prepared(conn, name);
+  if (i >= 0) {
+    conn->prepared_count--;
+    memcpy(conn->prepared[i], conn->prepared[conn->prepared_count],
+           ASYNC_NAME_MAX);
+  }
+}
+
+/* Queues one step: its Prepare first when it is the connection's first
+   use of the statement. */
+static bool conn_send_step(struct async_conn *conn, struct db_async_job *job,
+                           int index) {
+  const struct db_async_step *step = &job->steps[index];
+  const char *name = step->statement->name;
+  /* Named when it can be (prepared once per connection); unnamed behind a
+     transaction pooler, or once the connection remembers enough. */
+  bool known = conn_prepared(conn, name) >= 0;
+  bool named = !db_transaction_pooling_on() &&
+               (known || (conn->prepared_count < ASYNC_PREPARED_MAX &&
+                          strlen(name) < ASYNC_NAME_MAX));
+  if (!named) {
+    return PQsendQueryParams(conn->pq, step->statement->sql, step->count, NULL,
+                             step->values, NULL, NULL, 0);
+  }
+  if (!known) {
+    /* Marked now, so that the jobs behind it in the pipeline do not
+       prepare it again; forgotten if the Prepare fails. */
+    memcpy(conn->prepared[conn->prepared_count++], name, strlen(name) + 1);
+    job->prepares |= 1u << index;
+    if (!PQsendPrepare(conn->pq, name, step->statement->sql, 0, NULL)) {
+      return false;
     }
   }
+  return PQsendQueryPrepared(conn->pq, name, step->count, step->values, NULL,
+                             NULL, 0);
 }
 
 /* Queues the job's statement and its sync point on the connection. */
 static void conn_send(struct db_async *reader, struct async_conn *conn,
                       struct db_async_job *job) {
-  const struct db_statement *statement = job->statement;
-  PGconn *pq = conn->pq;
-  int sent;
-  job->expecting = EXPECT_QUERY;
-  /* Named when it can be (prepared once per connection); unnamed behind a
-     transaction pooler, or once the connection remembers enough. */
-  bool named = !db_transaction_pooling_on() &&
-               (conn_prepared(conn, statement) ||
-                conn->prepared_count < ASYNC_PREPARED_MAX);
-  if (!named) {
-    sent = PQsendQueryParams(pq, statement->sql, job->count, NULL, job->values,
-                             NULL, NULL, 0);
-  } else {
-    sent = 1;
-    if (!conn_prepared(conn, statement)) {
-      /* Marked now, so that the jobs behind it in the pipeline do not
-         prepare it again; forgotten if the Prepare fails. */
-      conn->prepared[conn->prepared_count++] = statement;
-      job->expecting = EXPECT_PREPARE;
-      sent = PQsendPrepare(pq, statement->name, statement->sql, 0, NULL);
-    }
-    sent = sent && PQsendQueryPrepared(pq, statement->name, job->count,
-                                       job->values, NULL, NULL, 0);
+  job->prepares = 0;
+  bool sent = true;
+  for (int i = 0; sent && i < job->step_count; i++) {
+    sent = conn_send_step(conn, job, i);
   }
-  sent = sent && PQpipelineSync(pq);
+  sent = sent && PQpipelineSync(conn->pq);
+  job->step = 0;
+  job->expecting = job->prepares & 1u ? EXPECT_PREPARE : EXPECT_QUERY;
   job->next = NULL;
-  job->result = NULL;
   if (conn->head == NULL) {
     conn->head = job;
     job->deadline_ms = clock_monotonic_ms() + reader->answer_wait_ms;
@@ -336,6 +377,33 @@ static void conn_send(struct db_async *reader, struct async_conn *conn,
     return;
   }
   conn_flush(reader, conn);
+}
+
+/* Keeps the first failure of a job's steps; the pipeline aborts the rest. */
+static void job_keep_failure(struct db_async_job *job, PGresult *result) {
+  if (job->failure == NULL) {
+    job->failure = result;
+    job->failed_step = job->step;
+  } else {
+    PQclear(result);
+  }
+}
+
+/* True when the job failed only because a statement it counted on being
+   prepared was not: the Prepare sent by a job ahead of it in the pipeline
+   was skipped when that job failed. The name is forgotten and the job gets
+   one more try, which prepares it. */
+static bool job_lost_its_statement(struct async_conn *conn,
+                                   struct db_async_job *job) {
+  if (job->failure == NULL || job->attempts > 0) {
+    return false;
+  }
+  const char *sqlstate = PQresultErrorField(job->failure, PG_DIAG_SQLSTATE);
+  if (sqlstate == NULL || strcmp(sqlstate, "26000") != 0) {
+    return false;
+  }
+  conn_forget(conn, job->steps[job->failed_step].statement->name);
+  return true;
 }
 
 /* Takes every result that has arrived, completing jobs in order. */
@@ -355,19 +423,25 @@ static void conn_collect(struct db_async *reader, struct async_conn *conn) {
       if (result == NULL) {
         job->expecting = EXPECT_QUERY;
       } else if (PQresultStatus(result) != PGRES_COMMAND_OK) {
-        conn_forget(conn, job->statement);
-        job->result = result; /* the failure the job reports */
+        conn_forget(conn, job->steps[job->step].statement->name);
+        job_keep_failure(job, result);
       } else {
         PQclear(result);
       }
       break;
     case EXPECT_QUERY:
       if (result == NULL) {
-        job->expecting = EXPECT_SYNC;
-      } else if (job->result == NULL) {
-        job->result = result;
+        job->step++;
+        job->expecting = job->step == job->step_count        ? EXPECT_SYNC
+                         : job->prepares & (1u << job->step) ? EXPECT_PREPARE
+                                                             : EXPECT_QUERY;
+      } else if (job->results[job->step] != NULL || job->failure != NULL) {
+        PQclear(result); /* PGRES_PIPELINE_ABORTED after a failure */
+      } else if (PQresultStatus(result) == PGRES_TUPLES_OK ||
+                 PQresultStatus(result) == PGRES_COMMAND_OK) {
+        job->results[job->step] = result;
       } else {
-        PQclear(result); /* PGRES_PIPELINE_ABORTED after a failed Prepare */
+        job_keep_failure(job, result);
       }
       break;
     case EXPECT_SYNC:
@@ -386,7 +460,15 @@ static void conn_collect(struct db_async *reader, struct async_conn *conn) {
       }
       conn->in_flight--;
       atomic_fetch_sub(&reader->in_flight, 1);
-      job_complete(job, conn->pq);
+      if (job_lost_its_statement(conn, job)) {
+        job->attempts = 1;
+        job_clear_results(job);
+        job->next = NULL;
+        pending_prepend(reader, job, job);
+        atomic_fetch_add(&reader->queued, 1);
+        break;
+      }
+      job_complete(reader, job, conn->pq);
       break;
     }
   }
@@ -499,7 +581,7 @@ static void reader_dispatch(struct db_async *reader) {
     if (conn != NULL) {
       conn_send(reader, conn, pending_take(reader));
     } else if (!reader_may_connect_soon(reader)) {
-      job_fail(pending_take(reader), "the database cannot be reached");
+      job_fail(reader, pending_take(reader), "the database cannot be reached");
     } else {
       return; /* full, or opening: the jobs wait their turn */
     }
@@ -524,7 +606,7 @@ static void reader_check_time(struct db_async *reader) {
   }
   while (reader->pending_head != NULL &&
          now >= reader->pending_head->deadline_ms) {
-    job_fail(pending_take(reader), "no database connection in time");
+    job_fail(reader, pending_take(reader), "no database connection in time");
   }
 }
 
@@ -577,7 +659,7 @@ static void reader_fail_everything(struct db_async *reader) {
   }
   struct db_async_job *job;
   while ((job = pending_take(reader)) != NULL) {
-    job_fail(job, "the service is shutting down");
+    job_fail(reader, job, "the service is shutting down");
   }
 }
 
@@ -677,7 +759,9 @@ static void reader_wake(struct db_async *reader) {
 bool db_async_submit(struct db_async *reader, struct db_async_job *job) {
   job->next = NULL;
   job->attempts = 0;
-  job->result = NULL;
+  /* The callback took the results of an earlier submission. */
+  memset(job->results, 0, sizeof job->results);
+  job->failure = NULL;
   job->deadline_ms = clock_monotonic_ms() + reader->answer_wait_ms;
   pthread_mutex_lock(&reader->lock);
   bool accepted = !reader->stopping;
@@ -723,9 +807,10 @@ void db_async_destroy(struct db_async *reader) {
   free(reader);
 }
 
-void db_async_stats(struct db_async *reader, unsigned *connected,
-                    unsigned *in_flight, unsigned *queued) {
-  *connected = atomic_load(&reader->connected);
-  *in_flight = atomic_load(&reader->in_flight);
-  *queued = atomic_load(&reader->queued);
+void db_async_stats(struct db_async *reader, struct db_async_stats *stats) {
+  stats->connected = atomic_load(&reader->connected);
+  stats->in_flight = atomic_load(&reader->in_flight);
+  stats->queued = atomic_load(&reader->queued);
+  stats->answered = atomic_load(&reader->answered);
+  stats->failed = atomic_load(&reader->failed);
 }

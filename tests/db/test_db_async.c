@@ -21,8 +21,8 @@ static const char *database_url;
 /* One job and what came back, waited for with a condition variable. */
 struct probe {
   struct db_async_job job;
-  char value[32];
-  const char *values[1];
+  char value[DB_ASYNC_STEPS_MAX][32];
+  const char *values[DB_ASYNC_STEPS_MAX][1];
   enum db_status status;
   char sqlstate[6];
   char answer[64];
@@ -32,14 +32,23 @@ struct probe {
 static pthread_mutex_t probes_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t probes_done = PTHREAD_COND_INITIALIZER;
 
-static void probe_done(struct db_async_job *job, PGresult *result,
-                       enum db_status status, const struct db_error *error) {
+static void probe_done(struct db_async_job *job, enum db_status status,
+                       const struct db_error *error) {
   struct probe *probe = job->closure;
   pthread_mutex_lock(&probes_lock);
   probe->status = status;
-  if (result != NULL && PQntuples(result) > 0) {
-    snprintf(probe->answer, sizeof probe->answer, "%s",
-             PQgetvalue(result, 0, 0));
+  /* The answers of every step, separated by '|'. */
+  size_t used = 0;
+  for (int i = 0; status == DB_OK && i < job->step_count; i++) {
+    PGresult *result = job->results[i];
+    used +=
+        (size_t)snprintf(probe->answer + used, sizeof probe->answer - used,
+                         "%s%s", i > 0 ? "|" : "",
+                         PQntuples(result) > 0 ? PQgetvalue(result, 0, 0) : "");
+    PQclear(result);
+    if (used >= sizeof probe->answer) {
+      used = sizeof probe->answer - 1;
+    }
   }
   if (error != NULL) {
     snprintf(probe->sqlstate, sizeof probe->sqlstate, "%s", error->sqlstate);
@@ -47,20 +56,27 @@ static void probe_done(struct db_async_job *job, PGresult *result,
   probe->done = true;
   pthread_cond_broadcast(&probes_done);
   pthread_mutex_unlock(&probes_lock);
-  PQclear(result);
+}
+
+/* Adds a step to the probe's job (a NULL value: no parameter). */
+static void probe_add_step(struct probe *probe,
+                           const struct db_statement *statement,
+                           const char *value) {
+  int step = probe->job.step_count++;
+  snprintf(probe->value[step], sizeof probe->value[step], "%s",
+           value ? value : "");
+  probe->values[step][0] = probe->value[step];
+  probe->job.steps[step] = (struct db_async_step){
+      statement, value != NULL ? 1 : 0, probe->values[step]};
 }
 
 static void probe_init(struct probe *probe,
                        const struct db_statement *statement,
                        const char *value) {
   memset(probe, 0, sizeof *probe);
-  snprintf(probe->value, sizeof probe->value, "%s", value ? value : "");
-  probe->values[0] = probe->value;
-  probe->job.statement = statement;
-  probe->job.count = value != NULL ? 1 : 0;
-  probe->job.values = probe->values;
   probe->job.done = probe_done;
   probe->job.closure = probe;
+  probe_add_step(probe, statement, value);
 }
 
 static void probe_wait(struct probe *probe) {
@@ -145,11 +161,13 @@ static void test_many_jobs_from_many_threads(void **state) {
       assert_int_equal(atoi(probe->answer), submitters[t].first + i + 1);
     }
   }
-  unsigned connected, in_flight, queued;
-  db_async_stats(reader, &connected, &in_flight, &queued);
-  assert_true(connected >= 1 && connected <= 3);
-  assert_int_equal(in_flight, 0);
-  assert_int_equal(queued, 0);
+  struct db_async_stats stats;
+  db_async_stats(reader, &stats);
+  assert_true(stats.connected >= 1 && stats.connected <= 3);
+  assert_int_equal(stats.in_flight, 0);
+  assert_int_equal(stats.queued, 0);
+  assert_int_equal(stats.answered, SUBMITTERS * JOBS_EACH);
+  assert_int_equal(stats.failed, 0);
   db_async_destroy(reader);
 }
 
@@ -184,6 +202,84 @@ static void test_failures_stay_with_their_job(void **state) {
   assert_int_equal(probes[4].status, DB_HARD_ERROR);
   assert_int_equal(probes[5].status, DB_OK);
   assert_string_equal(probes[5].answer, "42");
+  db_async_destroy(reader);
+}
+
+/* --- jobs of two statements --------------------------------------------- */
+
+static const struct db_statement triple = {"async_test_triple",
+                                           "SELECT $1::int * 3"};
+
+static void test_two_steps_answer_together(void **state) {
+  (void)state;
+  struct db_async *reader = db_async_create(database_url, 1, 5000, 0);
+  assert_non_null(reader);
+  struct probe probes[3];
+  probe_init(&probes[0], &add_one, "1");
+  probe_add_step(&probes[0], &divide, "5");
+  probe_init(&probes[1], &add_one, "1");
+  probe_add_step(&probes[1], &divide, "0"); /* the second step fails */
+  probe_init(&probes[2], &divide, "0");     /* the first step fails */
+  probe_add_step(&probes[2], &add_one, "1");
+  for (int i = 0; i < 3; i++) {
+    assert_true(db_async_submit(reader, &probes[i].job));
+  }
+  for (int i = 0; i < 3; i++) {
+    probe_wait(&probes[i]);
+  }
+  assert_int_equal(probes[0].status, DB_OK);
+  assert_string_equal(probes[0].answer, "2|2");
+  for (int i = 1; i < 3; i++) {
+    assert_int_equal(probes[i].status, DB_HARD_ERROR);
+    assert_string_equal(probes[i].sqlstate, "22012");
+    assert_string_equal(probes[i].answer, "");
+  }
+  db_async_destroy(reader);
+}
+
+/* A failed step skips the Prepare of the step after it; a job behind it in
+   the pipeline that counted on that statement is sent again, and
+   succeeds. */
+static void test_skipped_prepare_is_made_good(void **state) {
+  (void)state;
+  struct db_async *reader = db_async_create(database_url, 1, 5000, 0);
+  assert_non_null(reader);
+  struct probe busy, failing, behind;
+  /* The first keeps the one connection busy, so that the next two are in
+     its pipeline together. */
+  probe_init(&busy, &sleep_long, "0.2");
+  probe_init(&failing, &divide, "0");
+  probe_add_step(&failing, &triple, "2");
+  probe_init(&behind, &triple, "4");
+  assert_true(db_async_submit(reader, &busy.job));
+  assert_true(db_async_submit(reader, &failing.job));
+  assert_true(db_async_submit(reader, &behind.job));
+  probe_wait(&busy);
+  probe_wait(&failing);
+  probe_wait(&behind);
+  assert_int_equal(busy.status, DB_OK);
+  assert_string_equal(failing.sqlstate, "22012");
+  assert_int_equal(behind.status, DB_OK);
+  assert_string_equal(behind.answer, "12");
+  db_async_destroy(reader);
+}
+
+/* Statements are known by name, not by address: a query built per request
+   (a list's) is prepared once per connection. */
+static void test_statements_are_known_by_name(void **state) {
+  (void)state;
+  struct db_async *reader = db_async_create(database_url, 1, 5000, 0);
+  assert_non_null(reader);
+  /* Three copies at three addresses, all alive at once. */
+  struct db_statement built[3];
+  for (int i = 0; i < 3; i++) {
+    built[i] = (struct db_statement){"async_test_built", "SELECT $1::int * 7"};
+    struct probe probe;
+    probe_run(reader, &probe, &built[i], "2");
+    /* A second Prepare of the name would fail with 42P05. */
+    assert_int_equal(probe.status, DB_OK);
+    assert_string_equal(probe.answer, "14");
+  }
   db_async_destroy(reader);
 }
 
@@ -331,6 +427,9 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_many_jobs_from_many_threads),
       cmocka_unit_test(test_failures_stay_with_their_job),
+      cmocka_unit_test(test_two_steps_answer_together),
+      cmocka_unit_test(test_skipped_prepare_is_made_good),
+      cmocka_unit_test(test_statements_are_known_by_name),
       cmocka_unit_test(test_statement_timeout_is_unavailable),
       cmocka_unit_test(test_unreachable_database_fails_fast),
       cmocka_unit_test(test_hung_backend_is_abandoned),
