@@ -60,7 +60,7 @@ static int healthcheck(void) {
   return healthy ? 0 : 1;
 }
 
-/* The asynchronous reader of single-record reads, or NULL. */
+/* The asynchronous reader of single records and list pages, or NULL. */
 static struct db_async *reader;
 
 /* On shutdown, after the drain: the reads still waiting fail (503), which
@@ -183,8 +183,8 @@ int main(int argc, char **argv) {
     config_release(&config);
     return EX_OSERR;
   }
-  /* Single-record reads: pipelined on the reader's connections, to the
-     replica when there is one. */
+  /* Single records and list pages: pipelined on the reader's connections,
+     to the replica when there is one. */
   if (config.reader_connections > 0) {
     reader = db_async_create(
         config.database_read_url != NULL ? config.database_read_url

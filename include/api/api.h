@@ -12,7 +12,7 @@
 extern const struct route api_routes[];
 
 /* Wires the handlers to their pools, the asynchronous reader of
-   single-record reads (NULL: they use the pools) and the daemon (for
+   single records and list pages (NULL: they use the pools) and the daemon (for
    readiness). */
 struct db_async;
 void api_init(struct db_pool *pool, struct db_pool *read_pool,

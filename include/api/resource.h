@@ -131,6 +131,9 @@ void resource_etag_begin(struct resource_etag *etag,
    ETag; sets not_modified when the request's If-None-Match lists it. */
 int resource_etag_check(struct request *request, struct db_conn *conn,
                         struct resource_etag *etag);
+/* Makes the ETag from etag->version, read already (before the data), and
+   sets not_modified as resource_etag_check does. */
+void resource_etag_settle(struct request *request, struct resource_etag *etag);
 /* Answers 304 with the ETag, no body. */
 void resource_etag_not_modified(struct request *request,
                                 const struct resource_etag *etag);

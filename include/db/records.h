@@ -128,11 +128,6 @@ json_t *db_cursor_to_json(const char *cursor);
 int db_list_cursor_decode(const struct list_spec *spec, const char *cursor,
                           struct list_request *request);
 
-/* Runs the list; *items gets the page, *next a cursor (malloc'd) or NULL. */
-int db_list_run(struct db_conn *conn, const struct list_spec *spec,
-                const struct list_request *request, json_t **items,
-                char **next);
-
 /* SQL assembled with its parameters, for the lists, shifts and the
    positions matrix: only fixed fragments and numbers go into the text,
    every value is a parameter. In a fragment, "$?" stands for a
@@ -172,6 +167,30 @@ PGresult *db_sql_query_exec(struct db_conn *conn, const struct sql_query *query,
 int db_list_page_render(const PGresult *result, long limit,
                         const struct column *columns, size_t count,
                         json_t **items, int *next_row);
+
+/* Runs the list; *items gets the page, *next a cursor (malloc'd) or NULL. */
+int db_list_run(struct db_conn *conn, const struct list_spec *spec,
+                const struct list_request *request, json_t **items,
+                char **next);
+
+/* The same list in two halves, for the asynchronous reader: the query,
+   whose statement and values borrow from `query` and `request` (keep both
+   until the result is in), then its page. */
+struct db_list_query {
+  struct sql_query sql;
+  struct db_statement statement; /* its name: one per variant of the query */
+  char name[64];
+  char limit[24];
+  char cursor_id[24];
+};
+/* False (logged) when the query does not fit. */
+bool db_list_query_build(const struct list_spec *spec,
+                         const struct list_request *request,
+                         struct db_list_query *query);
+int db_list_page_from_result(const struct list_spec *spec,
+                             const struct list_request *request,
+                             const PGresult *result, json_t **items,
+                             char **next);
 
 /* Index of a sort by name, or -1. */
 int db_list_sort_find(const struct list_spec *spec, const char *name);

@@ -16,7 +16,7 @@
 
 static struct db_pool *api_pool;
 static struct db_pool *api_read_pool; /* DATABASE_READ_URL, or NULL */
-static struct db_async *api_reader;   /* single-record reads, or NULL */
+static struct db_async *api_reader;   /* records and list pages, or NULL */
 
 void api_set_pool(struct db_pool *pool) {
   api_pool = pool;
@@ -322,9 +322,15 @@ int resource_etag_check(struct request *request, struct db_conn *conn,
   etag->value[0] = '\0';
   etag->not_modified = false;
   int outcome = db_data_version_read(conn, etag->version, sizeof etag->version);
-  if (outcome != DB_OK) {
-    return outcome;
+  if (outcome == DB_OK) {
+    resource_etag_settle(request, etag);
   }
+  return outcome;
+}
+
+void resource_etag_settle(struct request *request, struct resource_etag *etag) {
+  etag->value[0] = '\0';
+  etag->not_modified = false;
   char key[4096];
   size_t used = 0;
   const char *accept = request_header(request, "Accept");
@@ -346,7 +352,7 @@ int resource_etag_check(struct request *request, struct db_conn *conn,
            etag_key_add(key, sizeof key, &used, text);
   }
   if (!fits) {
-    return DB_OK; /* no ETag rather than one that two queries share */
+    return; /* no ETag rather than one that two queries share */
   }
   unsigned char digest[SHA256_BYTES];
   char hex[2 * SHA256_BYTES + 1];
@@ -359,7 +365,6 @@ int resource_etag_check(struct request *request, struct db_conn *conn,
   etag->not_modified =
       response_etag_condition(request, "If-None-Match", etag->value, true) ==
       ETAG_MATCHES;
-  return DB_OK;
 }
 
 void resource_etag_not_modified(struct request *request,
@@ -661,49 +666,68 @@ static void csv_export_answer(struct request *request,
   response_add_header(request, "Content-Disposition", disposition);
 }
 
-/* Lists the records of `resource` with the query `params`; `fixed_filter`
-   (or -1) is set to `fixed_value` whatever the query says. */
-static void list_answer(struct request *request,
-                        const struct resource *resource,
-                        const struct query_param *params, size_t count,
-                        int fixed_filter, const char *fixed_value) {
+#define LIST_PARAMS_MAX (PARAM_FIRST_FILTER + LIST_MAX_FILTERS + 2)
+
+/* One list request from its query to its answer: on the stack of a
+   handler that reads it through the pool, or the request's own
+   (request_defer) while the reader reads it, which is why the query's
+   table and values live here: the ETag and the next page's URL are made
+   from them after the read. */
+struct list_call {
+  struct list_job job;
+  struct query_param params[LIST_PARAMS_MAX];
+  struct query_value values[LIST_PARAMS_MAX];
+  bool export;   /* ?format=csv: the whole list, in chunks */
+  bool csv_page; /* a page as CSV (Accept: text/csv) */
+  bool bom;
+};
+
+/* Parses the query of a list of `resource` with the table `params`;
+   `fixed_filter` (or -1) is set to `fixed_value` whatever the query says.
+   False when it answered a problem. */
+static bool list_call_parse(struct list_call *call, struct request *request,
+                            const struct resource *resource,
+                            const struct query_param *params, size_t count,
+                            int fixed_filter, const char *fixed_value) {
   const struct list_spec *spec = resource->list;
   static const char *const formats[] = {"json", "csv", NULL};
-  struct query_param all[PARAM_FIRST_FILTER + LIST_MAX_FILTERS + 2];
-  struct query_value values[PARAM_FIRST_FILTER + LIST_MAX_FILTERS + 2];
+  struct query_value *values = call->values;
   /* A resource with a CSV form is paged as CSV by Accept: text/csv, and
      exported whole with ?format=csv (and &bom=true). */
   bool csv_form = resource->csv != NULL;
   size_t format = count;
   size_t bom = count + 1;
-  if (count + 2 > sizeof all / sizeof all[0]) {
+  if (count + 2 > LIST_PARAMS_MAX) {
     response_problem(request, PROBLEM_INTERNAL, "too many list parameters");
-    return;
+    return false;
   }
-  memcpy(all, params, count * sizeof params[0]);
+  memcpy(call->params, params, count * sizeof params[0]);
   if (csv_form) {
-    all[format] = (struct query_param){"format", QUERY_ENUM, 0, 0, 0, formats};
-    all[bom] = (struct query_param){"bom", QUERY_BOOLEAN, 0, 0, 0, NULL};
+    call->params[format] =
+        (struct query_param){"format", QUERY_ENUM, 0, 0, 0, formats};
+    call->params[bom] =
+        (struct query_param){"bom", QUERY_BOOLEAN, 0, 0, 0, NULL};
     count += 2;
   }
-  params = all;
+  params = call->params;
   if (!api_query(request, params, count, values)) {
-    return;
+    return false;
   }
-  struct list_job job = {.request = request, .spec = spec};
-  resource_etag_begin(&job.page.etag, params, values, count);
-  bool export = csv_form && values[format].present &&
-                strcmp(values[format].text, "csv") == 0;
-  bool csv_page = csv_form && !values[format].present &&
-                  csv_preferred(request_header(request, "Accept"));
-  if (csv_form && !export && values[bom].present) {
+  call->job = (struct list_job){.request = request, .spec = spec};
+  resource_etag_begin(&call->job.page.etag, params, values, count);
+  call->export = csv_form && values[format].present &&
+                 strcmp(values[format].text, "csv") == 0;
+  call->csv_page = csv_form && !values[format].present &&
+                   csv_preferred(request_header(request, "Accept"));
+  call->bom = call->export && values[bom].present && values[bom].integer != 0;
+  if (csv_form && !call->export && values[bom].present) {
     json_t *errors = json_array();
     problem_errors_add(errors, "bom", "applies only with format=csv");
     response_problem_steal(request, PROBLEM_INVALID_QUERY,
                            "bom is an option of the CSV export", errors);
-    return;
+    return false;
   }
-  if (export && values[PARAM_LIMIT].present) {
+  if (call->export && values[PARAM_LIMIT].present) {
     json_t *errors = json_array();
     problem_errors_add(errors, "limit",
                        "format=csv exports the whole list: no limit");
@@ -711,57 +735,201 @@ static void list_answer(struct request *request,
                            "format=csv answers every matching claim in one "
                            "response; page with Accept: text/csv instead",
                            errors);
-    return;
+    return false;
   }
-  job.list.limit =
-      values[PARAM_LIMIT].present ? values[PARAM_LIMIT].integer : 50;
-  if (export) {
-    job.list.limit = EXPORT_CHUNK_ROWS;
+  struct list_request *list = &call->job.list;
+  list->limit = values[PARAM_LIMIT].present ? values[PARAM_LIMIT].integer : 50;
+  if (call->export) {
+    list->limit = EXPORT_CHUNK_ROWS;
   }
-  job.list.sort = values[PARAM_SORT].present
-                      ? (size_t)db_list_sort_find(spec, values[PARAM_SORT].text)
-                      : 0;
+  list->sort = values[PARAM_SORT].present
+                   ? (size_t)db_list_sort_find(spec, values[PARAM_SORT].text)
+                   : 0;
   for (size_t i = PARAM_FIRST_FILTER; i < count; i++) {
     if (!values[i].present) {
       continue;
     }
     for (size_t f = 0; f < spec->filter_count; f++) {
       if (strcmp(spec->filters[f].param, params[i].name) == 0) {
-        job.list.filter_values[f] = values[i].text;
+        list->filter_values[f] = values[i].text;
       }
     }
   }
   if (fixed_filter >= 0) {
-    job.list.filter_values[fixed_filter] = fixed_value;
+    list->filter_values[fixed_filter] = fixed_value;
   }
   if (values[PARAM_CURSOR].present &&
-      db_list_cursor_decode(spec, values[PARAM_CURSOR].text, &job.list) != 0) {
+      db_list_cursor_decode(spec, values[PARAM_CURSOR].text, list) != 0) {
     response_problem(request, PROBLEM_INVALID_CURSOR,
                      "the cursor is not one this list gave out (or was made "
                      "for another sort)");
-    return;
+    return false;
   }
-  int outcome = api_with_connection(request, list_body, &job, false);
-  if (outcome == DB_OK && job.page.etag.not_modified) {
-    resource_etag_not_modified(request, &job.page.etag);
+  return true;
+}
+
+/* Answers the list once read: `outcome` is the read's (a database failure
+   is answered already). */
+static void list_call_answer(struct list_call *call,
+                             const struct resource *resource, int outcome) {
+  struct request *request = call->job.request;
+  struct resource_page *page = &call->job.page;
+  if (outcome == DB_OK && page->etag.not_modified) {
+    resource_etag_not_modified(request, &page->etag);
   } else if (outcome == API_BAD_CURSOR) {
     response_problem(request, PROBLEM_INVALID_CURSOR,
                      "the cursor's position is not valid for this sort");
-  } else if (outcome == DB_OK && export) {
-    csv_export_answer(request, resource, &job.list, job.page.items,
-                      job.page.next,
-                      values[bom].present && values[bom].integer != 0);
-    resource_etag_add(request, &job.page.etag);
-  } else if (outcome == DB_OK && csv_page) {
-    list_answer_csv(request, resource->csv, job.page.items);
-    page_headers(request, &job.page.etag, job.page.next);
+  } else if (outcome == DB_OK && call->export) {
+    csv_export_answer(request, resource, &call->job.list, page->items,
+                      page->next, call->bom);
+    resource_etag_add(request, &page->etag);
+  } else if (outcome == DB_OK && call->csv_page) {
+    list_answer_csv(request, resource->csv, page->items);
+    page_headers(request, &page->etag, page->next);
   } else if (outcome == DB_OK) {
-    resource_page_answer(request, &job.page);
+    resource_page_answer(request, page);
   }
-  if (outcome == DB_OK && csv_form) {
+  if (outcome == DB_OK && resource->csv != NULL) {
     response_add_header(request, "Vary", "Accept");
   }
-  resource_page_release(&job.page);
+  resource_page_release(page);
+}
+
+/* A page on the asynchronous reader: the data version and the page in one
+   job, in that order on one connection, as resource_page_read reads them
+   in one transaction. The request owns it (request_defer). */
+struct deferred_list {
+  struct list_call call;
+  const struct resource *resource;
+  struct db_async_job read;
+  struct db_list_query query;
+  enum db_status status;
+  struct db_error error;
+};
+
+static void deferred_list_free(void *state) {
+  struct deferred_list *deferred = state;
+  for (int i = 0; i < DB_ASYNC_STEPS_MAX; i++) {
+    PQclear(deferred->read.results[i]);
+  }
+  resource_page_release(&deferred->call.job.page);
+  free(deferred);
+}
+
+/* On the reader's thread: keep the answer, wake the request. */
+static void deferred_list_done(struct db_async_job *job, enum db_status status,
+                               const struct db_error *error) {
+  struct deferred_list *deferred = job->closure;
+  deferred->status = status;
+  if (error != NULL) {
+    deferred->error = *error;
+  }
+  request_resume(deferred->call.job.request);
+}
+
+static void deferred_list_start(struct request *request) {
+  struct deferred_list *deferred = request->deferred;
+  if (!db_async_submit(api_reader, &deferred->read)) {
+    deferred->status = DB_UNAVAILABLE; /* shutting down */
+    request_resume(request);
+  }
+}
+
+static void deferred_list_finish(struct request *request) {
+  struct deferred_list *deferred = request->deferred;
+  struct list_job *job = &deferred->call.job;
+  if (deferred->status != DB_OK) {
+    /* As in resource_page_read: a cursor's position the database cannot
+       cast (a forged date) is the client's. */
+    if (deferred->status == DB_HARD_ERROR && job->list.has_cursor &&
+        strncmp(deferred->error.sqlstate, "22", 2) == 0) {
+      list_call_answer(&deferred->call, deferred->resource, API_BAD_CURSOR);
+    } else {
+      api_answer_database_error(request, deferred->status, &deferred->error,
+                                false);
+    }
+    return;
+  }
+  struct resource_etag *etag = &job->page.etag;
+  int outcome = db_data_version_from_result(
+      deferred->read.results[0], etag->version, sizeof etag->version);
+  if (outcome == DB_OK) {
+    resource_etag_settle(request, etag);
+  }
+  if (outcome == DB_OK && !etag->not_modified) {
+    outcome = db_list_page_from_result(job->spec, &job->list,
+                                       deferred->read.results[1],
+                                       &job->page.items, &job->page.next);
+  }
+  if (outcome != DB_OK) {
+    deferred->error = (struct db_error){.sqlstate = "XX000",
+                                        .message = "a page did not render"};
+    api_answer_database_error(request, outcome, &deferred->error, false);
+    return;
+  }
+  list_call_answer(&deferred->call, deferred->resource, DB_OK);
+}
+
+/* Defers a page to the reader when there is one (an export reads chunk
+   after chunk through the pool); false to read through the pool instead,
+   or when it answered a problem (*answered). */
+static bool list_deferred(struct request *request,
+                          const struct resource *resource,
+                          const struct query_param *params, size_t count,
+                          int fixed_filter, const char *fixed_value,
+                          bool *answered) {
+  *answered = false;
+  if (api_reader == NULL) {
+    return false;
+  }
+  struct deferred_list *deferred = calloc(1, sizeof *deferred);
+  if (deferred == NULL) {
+    return false;
+  }
+  if (!list_call_parse(&deferred->call, request, resource, params, count,
+                       fixed_filter, fixed_value)) {
+    *answered = true;
+    free(deferred);
+    return false;
+  }
+  struct list_job *job = &deferred->call.job;
+  if (deferred->call.export ||
+      !db_list_query_build(job->spec, &job->list, &deferred->query)) {
+    free(deferred); /* parsed again on the pooled path, which answers */
+    return false;
+  }
+  deferred->resource = resource;
+  deferred->read = (struct db_async_job){
+      .steps = {{&db_data_version_statement, 0, NULL},
+                {&deferred->query.statement, deferred->query.sql.count,
+                 deferred->query.sql.values}},
+      .step_count = 2,
+      .done = deferred_list_done,
+      .closure = deferred};
+  request_defer(request, deferred_list_start, deferred_list_finish, deferred,
+                deferred_list_free);
+  return true;
+}
+
+/* Lists the records of `resource` with the query `params`; `fixed_filter`
+   (or -1) is set to `fixed_value` whatever the query says. */
+static void list_answer(struct request *request,
+                        const struct resource *resource,
+                        const struct query_param *params, size_t count,
+                        int fixed_filter, const char *fixed_value) {
+  bool answered;
+  if (list_deferred(request, resource, params, count, fixed_filter, fixed_value,
+                    &answered) ||
+      answered) {
+    return;
+  }
+  struct list_call call = {.export = false};
+  if (!list_call_parse(&call, request, resource, params, count, fixed_filter,
+                       fixed_value)) {
+    return;
+  }
+  int outcome = api_with_connection(request, list_body, &call.job, false);
+  list_call_answer(&call, resource, outcome);
 }
 
 void resource_list(struct request *request, const struct resource *resource) {

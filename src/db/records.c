@@ -236,26 +236,35 @@ int db_list_page_render(const PGresult *result, long limit,
   return DB_OK;
 }
 
-int db_list_run(struct db_conn *conn, const struct list_spec *spec,
-                const struct list_request *request, json_t **items,
-                char **next) {
+/* The spec a request is listed with: its lead's when the lead filter is
+   set (a narrower query, e.g. an issue's claims from its own index). */
+static const struct list_spec *
+list_spec_for(const struct list_spec *spec,
+              const struct list_request *request) {
   if (spec->lead != NULL && request->filter_values[spec->lead_filter] != NULL) {
-    spec = spec->lead;
+    return spec->lead;
   }
+  return spec;
+}
+
+bool db_list_query_build(const struct list_spec *spec,
+                         const struct list_request *request,
+                         struct db_list_query *query) {
+  spec = list_spec_for(spec, request);
   const struct list_sort *sort = &spec->sorts[request->sort];
-  struct sql_query query = {.used = 0};
+  struct sql_query *sql = &query->sql;
   unsigned mask = 0;
-  *items = NULL;
-  *next = NULL;
+  sql->used = 0;
+  sql->count = 0;
   /* The key of each row rides along as one more column, after the
      record's own, so that the last row can make the next cursor. */
-  db_sql_query_add(&query, "%s, (%s)::text", spec->select, sort->key);
+  db_sql_query_add(sql, "%s, (%s)::text", spec->select, sort->key);
   if (spec->from_takes_lead_filter) {
     mask |= 1u << spec->lead_filter;
-    db_sql_query_bind(&query, spec->from,
+    db_sql_query_bind(sql, spec->from,
                       request->filter_values[spec->lead_filter]);
   } else {
-    db_sql_query_add(&query, "%s", spec->from);
+    db_sql_query_add(sql, "%s", spec->from);
   }
   const char *joiner = " WHERE ";
   for (size_t i = 0; i < spec->filter_count; i++) {
@@ -264,35 +273,43 @@ int db_list_run(struct db_conn *conn, const struct list_spec *spec,
       continue;
     }
     mask |= 1u << i;
-    db_sql_query_add(&query, "%s", joiner);
-    db_sql_query_bind(&query, spec->filters[i].condition,
+    db_sql_query_add(sql, "%s", joiner);
+    db_sql_query_bind(sql, spec->filters[i].condition,
                       request->filter_values[i]);
     joiner = " AND ";
   }
-  char id_text[24];
   if (request->has_cursor) {
     char key_parameter[48];
     snprintf(key_parameter, sizeof key_parameter, "$?::%s", sort->key_type);
-    snprintf(id_text, sizeof id_text, "%lld", request->cursor_id);
-    db_sql_query_add(&query, "%s((%s), %s) %s (", joiner, sort->key, spec->id,
+    snprintf(query->cursor_id, sizeof query->cursor_id, "%lld",
+             request->cursor_id);
+    db_sql_query_add(sql, "%s((%s), %s) %s (", joiner, sort->key, spec->id,
                      sort->descending ? "<" : ">");
-    db_sql_query_bind(&query, key_parameter, request->cursor_key);
-    db_sql_query_bind(&query, ", $?::bigint)", id_text);
+    db_sql_query_bind(sql, key_parameter, request->cursor_key);
+    db_sql_query_bind(sql, ", $?::bigint)", query->cursor_id);
   }
-  char limit_text[24];
-  snprintf(limit_text, sizeof limit_text, "%ld", request->limit + 1);
+  snprintf(query->limit, sizeof query->limit, "%ld", request->limit + 1);
   const char *direction = sort->descending ? "DESC" : "ASC";
-  db_sql_query_add(&query, " ORDER BY (%s) %s, %s %s LIMIT ", sort->key,
-                   direction, spec->id, direction);
-  db_sql_query_bind(&query, "$?::bigint", limit_text);
-  char name[64];
-  snprintf(name, sizeof name, "%s_list_%zu_%x%s", spec->resource, request->sort,
-           mask, request->has_cursor ? "_c" : "");
-  enum db_status status;
-  PGresult *result = db_sql_query_exec(conn, &query, name, &status);
-  if (result == NULL) {
-    return status;
+  db_sql_query_add(sql, " ORDER BY (%s) %s, %s %s LIMIT ", sort->key, direction,
+                   spec->id, direction);
+  db_sql_query_bind(sql, "$?::bigint", query->limit);
+  snprintf(query->name, sizeof query->name, "%s_list_%zu_%x%s", spec->resource,
+           request->sort, mask, request->has_cursor ? "_c" : "");
+  query->statement = (struct db_statement){query->name, sql->text};
+  if (sql->used >= sizeof sql->text) {
+    log_error("the SQL of %s is too long", query->name);
+    return false;
   }
+  return true;
+}
+
+int db_list_page_from_result(const struct list_spec *spec,
+                             const struct list_request *request,
+                             const PGresult *result, json_t **items,
+                             char **next) {
+  spec = list_spec_for(spec, request);
+  *items = NULL;
+  *next = NULL;
   int next_row = -1;
   int outcome = db_list_page_render(result, request->limit, spec->columns,
                                     spec->column_count, items, &next_row);
@@ -301,6 +318,25 @@ int db_list_run(struct db_conn *conn, const struct list_spec *spec,
                           PQgetvalue(result, next_row, (int)spec->column_count),
                           strtoll(PQgetvalue(result, next_row, 0), NULL, 10));
   }
+  return outcome;
+}
+
+int db_list_run(struct db_conn *conn, const struct list_spec *spec,
+                const struct list_request *request, json_t **items,
+                char **next) {
+  *items = NULL;
+  *next = NULL;
+  struct db_list_query query;
+  if (!db_list_query_build(spec, request, &query)) {
+    return DB_HARD_ERROR;
+  }
+  enum db_status status;
+  PGresult *result = db_exec(conn, &query.statement, query.sql.count,
+                             query.sql.values, &status);
+  if (result == NULL) {
+    return status;
+  }
+  int outcome = db_list_page_from_result(spec, request, result, items, next);
   PQclear(result);
   return outcome;
 }

@@ -121,6 +121,11 @@ class Metrics(ApiTest):
         self.assertLessEqual(value(reader, "parley_db_reader_connections"), 6)
         self.assertEqual(value(reader, "parley_db_reader_statements", state="in_flight"), 0)
         self.assertEqual(value(reader, "parley_db_reader_statements", state="queued"), 0)
+        # Pages of lists go there too: the data version and the page in one job.
+        self.expect(self.get("/parties?limit=2"), 200)
+        listed, _ = self.scrape()
+        self.assertGreaterEqual(value(listed, "parley_db_reader_jobs_total", outcome="ok")
+                                - value(reader, "parley_db_reader_jobs_total", outcome="ok"), 1)
         build = [dict(labels) for (name, labels) in before if name == "parley_build_info"]
         self.assertEqual(len(build), 1)
         self.assertRegex(build[0]["version"], r"^\d+\.\d+\.\d+$")

@@ -101,9 +101,11 @@ class ReadReplica(ApiTest):
         c = self.make_claim(party=p["slug"])
         party = self.wait_replicated(f"/parties/{p['slug']}")
         self.wait_replicated(f"/claims/{c['id']}")
-        # Lists took connections from the read pool, single records the reader's: the replica
-        # served both.
+        # Single records and list pages took the reader's connections, a list under a record
+        # (its existence checked first, in one transaction) the read pool's: the replica served
+        # all of them.
         self.expect(self.get("/parties?limit=5"), 200)
+        self.expect(self.get(f"/parties/{p['slug']}/claims"), 200)
         metrics = parse_metrics(self.get("/metrics").body.decode())[0]
         self.assertGreaterEqual(value(metrics, "parley_db_pool_connections", pool="read", state="idle")
                                 + value(metrics, "parley_db_pool_connections", pool="read", state="in_use"), 1)
