@@ -190,7 +190,7 @@ int main(int argc, char **argv) {
         config.database_read_url != NULL ? config.database_read_url
                                          : config.database_url,
         config.reader_connections, config.statement_timeout_ms,
-        config.transaction_pooling ? 1 : 0);
+        config.transaction_pooling ? 1 : config.reader_depth);
     if (reader == NULL) {
       db_pool_destroy(pool);
       db_pool_destroy(read_pool);

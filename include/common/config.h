@@ -15,6 +15,7 @@ struct config {
   unsigned threads;            /* PARLEY_THREADS: MHD worker threads */
   unsigned pool_size;          /* PARLEY_DB_POOL: database connections */
   unsigned reader_connections; /* PARLEY_DB_READERS: pipelined, 0: none */
+  unsigned reader_depth;       /* PARLEY_DB_READER_DEPTH: jobs per connection */
   bool handler_threads;        /* PARLEY_HANDLER_THREADS: database work off the
                                   HTTP workers */
   unsigned statement_timeout_ms;   /* PARLEY_STATEMENT_TIMEOUT_MS */

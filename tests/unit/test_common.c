@@ -175,6 +175,8 @@ static void test_config_defaults_and_errors(void **state) {
   unsetenv("PARLEY_THREADS");
   unsetenv("PARLEY_LOG_LEVEL");
   unsetenv("DATABASE_URL");
+  unsetenv("PARLEY_DB_READERS");
+  unsetenv("PARLEY_DB_READER_DEPTH");
   assert_int_equal(config_from_environment(&config, error, sizeof error), 0);
   assert_int_equal(config.port, 8080);
   assert_int_equal(config.body_limit, 2u << 20);
@@ -183,7 +185,16 @@ static void test_config_defaults_and_errors(void **state) {
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   assert_int_equal(config.threads, cpus > 32 ? 64 : 2 * cpus);
   assert_int_equal(config.pool_size, 2 * config.threads);
+  /* The reader: 6 connections, each with at most 4 reads in flight. */
+  assert_int_equal(config.reader_connections, 6);
+  assert_int_equal(config.reader_depth, 4);
   config_release(&config);
+
+  setenv("PARLEY_DB_READER_DEPTH", "0", 1);
+  assert_int_equal(config_from_environment(&config, error, sizeof error), -1);
+  assert_non_null(strstr(error, "PARLEY_DB_READER_DEPTH"));
+  config_release(&config);
+  unsetenv("PARLEY_DB_READER_DEPTH");
 
   setenv("PORT", "70000", 1);
   assert_int_equal(config_from_environment(&config, error, sizeof error), -1);
