@@ -93,8 +93,14 @@ struct request {
 void request_defer(struct request *request, request_step *start,
                    request_step *finish, void *state, void (*release)(void *));
 
-/* Wakes a deferred request; any thread, once. */
+/* Wakes a deferred request, or a suspended stream; any thread, once. */
 void request_resume(struct request *request);
+
+/* Suspends a streamed answer (response_stream) from its content reader,
+   which then returns 0 bytes: the worker goes on with other connections
+   until request_resume, and MHD then asks the content reader again. For a
+   part of the body that must wait on the database. */
+void request_suspend_stream(struct request *request);
 
 /* Runs `step` on one of the daemon's handler threads, which may wait on
    the database (http_options.handler_threads), the connection suspended

@@ -534,6 +534,7 @@ static void list_answer_csv(struct request *request,
    comes twice (as when walking `next`). */
 struct csv_export {
   struct db_pool *pool;
+  struct request *request; /* lives until the stream ends */
   const struct list_spec *spec;
   const struct resource_csv *csv;
   struct list_request list;
@@ -542,6 +543,13 @@ struct csv_export {
   size_t length;
   size_t sent;
   bool more; /* `list` holds the cursor of a next chunk */
+  /* A chunk on the reader, the connection suspended meanwhile: `reading`
+     from the submission until the worker takes the result. */
+  bool reading;
+  struct db_async_job job;
+  struct db_list_query query;
+  enum db_status status;
+  char sqlstate[6];
 };
 
 static void csv_export_release(void *closure) {
@@ -549,6 +557,7 @@ static void csv_export_release(void *closure) {
   for (size_t i = 0; i < LIST_MAX_FILTERS; i++) {
     free(export->filter_copies[i]);
   }
+  PQclear(export->job.results[0]);
   free(export->text);
   free(export);
 }
@@ -604,6 +613,66 @@ static int csv_export_fetch(struct csv_export *export) {
   return taken;
 }
 
+/* On the reader's thread: keep the chunk, wake the stream. */
+static void csv_export_read_done(struct db_async_job *job,
+                                 enum db_status status,
+                                 const struct db_error *error) {
+  struct csv_export *export = job->closure;
+  export->status = status;
+  if (error != NULL) {
+    snprintf(export->sqlstate, sizeof export->sqlstate, "%s", error->sqlstate);
+  }
+  request_resume(export->request);
+}
+
+/* Sends the next chunk's query to the reader with the stream suspended
+   (before, so that the resume always comes after it): false when the query
+   cannot be built. */
+static bool csv_export_submit(struct csv_export *export) {
+  if (!db_list_query_build(export->spec, &export->list, &export->query)) {
+    return false;
+  }
+  export->job = (struct db_async_job){
+      .steps = {{&export->query.statement, export->query.sql.count,
+                 export->query.sql.values}},
+      .step_count = 1,
+      .done = csv_export_read_done,
+      .closure = export};
+  export->reading = true;
+  request_suspend_stream(export->request);
+  if (!db_async_submit(api_reader, &export->job)) {
+    export->status = DB_UNAVAILABLE; /* shutting down */
+    snprintf(export->sqlstate, sizeof export->sqlstate, "08006");
+    request_resume(export->request);
+  }
+  return true;
+}
+
+/* Renders the chunk the reader read: 0, or -1 (logged). */
+static int csv_export_take_read(struct csv_export *export) {
+  export->reading = false;
+  PGresult *result = export->job.results[0];
+  export->job.results[0] = NULL;
+  if (export->status != DB_OK) {
+    log_error("CSV export cut short: database error %s", export->sqlstate);
+    return -1;
+  }
+  json_t *items = NULL;
+  char *next = NULL;
+  int outcome = db_list_page_from_result(export->spec, &export->list, result,
+                                         &items, &next);
+  PQclear(result);
+  int taken = outcome == DB_OK
+                  ? csv_export_take(export, items, next, false, false)
+                  : -1;
+  json_decref(items);
+  free(next);
+  return taken;
+}
+
+/* MHD's content reader. With the reader, a chunk is read without holding
+   the worker: the connection is suspended, this answers 0 bytes, and MHD
+   asks again once the chunk is in. */
 static ssize_t csv_export_read(void *closure, uint64_t position, char *buffer,
                                size_t size) {
   struct csv_export *export = closure;
@@ -611,8 +680,17 @@ static ssize_t csv_export_read(void *closure, uint64_t position, char *buffer,
   /* A chunk may render empty only at the very end (no rows after the
      cursor), so this loop ends after at most two fetches. */
   while (export->sent == export->length) {
+    if (export->reading) {
+      if (csv_export_take_read(export) != 0) {
+        return RESPONSE_STREAM_FAILED;
+      }
+      continue;
+    }
     if (!export->more) {
       return RESPONSE_STREAM_END;
+    }
+    if (api_reader != NULL) {
+      return csv_export_submit(export) ? 0 : RESPONSE_STREAM_FAILED;
     }
     if (csv_export_fetch(export) != 0) {
       return RESPONSE_STREAM_FAILED;
@@ -636,6 +714,7 @@ static void csv_export_answer(struct request *request,
   bool ready = export != NULL;
   if (ready) {
     export->pool = api_pool_for(request);
+    export->request = request;
     export->spec = resource->list;
     export->csv = resource->csv;
     export->list = *list;

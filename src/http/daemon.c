@@ -934,6 +934,13 @@ void request_defer(struct request *request, request_step *start,
   atomic_store(&request->resumed, false);
 }
 
+void request_suspend_stream(struct request *request) {
+  atomic_store(&request->resumed, false);
+  /* Counted as deferred requests are: shutdown waits for it to wake. */
+  atomic_fetch_add(&request->daemon->suspended, 1);
+  MHD_suspend_connection(request->connection);
+}
+
 void request_resume(struct request *request) {
   atomic_store(&request->resumed, true);
   atomic_fetch_sub(&request->daemon->suspended, 1);

@@ -10,6 +10,7 @@ import time
 
 from harness import ApiTest, uid
 from test_csv import COLUMNS, as_csv_row
+from test_observability import parse_metrics, value
 
 BOM = b"\xef\xbb\xbf"
 MANY = 460  # more than two 200-row chunks
@@ -69,7 +70,13 @@ class CsvExport(ApiTest):
     def test_whole_list_in_one_request_equals_the_paged_json(self):
         items = self.walk(f"/claims?party={self.party}", limit=200)
         self.assertEqual(len(items), MANY + 3)
+        before = parse_metrics(self.get("/metrics").body.decode())[0]
         rows = parse_csv(self.export(f"/claims?party={self.party}&format=csv").body)
+        # The first chunk comes with the answer's head; the next two were read by the
+        # asynchronous reader, the connection suspended meanwhile, not holding a worker.
+        after = parse_metrics(self.get("/metrics").body.decode())[0]
+        self.assertGreaterEqual(value(after, "parley_db_reader_jobs_total", outcome="ok")
+                                - value(before, "parley_db_reader_jobs_total", outcome="ok"), 2)
         self.assertEqual([int(r[0]) for r in rows], [i["id"] for i in items], "the same ids in the same order")
         self.assertEqual(rows, [as_csv_row(i) for i in items], "the same cells as the paged CSV form")
         formulas = [r[7] for r in rows if r[7].startswith("'=") or r[7].startswith("'-")]
