@@ -184,6 +184,129 @@ BEGIN
   PERFORM positions_rows_refresh(positions_rows_of(keys));
 END $$;
 
+-- Recounts every cell, row and total from the links, in a few set-based
+-- statements: what a migration's backfill calls. The keyed refreshes above
+-- probe an index per cell (a minute for 100,000 claims) and, planned in the
+-- migration's own transaction, where the tables it just filled have no
+-- statistics, scan a table per cell (hours). The base tables are
+-- share-locked so that no writer's trigger changes a count under the
+-- recount. Cells and rows that no link reaches any more are emptied, not
+-- deleted, as positions_cells_refresh leaves them. The data version goes
+-- up at commit: the matrix may have changed under its ETag.
+CREATE OR REPLACE FUNCTION positions_recount() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  LOCK TABLE parties, issues, claims, claim_issues IN SHARE MODE;
+  PERFORM data_version_mark_transaction();
+  CREATE TEMP TABLE positions_recount_cells ON COMMIT DROP AS
+    SELECT l.top, l.party_id, l.speaker_id, l.issue_id,
+      count(*) FILTER (WHERE c.stance = 'demands') AS demands,
+      count(*) FILTER (WHERE c.stance = 'proposes') AS proposes,
+      count(*) FILTER (WHERE c.stance = 'rejects') AS rejects,
+      count(*) FILTER (WHERE c.stance = 'accepts') AS accepts,
+      count(*) FILTER (WHERE c.stance = 'threatens') AS threatens,
+      count(*) FILTER (WHERE c.stance = 'asserts') AS asserts,
+      count(*) AS claim_count,
+      (array_agg(ROW(c.id, c.stated_on, coalesce(c.confidence, 1),
+                     positions_stance_strength(c.stance))::positions_latest
+         ORDER BY c.stated_on DESC NULLS LAST, coalesce(c.confidence, 1) DESC,
+           positions_stance_strength(c.stance) DESC, c.id DESC))[1] AS latest
+    FROM (SELECT DISTINCT k.top, ci.party_id, ci.speaker_id, k.issue_id,
+            ci.claim_id
+          FROM claim_issues ci JOIN issues i ON i.id = ci.issue_id
+          CROSS JOIN LATERAL (VALUES (false, ci.issue_id),
+                                     (true, coalesce(i.parent_id, ci.issue_id)))
+            AS k (top, issue_id)
+          WHERE ci.party_id IS NOT NULL) l
+    JOIN claims c ON c.id = l.claim_id
+    GROUP BY 1, 2, 3, 4;
+  ANALYZE positions_recount_cells;
+  UPDATE position_cells pc SET demands = 0, proposes = 0, rejects = 0,
+      accepts = 0, threatens = 0, asserts = 0, claim_count = 0,
+      latest_claim_id = NULL, latest_stated_on = NULL,
+      latest_confidence = NULL, latest_strength = NULL
+    WHERE (pc.claim_count <> 0 OR pc.latest_claim_id IS NOT NULL)
+      AND NOT EXISTS (SELECT 1 FROM positions_recount_cells r
+                      WHERE (r.top, r.party_id, r.speaker_id, r.issue_id)
+                          = (pc.top, pc.party_id, pc.speaker_id, pc.issue_id));
+  INSERT INTO position_cells AS pc (top, party_id, speaker_id, issue_id,
+      demands, proposes, rejects, accepts, threatens, asserts, claim_count,
+      latest_claim_id, latest_stated_on, latest_confidence, latest_strength)
+    SELECT r.top, r.party_id, r.speaker_id, r.issue_id, r.demands,
+      r.proposes, r.rejects, r.accepts, r.threatens, r.asserts,
+      r.claim_count, (r.latest).id, (r.latest).stated_on,
+      (r.latest).confidence, (r.latest).strength
+    FROM positions_recount_cells r
+    ORDER BY r.top, r.issue_id, r.party_id, r.speaker_id
+  ON CONFLICT (top, issue_id, party_id, speaker_id) DO UPDATE SET
+    demands = EXCLUDED.demands, proposes = EXCLUDED.proposes,
+    rejects = EXCLUDED.rejects, accepts = EXCLUDED.accepts,
+    threatens = EXCLUDED.threatens, asserts = EXCLUDED.asserts,
+    claim_count = EXCLUDED.claim_count,
+    latest_claim_id = EXCLUDED.latest_claim_id,
+    latest_stated_on = EXCLUDED.latest_stated_on,
+    latest_confidence = EXCLUDED.latest_confidence,
+    latest_strength = EXCLUDED.latest_strength;
+  DROP TABLE positions_recount_cells;
+
+  -- The rows, from the top cells just counted.
+  CREATE TEMP TABLE positions_recount_rows ON COMMIT DROP AS
+    SELECT positions_row_of(p.kind, p.id, p.affiliation_id) AS row_id,
+      pc.issue_id, sum(pc.demands) AS demands, sum(pc.proposes) AS proposes,
+      sum(pc.rejects) AS rejects, sum(pc.accepts) AS accepts,
+      sum(pc.threatens) AS threatens, sum(pc.asserts) AS asserts,
+      sum(pc.claim_count) AS claim_count,
+      (array_agg(ROW(pc.latest_claim_id, pc.latest_stated_on,
+                     pc.latest_confidence, pc.latest_strength)
+                 ::positions_latest
+         ORDER BY pc.latest_stated_on DESC NULLS LAST,
+           pc.latest_confidence DESC, pc.latest_strength DESC,
+           pc.latest_claim_id DESC))[1] AS latest
+    FROM position_cells pc JOIN parties p ON p.id = pc.party_id
+    WHERE pc.top AND pc.claim_count > 0
+    GROUP BY 1, 2;
+  ANALYZE positions_recount_rows;
+  UPDATE position_rows pr SET demands = 0, proposes = 0, rejects = 0,
+      accepts = 0, threatens = 0, asserts = 0, claim_count = 0,
+      latest_claim_id = NULL, latest_stated_on = NULL,
+      latest_confidence = NULL, latest_strength = NULL, latest_stance = NULL,
+      latest_speaker_id = NULL, latest_text = NULL, latest_article_id = NULL
+    WHERE (pr.claim_count <> 0 OR pr.latest_claim_id IS NOT NULL)
+      AND NOT EXISTS (SELECT 1 FROM positions_recount_rows r
+                      WHERE (r.row_id, r.issue_id) = (pr.row_id, pr.issue_id));
+  INSERT INTO position_rows AS pr (row_id, issue_id, demands, proposes,
+      rejects, accepts, threatens, asserts, claim_count, latest_claim_id,
+      latest_stated_on, latest_confidence, latest_strength, latest_stance,
+      latest_speaker_id, latest_text, latest_article_id)
+    SELECT r.row_id, r.issue_id, r.demands, r.proposes, r.rejects,
+      r.accepts, r.threatens, r.asserts, r.claim_count, (r.latest).id,
+      (r.latest).stated_on, (r.latest).confidence, (r.latest).strength,
+      c.stance, c.speaker_id, c.text, c.article_id
+    FROM positions_recount_rows r JOIN claims c ON c.id = (r.latest).id
+    ORDER BY r.issue_id, r.row_id
+  ON CONFLICT (issue_id, row_id) DO UPDATE SET
+    demands = EXCLUDED.demands, proposes = EXCLUDED.proposes,
+    rejects = EXCLUDED.rejects, accepts = EXCLUDED.accepts,
+    threatens = EXCLUDED.threatens, asserts = EXCLUDED.asserts,
+    claim_count = EXCLUDED.claim_count,
+    latest_claim_id = EXCLUDED.latest_claim_id,
+    latest_stated_on = EXCLUDED.latest_stated_on,
+    latest_confidence = EXCLUDED.latest_confidence,
+    latest_strength = EXCLUDED.latest_strength,
+    latest_stance = EXCLUDED.latest_stance,
+    latest_speaker_id = EXCLUDED.latest_speaker_id,
+    latest_text = EXCLUDED.latest_text,
+    latest_article_id = EXCLUDED.latest_article_id;
+  DROP TABLE positions_recount_rows;
+
+  -- The totals: each claim in the matrix once for its party and speaker.
+  DELETE FROM position_totals;
+  INSERT INTO position_totals (party_id, speaker_id, claim_count)
+    SELECT ci.party_id, ci.speaker_id, count(DISTINCT ci.claim_id)
+    FROM claim_issues ci WHERE ci.party_id IS NOT NULL
+    GROUP BY 1, 2 ORDER BY 1, 2;
+END $$;
+
 -- Adds deltas[k] claims to (party_ids[k], speaker_ids[k]), sorted (one lock
 -- order: cells, rows, then totals). Arrays rather than JSON: building and
 -- parsing JSON cost as much as the adding.

@@ -2,13 +2,26 @@
 -- the writing transaction, and a deferred constraint trigger on the mark
 -- bumps the version at commit (the reasons are in 014's comment).
 
--- Marks the writing transaction once: a local setting and one row.
-CREATE OR REPLACE FUNCTION data_version_mark() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Marks the writing transaction once: a local setting and one row. Also
+-- called by what writes the matrix without a watched table's trigger
+-- (positions_recount).
+CREATE OR REPLACE FUNCTION data_version_mark_transaction() RETURNS void
+LANGUAGE plpgsql AS $$
 BEGIN
   IF current_setting('parley.data_version_marked', true)
        IS DISTINCT FROM 'on' THEN
     PERFORM set_config('parley.data_version_marked', 'on', true);
     INSERT INTO data_version_marks DEFAULT VALUES;
+  END IF;
+END $$;
+
+-- The row trigger: after a transaction's first row, one current_setting
+-- and no call.
+CREATE OR REPLACE FUNCTION data_version_mark() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('parley.data_version_marked', true)
+       IS DISTINCT FROM 'on' THEN
+    PERFORM data_version_mark_transaction();
   END IF;
   RETURN NULL;
 END $$;

@@ -51,8 +51,11 @@ extern const struct embedded_file embedded_functions[];
 /* The line that ends the part of a migration run before the functions. */
 #define MIGRATE_AFTER_FUNCTIONS "\n-- migrate: after functions\n"
 
-/* The checksums of migrations as they were before their functions and
-   triggers moved to sql/functions/ (the migrations at commit 8735df7). */
+/* Earlier texts of migrations, accepted for the databases that applied
+   them: the migrations before their functions and triggers moved to
+   sql/functions/ (commit 8735df7), and 014 before its backfill became one
+   set-based recount (commit dda1f29). Their effect on the schema is the
+   same; only how they got there changed. */
 static const struct {
   const char *name;
   const char *checksum;
@@ -77,6 +80,8 @@ static const struct {
      "e4a9eef4c6ac1f079afac524eabb9a37aac7a08ae6246fcb57876eabc4174457"},
     {"014_latest_totals_version.sql",
      "3308c5cd507c3e5d387249d0c72f5bc4fa14ab92df695312bf678ad2b66f1796"},
+    {"014_latest_totals_version.sql",
+     "b9202d6648eb7b63a9872ef010b1d25120a8ab70222e27a9939d0b19ea68384e"},
 };
 
 // clang-format off

@@ -536,12 +536,77 @@ static void test_seeded_sequence_keeps_counts_exact(void **state) {
                                 0, NULL) > 3);
 }
 
+/* positions_recount, the backfill of migrations, puts back every count
+   whatever state the tables were left in, and marks the data changed. */
+static void test_recount_repairs_every_count(void **state) {
+  (void)state;
+  random_state = RANDOM_SEED;
+  char article_id[24];
+  store_article(article_id, sizeof article_id);
+  for (int step = 0; step < 60; step++) {
+    random_operation(article_id);
+  }
+  assert_counts_exact("before the damage");
+  /* Wrong counts and latest claims, a cell and a row no link reaches, rows
+     and totals gone. */
+  db_fixture_exec(
+      "UPDATE position_cells SET claim_count = claim_count + 3, demands = "
+      "demands + 3, latest_claim_id = NULL WHERE top",
+      0, NULL);
+  db_fixture_exec("INSERT INTO position_cells (top, party_id, speaker_id, "
+                  "issue_id, asserts, claim_count, latest_claim_id) SELECT "
+                  "false, p.id, 0, i.id, 2, 2, (SELECT max(id) FROM claims) "
+                  "FROM parties p, issues i WHERE p.slug = 'pos-s1' AND "
+                  "i.slug = 'pos-b1' ON CONFLICT DO NOTHING",
+                  0, NULL);
+  db_fixture_exec(
+      "UPDATE position_rows SET latest_text = 'stale' WHERE row_id IN "
+      "(SELECT row_id FROM position_rows WHERE claim_count > 0 LIMIT 1)",
+      0, NULL);
+  db_fixture_exec("DELETE FROM position_rows WHERE ctid IN (SELECT ctid FROM "
+                  "position_rows WHERE claim_count > 0 LIMIT 2)",
+                  0, NULL);
+  db_fixture_exec("DELETE FROM position_totals", 0, NULL);
+  db_fixture_exec("INSERT INTO position_totals (party_id, speaker_id, "
+                  "claim_count) SELECT id, 0, 7 FROM parties WHERE slug = "
+                  "'pos-s2' ON CONFLICT DO NOTHING",
+                  0, NULL);
+  char *cells = difference(cells_expected, cells_kept);
+  char *rows = difference(rows_expected, rows_kept);
+  char *totals = difference(totals_expected, totals_kept);
+  assert_string_not_equal(cells, "");
+  assert_string_not_equal(rows, "");
+  assert_string_not_equal(totals, "");
+  free(cells);
+  free(rows);
+  free(totals);
+  long long version = db_fixture_data_version();
+  db_fixture_exec("SELECT positions_recount()", 0, NULL);
+  assert_counts_exact("after positions_recount");
+  assert_int_equal(db_fixture_data_version(), version + 1);
+  /* A second recount changes no count. */
+  char *fingerprint = db_fixture_text(
+      "SELECT md5(string_agg(t::text, ',' ORDER BY t::text)) FROM "
+      "position_cells t",
+      0, NULL);
+  db_fixture_exec("SELECT positions_recount()", 0, NULL);
+  char *again = db_fixture_text(
+      "SELECT md5(string_agg(t::text, ',' ORDER BY t::text)) FROM "
+      "position_cells t",
+      0, NULL);
+  assert_string_equal(again, fingerprint);
+  free(again);
+  free(fingerprint);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_claim_moves_between_cells, db_fixture_reset),
       cmocka_unit_test_setup(test_version_once_per_writing_transaction,
                              db_fixture_reset),
       cmocka_unit_test_setup(test_seeded_sequence_keeps_counts_exact,
+                             db_fixture_reset),
+      cmocka_unit_test_setup(test_recount_repairs_every_count,
                              db_fixture_reset),
   };
   db_fixture_open("positions");

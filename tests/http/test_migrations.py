@@ -14,6 +14,8 @@ SQL_DIR = os.path.join(harness.ROOT, "sql", "migrations")
 # The last commit whose migrations still held their functions and triggers
 # (before sql/functions/): databases migrated by it recorded those texts.
 BEFORE_FUNCTIONS = "8735df73ad542890a20a9e00cb71a154cc57e4a8"
+# The last commit whose 014 backfilled with the keyed refreshes.
+BEFORE_SET_BASED_RECOUNT = "dda1f29c5d4f1cb5d7afce89d50bb51ecb8cc084"
 
 # What a database's functions and triggers are, as PostgreSQL prints them.
 DEFINITIONS = (
@@ -72,6 +74,26 @@ class Migrations(ApiTest):
                                 capture_output=True, text=True, timeout=30)
         self.assertNotEqual(server.returncode, 0, "parleyd refuses to serve a changed schema")
         self.assertIn("001_schema.sql was changed", server.stderr)
+
+    def test_014_as_first_applied_is_accepted(self):
+        """A database that applied 014 before its backfill became one recount
+        recorded that text's checksum: it is accepted, and nothing is applied
+        again."""
+        if shutil.which("git") is None:
+            self.skipTest("git is needed to read the earlier text of 014")
+        earlier = subprocess.run(["git", "-C", harness.ROOT, "show",
+                                  f"{BEFORE_SET_BASED_RECOUNT}:sql/migrations/014_latest_totals_version.sql"],
+                                 capture_output=True)
+        if earlier.returncode != 0:
+            self.skipTest(f"commit {BEFORE_SET_BASED_RECOUNT[:12]} is not in this checkout")
+        url = self.fresh_database()
+        self.assertEqual(self.env.cli("migrate", database_url=url).returncode, 0)
+        checksum = hashlib.sha256(earlier.stdout).hexdigest()
+        harness.run_psql(url, f"UPDATE schema_migrations SET checksum = '{checksum}' "
+                              "WHERE name = '014_latest_totals_version.sql'")
+        out = self.env.cli("migrate", database_url=url)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("migrations applied: 0", out.stdout)
 
     def old_migrations(self):
         """The migrations as the code before sql/functions/ had them, from git."""
