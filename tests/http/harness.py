@@ -234,10 +234,24 @@ class Server:
         })
         penv.pop("PARLEY_CORS_ORIGINS", None)
         penv.update(extra_env or {})
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([config["parleyd"]], env=penv, stdout=self.log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        self._wait_healthy()
+        # The port was free when picked, but another socket may take it
+        # before parleyd binds it: then parleyd exits 69 (EX_UNAVAILABLE)
+        # saying so, and starts again on another port.
+        chosen_port = "PORT" in (extra_env or {})
+        for attempt in range(1, 6):
+            self.log = open(self.log_path, "wb")
+            self.proc = subprocess.Popen([config["parleyd"]], env=penv, stdout=self.log,
+                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            try:
+                self._wait_healthy()
+                return
+            except HarnessError:
+                taken = self.proc.returncode == 69 and "cannot listen" in self.log_tail()
+                if not taken or chosen_port or attempt == 5:
+                    raise
+                self.log.close()
+                self.port = pick_free_port()
+                penv["PORT"] = str(self.port)
 
     def _wait_healthy(self, timeout=20):
         deadline = time.monotonic() + timeout
