@@ -10,6 +10,8 @@
 #include "http/csv.h"
 #include "http/response.h"
 
+#include <assert.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,63 +180,93 @@ static const char *record_key(struct request *request,
   return key;
 }
 
-/* A read on the asynchronous reader: the connection is suspended while the
-   statement is in flight, so no worker waits on the database for it. The
-   request owns the state (request_defer); `result` is the reader's until
-   the callback, then the state's. */
-struct deferred_read {
+/* --- the asynchronous reader ------------------------------------------ */
+
+/* A request's job on the reader, its connection (or stream) suspended
+   meanwhile, and how the job ended. Set the job's steps, then submit: the
+   job's results are the reader's until it is done, then the owner's, who
+   clears them (reader_call_clear). */
+struct reader_call {
   struct db_async_job job;
   struct request *request;
-  const struct resource *resource;
-  const char *key; /* borrowed from the request's path */
-  PGresult *result;
   enum db_status status;
   struct db_error error;
 };
 
-static void deferred_read_free(void *state) {
-  struct deferred_read *read = state;
-  PQclear(read->result);
-  free(read);
-}
-
-/* On the reader's thread: keep the answer, wake the request. */
-static void deferred_read_done(struct db_async_job *job, enum db_status status,
-                               const struct db_error *error) {
-  struct deferred_read *read = job->closure;
-  read->result = job->results[0];
-  read->status = status;
+/* On the reader's thread: keep how it ended, wake the request. */
+static void reader_call_done(struct db_async_job *job, enum db_status status,
+                             const struct db_error *error) {
+  struct reader_call *call = job->closure;
+  call->status = status;
   if (error != NULL) {
-    read->error = *error;
+    call->error = *error;
   }
-  request_resume(read->request);
+  request_resume(call->request);
 }
 
-static void deferred_read_start(struct request *request) {
-  struct deferred_read *read = request->deferred;
-  if (!db_async_submit(api_reader, &read->job)) {
-    read->status = DB_UNAVAILABLE; /* shutting down */
+/* Sends the job; the request resumes when it is done, or at once with
+   DB_UNAVAILABLE when the reader is shutting down. */
+static void reader_call_submit(struct reader_call *call,
+                               struct request *request) {
+  call->request = request;
+  call->job.done = reader_call_done;
+  call->job.closure = call;
+  if (!db_async_submit(api_reader, &call->job)) {
+    call->status = DB_UNAVAILABLE;
+    call->error = (struct db_error){.sqlstate = "08006",
+                                    .message = "the reader is shutting down"};
     request_resume(request);
   }
 }
 
+/* request_defer's start for the states that begin with their reader_call
+   (deferred_read, deferred_list). */
+static void reader_call_start(struct request *request) {
+  reader_call_submit(request->deferred, request);
+}
+
+static void reader_call_clear(struct reader_call *call) {
+  for (int i = 0; i < DB_ASYNC_STEPS_MAX; i++) {
+    PQclear(call->job.results[i]);
+    call->job.results[i] = NULL;
+  }
+}
+
+/* A read on the asynchronous reader: the connection is suspended while the
+   statement is in flight, so no worker waits on the database for it. The
+   request owns the state (request_defer). */
+struct deferred_read {
+  struct reader_call call; /* first: see reader_call_start */
+  const struct resource *resource;
+  const char *key; /* borrowed from the request's path */
+};
+static_assert(offsetof(struct deferred_read, call) == 0,
+              "reader_call_start takes the state for its reader_call");
+
+static void deferred_read_free(void *state) {
+  struct deferred_read *read = state;
+  reader_call_clear(&read->call);
+  free(read);
+}
+
 static void deferred_read_finish(struct request *request) {
   struct deferred_read *read = request->deferred;
-  if (read->status != DB_OK) {
-    api_answer_database_error(request, read->status, &read->error, false);
+  struct reader_call *call = &read->call;
+  if (call->status != DB_OK) {
+    api_answer_database_error(request, call->status, &call->error, false);
     return;
   }
   json_t *record = NULL;
-  int outcome =
-      db_record_read_result(read->resource->read, read->result, &record);
+  int outcome = db_record_read_result(read->resource->read,
+                                      call->job.results[0], &record);
   if (outcome == API_NOT_FOUND) {
     answer_not_found(request, read->resource, read->key);
   } else if (outcome == API_OK) {
     response_record_steal(request, 200, record);
   } else {
-    read->error = (struct db_error){.sqlstate = "XX000",
+    call->error = (struct db_error){.sqlstate = "XX000",
                                     .message = "a column did not render"};
-    api_answer_database_error(request, outcome, &read->error, false);
+    api_answer_database_error(request, outcome, &call->error, false);
   }
 }
 
@@ -250,15 +282,11 @@ static bool resource_read_deferred(struct request *request,
   if (read == NULL) {
     return false;
   }
-  read->request = request;
   read->resource = resource;
   read->key = key;
-  read->job = (struct db_async_job){
-      .steps = {{resource->read->statement, 1, &read->key}},
-      .step_count = 1,
-      .done = deferred_read_done,
-      .closure = read};
-  request_defer(request, deferred_read_start, deferred_read_finish, read,
+  read->call.job = (struct db_async_job){
+      .steps = {{resource->read->statement, 1, &read->key}}, .step_count = 1};
+  request_defer(request, reader_call_start, deferred_read_finish, read,
                 deferred_read_free);
   return true;
 }
@@ -546,10 +574,8 @@ struct csv_export {
   /* A chunk on the reader, the connection suspended meanwhile: `reading`
      from the submission until the worker takes the result. */
   bool reading;
-  struct db_async_job job;
+  struct reader_call call;
   struct db_list_query query;
-  enum db_status status;
-  char sqlstate[6];
 };
 
 static void csv_export_release(void *closure) {
@@ -557,7 +583,7 @@ static void csv_export_release(void *closure) {
   for (size_t i = 0; i < LIST_MAX_FILTERS; i++) {
     free(export->filter_copies[i]);
   }
-  PQclear(export->job.results[0]);
+  reader_call_clear(&export->call);
   free(export->text);
   free(export);
 }
@@ -613,18 +639,6 @@ static int csv_export_fetch(struct csv_export *export) {
   return taken;
 }
 
-/* On the reader's thread: keep the chunk, wake the stream. */
-static void csv_export_read_done(struct db_async_job *job,
-                                 enum db_status status,
-                                 const struct db_error *error) {
-  struct csv_export *export = job->closure;
-  export->status = status;
-  if (error != NULL) {
-    snprintf(export->sqlstate, sizeof export->sqlstate, "%s", error->sqlstate);
-  }
-  request_resume(export->request);
-}
-
 /* Sends the next chunk's query to the reader with the stream suspended
    (before, so that the resume always comes after it): false when the query
    cannot be built. */
@@ -632,36 +646,30 @@ static bool csv_export_submit(struct csv_export *export) {
   if (!db_list_query_build(export->spec, &export->list, &export->query)) {
     return false;
   }
-  export->job = (struct db_async_job){
+  export->call.job = (struct db_async_job){
       .steps = {{&export->query.statement, export->query.sql.count,
                  export->query.sql.values}},
-      .step_count = 1,
-      .done = csv_export_read_done,
-      .closure = export};
+      .step_count = 1};
   export->reading = true;
   request_suspend_stream(export->request);
-  if (!db_async_submit(api_reader, &export->job)) {
-    export->status = DB_UNAVAILABLE; /* shutting down */
-    snprintf(export->sqlstate, sizeof export->sqlstate, "08006");
-    request_resume(export->request);
-  }
+  reader_call_submit(&export->call, export->request);
   return true;
 }
 
 /* Renders the chunk the reader read: 0, or -1 (logged). */
 static int csv_export_take_read(struct csv_export *export) {
   export->reading = false;
-  PGresult *result = export->job.results[0];
-  export->job.results[0] = NULL;
-  if (export->status != DB_OK) {
-    log_error("CSV export cut short: database error %s", export->sqlstate);
+  if (export->call.status != DB_OK) {
+    log_error("CSV export cut short: database error %s",
+              export->call.error.sqlstate);
+    reader_call_clear(&export->call);
     return -1;
   }
   json_t *items = NULL;
   char *next = NULL;
-  int outcome = db_list_page_from_result(export->spec, &export->list, result,
-                                         &items, &next);
-  PQclear(result);
+  int outcome = db_list_page_from_result(
+      export->spec, &export->list, export->call.job.results[0], &items, &next);
+  reader_call_clear(&export->call);
   int taken = outcome == DB_OK
                   ? csv_export_take(export, items, next, false, false)
                   : -1;
@@ -878,72 +886,51 @@ static void list_call_answer(struct list_call *call,
    job, in that order on one connection, as resource_page_read reads them
    in one transaction. The request owns it (request_defer). */
 struct deferred_list {
+  struct reader_call read; /* first: see reader_call_start */
   struct list_call call;
   const struct resource *resource;
-  struct db_async_job read;
   struct db_list_query query;
-  enum db_status status;
-  struct db_error error;
 };
+static_assert(offsetof(struct deferred_list, read) == 0,
+              "reader_call_start takes the state for its reader_call");
 
 static void deferred_list_free(void *state) {
   struct deferred_list *deferred = state;
-  for (int i = 0; i < DB_ASYNC_STEPS_MAX; i++) {
-    PQclear(deferred->read.results[i]);
-  }
+  reader_call_clear(&deferred->read);
   resource_page_release(&deferred->call.job.page);
   free(deferred);
-}
-
-/* On the reader's thread: keep the answer, wake the request. */
-static void deferred_list_done(struct db_async_job *job, enum db_status status,
-                               const struct db_error *error) {
-  struct deferred_list *deferred = job->closure;
-  deferred->status = status;
-  if (error != NULL) {
-    deferred->error = *error;
-  }
-  request_resume(deferred->call.job.request);
-}
-
-static void deferred_list_start(struct request *request) {
-  struct deferred_list *deferred = request->deferred;
-  if (!db_async_submit(api_reader, &deferred->read)) {
-    deferred->status = DB_UNAVAILABLE; /* shutting down */
-    request_resume(request);
-  }
 }
 
 static void deferred_list_finish(struct request *request) {
   struct deferred_list *deferred = request->deferred;
   struct list_job *job = &deferred->call.job;
-  if (deferred->status != DB_OK) {
+  struct reader_call *read = &deferred->read;
+  if (read->status != DB_OK) {
     /* As in resource_page_read: a cursor's position the database cannot
        cast (a forged date) is the client's. */
-    if (deferred->status == DB_HARD_ERROR && job->list.has_cursor &&
-        strncmp(deferred->error.sqlstate, "22", 2) == 0) {
+    if (read->status == DB_HARD_ERROR && job->list.has_cursor &&
+        strncmp(read->error.sqlstate, "22", 2) == 0) {
       list_call_answer(&deferred->call, deferred->resource, API_BAD_CURSOR);
     } else {
-      api_answer_database_error(request, deferred->status, &deferred->error,
-                                false);
+      api_answer_database_error(request, read->status, &read->error, false);
     }
     return;
   }
   struct resource_etag *etag = &job->page.etag;
-  int outcome = db_data_version_from_result(
-      deferred->read.results[0], etag->version, sizeof etag->version);
+  int outcome = db_data_version_from_result(read->job.results[0], etag->version,
+                                            sizeof etag->version);
   if (outcome == DB_OK) {
     resource_etag_settle(request, etag);
   }
   if (outcome == DB_OK && !etag->not_modified) {
-    outcome = db_list_page_from_result(job->spec, &job->list,
-                                       deferred->read.results[1],
-                                       &job->page.items, &job->page.next);
+    outcome =
+        db_list_page_from_result(job->spec, &job->list, read->job.results[1],
+                                 &job->page.items, &job->page.next);
   }
   if (outcome != DB_OK) {
-    deferred->error = (struct db_error){.sqlstate = "XX000",
-                                        .message = "a page did not render"};
-    api_answer_database_error(request, outcome, &deferred->error, false);
+    read->error = (struct db_error){.sqlstate = "XX000",
+                                    .message = "a page did not render"};
+    api_answer_database_error(request, outcome, &read->error, false);
     return;
   }
   list_call_answer(&deferred->call, deferred->resource, DB_OK);
@@ -978,14 +965,12 @@ static bool list_deferred(struct request *request,
     return false;
   }
   deferred->resource = resource;
-  deferred->read = (struct db_async_job){
+  deferred->read.job = (struct db_async_job){
       .steps = {{&db_data_version_statement, 0, NULL},
                 {&deferred->query.statement, deferred->query.sql.count,
                  deferred->query.sql.values}},
-      .step_count = 2,
-      .done = deferred_list_done,
-      .closure = deferred};
-  request_defer(request, deferred_list_start, deferred_list_finish, deferred,
+      .step_count = 2};
+  request_defer(request, reader_call_start, deferred_list_finish, deferred,
                 deferred_list_free);
   return true;
 }
