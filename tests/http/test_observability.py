@@ -57,6 +57,18 @@ class Metrics(ApiTest):
                          ["text/plain", " version=0.0.4"], resp.headers.get("content-type"))
         return parse_metrics(resp.body.decode("utf-8"))
 
+    def scrape_until(self, condition, timeout=5):
+        """The samples and types once `condition(samples)` holds (or the last ones after
+        `timeout` s). A request is counted when libmicrohttpd reports it
+        complete, just after its last byte went out: a scrape may overtake the
+        last requests, the more so on a slow (sanitizer) build."""
+        deadline = time.monotonic() + timeout
+        samples, types = self.scrape()
+        while not condition(samples) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            samples, types = self.scrape()
+        return samples, types
+
     def test_request_counter_moves_by_route_and_status(self):
         before, types = self.scrape()
         self.assertEqual(types.get("parley_http_requests_total"), "counter")
@@ -64,15 +76,14 @@ class Metrics(ApiTest):
             self.ok_get("/parties?limit=1")
         self.assertEqual(self.get("/parties/no-such-party").status, 404)
         self.assertEqual(self.get(f"/nowhere-{uid()}").status, 404)
-        # A request is counted when libmicrohttpd reports it complete, just after its last byte
-        # went out: the scrape may overtake the last one on a slow (sanitizer) build.
-        unmatched = {"route": "unmatched", "method": "any", "status": "404"}
-        deadline = time.monotonic() + 5
-        after, _ = self.scrape()
-        while (value(after, "parley_http_requests_total", **unmatched)
-               == value(before, "parley_http_requests_total", **unmatched) and time.monotonic() < deadline):
-            time.sleep(0.05)
-            after, _ = self.scrape()
+        expected = {("/parties", "GET", "200"): 3, ("/parties/{slug}", "GET", "404"): 1,
+                    ("unmatched", "any", "404"): 1}
+
+        def counted(samples):
+            return all(value(samples, "parley_http_requests_total", route=r, method=m, status=s)
+                       - value(before, "parley_http_requests_total", route=r, method=m, status=s) >= n
+                       for (r, m, s), n in expected.items())
+        after, _ = self.scrape_until(counted)
         labels = {"route": "/parties", "method": "GET", "status": "200"}
         self.assertEqual(value(after, "parley_http_requests_total", **labels)
                          - value(before, "parley_http_requests_total", **labels), 3)
@@ -86,7 +97,8 @@ class Metrics(ApiTest):
     def test_latency_histogram_is_cumulative(self):
         for _ in range(5):
             self.ok_get("/issues?limit=2")
-        samples, types = self.scrape()
+        samples, types = self.scrape_until(lambda samples: value(
+            samples, "parley_http_request_duration_seconds_count", route="/issues", method="GET") >= 5)
         self.assertEqual(types.get("parley_http_request_duration_seconds"), "histogram")
         series = {}
         for (name, labels), v in samples.items():
