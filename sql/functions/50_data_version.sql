@@ -1,4 +1,4 @@
--- The data version (014): a statement trigger on each watched table marks
+-- The data version (014, 016): a statement trigger on each watched table marks
 -- the writing transaction, and a deferred constraint trigger on the mark
 -- bumps the version at commit (the reasons are in 014's comment).
 
@@ -26,10 +26,21 @@ BEGIN
   RETURN NULL;
 END $$;
 
--- At commit: the version goes up by one, and the mark goes.
+-- At commit: the version goes up by one, and the mark goes. The shard is
+-- the first one, from this backend's own, that no other committing
+-- transaction holds (016); when all 16 are held, this backend's own, once
+-- it is free.
 CREATE OR REPLACE FUNCTION data_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  taken smallint;
 BEGIN
-  UPDATE data_version SET version = version + 1;
+  SELECT s.shard INTO taken FROM data_version_shards s
+    ORDER BY (s.shard + pg_backend_pid()) % 16
+    LIMIT 1 FOR UPDATE SKIP LOCKED;
+  IF NOT FOUND THEN
+    taken := pg_backend_pid() % 16;
+  END IF;
+  UPDATE data_version_shards SET version = version + 1 WHERE shard = taken;
   DELETE FROM data_version_marks WHERE transaction_id = NEW.transaction_id;
   RETURN NULL;
 END $$;

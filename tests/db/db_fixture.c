@@ -103,6 +103,18 @@ void db_fixture_open(const char *name) {
   }
 }
 
+PGconn *db_fixture_connect_another(void) {
+  char *test_url = url_with_database(cluster_url, database_name);
+  PGconn *conn = test_url != NULL ? PQconnectdb(test_url) : NULL;
+  free(test_url);
+  if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+    fprintf(stderr, "db fixture: a second connection failed: %s\n",
+            conn != NULL ? PQerrorMessage(conn) : "out of memory");
+    exit(1);
+  }
+  return conn;
+}
+
 void db_fixture_close(void) {
   db_disconnect(test_conn);
   test_conn = NULL;

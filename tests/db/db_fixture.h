@@ -11,6 +11,7 @@
 #include "db/pool.h"
 #include "ingest/ingest.h"
 
+#include <libpq-fe.h>
 #include <stdbool.h>
 
 /* Creates the database parley_test_`name` (dropped first if a crashed run
@@ -23,6 +24,10 @@ void db_fixture_close(void);
 
 /* The connection to the test database. */
 struct db_conn *db_fixture_conn(void);
+
+/* Another connection to the test database, for what a second client does
+   meanwhile (PQfinish it). Exits 1 when it cannot connect. */
+PGconn *db_fixture_connect_another(void);
 
 /* A cmocka setup: empties the tables tests write (articles and what hangs
    from them, claims, the positions summary), committed. Parties and issues

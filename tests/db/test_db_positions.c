@@ -478,6 +478,38 @@ static void test_version_once_per_writing_transaction(void **state) {
       db_fixture_number("SELECT count(*) FROM data_version_marks", 0, NULL), 0);
 }
 
+/* The version is spread over shards (migration 016): a writer that
+   commits while another holds a shard takes a free one instead of waiting
+   for that one's commit, and each still counts once. */
+static void test_committing_writers_do_not_queue_on_the_version(void **state) {
+  (void)state;
+  char article_id[24];
+  store_article(article_id, sizeof article_id);
+  long long version = db_fixture_data_version();
+  /* This transaction takes its shard now, as at its commit, and keeps it. */
+  db_fixture_exec("BEGIN", 0, NULL);
+  insert_claim(article_id, NULL);
+  db_fixture_exec("SET CONSTRAINTS data_version_bump IMMEDIATE", 0, NULL);
+  PGconn *other = db_fixture_connect_another();
+  PGresult *result = PQexec(other, "SET lock_timeout = '5s'");
+  assert_int_equal(PQresultStatus(result), PGRES_COMMAND_OK);
+  PQclear(result);
+  result = PQexec(other,
+                  "INSERT INTO claims (party_id, stance, text) SELECT id, "
+                  "'asserts', 'Meanwhile.' FROM parties WHERE slug = 'pos-s1'");
+  if (PQresultStatus(result) != PGRES_COMMAND_OK) {
+    fail_msg("the second writer waited: %s", PQresultErrorMessage(result));
+  }
+  PQclear(result);
+  result = PQexec(other, "SELECT version FROM data_version");
+  assert_int_equal(PQresultStatus(result), PGRES_TUPLES_OK);
+  assert_int_equal(atoll(PQgetvalue(result, 0, 0)), version + 1);
+  PQclear(result);
+  PQfinish(other);
+  db_fixture_exec("COMMIT", 0, NULL);
+  assert_int_equal(db_fixture_data_version(), version + 2);
+}
+
 /* The watched tables' rows, as one digest: what the data version stands
    for. */
 static char *data_fingerprint(void) {
@@ -604,6 +636,9 @@ int main(void) {
       cmocka_unit_test_setup(test_claim_moves_between_cells, db_fixture_reset),
       cmocka_unit_test_setup(test_version_once_per_writing_transaction,
                              db_fixture_reset),
+      cmocka_unit_test_setup(
+          test_committing_writers_do_not_queue_on_the_version,
+          db_fixture_reset),
       cmocka_unit_test_setup(test_seeded_sequence_keeps_counts_exact,
                              db_fixture_reset),
       cmocka_unit_test_setup(test_recount_repairs_every_count,
