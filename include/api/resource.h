@@ -98,13 +98,14 @@ void resource_patch(struct request *request, const struct resource *resource);
 void resource_delete(struct request *request, const struct resource *resource);
 
 /* A list of claims restricted by a path record, e.g. /parties/{slug}/claims:
-   `exists` checks the path record (404 `not_found` when absent) and the
-   claims filter `filter_index` gets its key. Answered as resource_list
-   answers claim_resource's list. */
+   `exists` (one row when the record whose key is its $1 exists) checks the
+   path record, in the same snapshot as the page (404 `not_found` when
+   absent), and the claims filter `filter_index` gets its key. Answered as
+   resource_list answers claim_resource's list. */
 void resource_claims_of(struct request *request,
                         const struct query_param *params, size_t param_count,
                         enum resource_key key_kind,
-                        int (*exists)(struct db_conn *, const char *),
+                        const struct db_statement *exists,
                         enum problem not_found, int filter_index);
 
 /* The weak ETag of a list or matrix answer (GET /claims, /parties, ...,

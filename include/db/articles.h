@@ -25,6 +25,8 @@ int db_articles_update(struct db_conn *conn, const char *id,
                        const char *const *values);
 /* Deletes the article and, by cascade, its claims. */
 int db_articles_delete(struct db_conn *conn, const char *id);
+/* One row when the record exists ($1 its id). */
+extern const struct db_statement db_articles_exists_statement;
 int db_articles_exists(struct db_conn *conn, const char *id);
 
 #endif

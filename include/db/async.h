@@ -31,7 +31,7 @@ struct db_async_step {
   const char *const *values; /* borrowed until `done` */
 };
 
-#define DB_ASYNC_STEPS_MAX 2
+#define DB_ASYNC_STEPS_MAX 3
 
 /* With DB_OK, job->results holds each step's result (the callback's to
    PQclear); otherwise they are NULL and `error` says why (DB_UNAVAILABLE:

@@ -24,6 +24,8 @@ int db_issues_insert(struct db_conn *conn, const char *const *values);
 int db_issues_update(struct db_conn *conn, const char *slug,
                      const char *const *values);
 int db_issues_delete(struct db_conn *conn, const char *slug);
+/* One row when the record exists ($1 its slug). */
+extern const struct db_statement db_issues_exists_statement;
 int db_issues_exists(struct db_conn *conn, const char *slug);
 /* The first slug of a JSON array of slugs that names no issue: DB_OK with
    it in `missing`, DB_NOT_FOUND when all exist. */

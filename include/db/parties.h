@@ -27,6 +27,8 @@ int db_parties_update(struct db_conn *conn, const char *slug,
                       const char *const *values);
 int db_parties_delete(struct db_conn *conn, const char *slug);
 /* DB_OK when a party has this slug, DB_NOT_FOUND otherwise. */
+/* One row when the record exists ($1 its slug). */
+extern const struct db_statement db_parties_exists_statement;
 int db_parties_exists(struct db_conn *conn, const char *slug);
 
 #endif

@@ -72,6 +72,7 @@ void articles_delete_handler(struct request *request) {
 void articles_claims_handler(struct request *request) {
   struct query_param params[16];
   size_t count = claims_params_without("article", params);
-  resource_claims_of(request, params, count, KEY_ID, db_articles_exists,
-                     PROBLEM_ARTICLE_NOT_FOUND, CLAIM_FILTER_ARTICLE);
+  resource_claims_of(request, params, count, KEY_ID,
+                     &db_articles_exists_statement, PROBLEM_ARTICLE_NOT_FOUND,
+                     CLAIM_FILTER_ARTICLE);
 }

@@ -101,6 +101,7 @@ void issues_delete_handler(struct request *request) {
 void issues_claims_handler(struct request *request) {
   struct query_param params[16];
   size_t count = claims_params_without("issue", params);
-  resource_claims_of(request, params, count, KEY_SLUG, db_issues_exists,
-                     PROBLEM_ISSUE_NOT_FOUND, CLAIM_FILTER_ISSUE);
+  resource_claims_of(request, params, count, KEY_SLUG,
+                     &db_issues_exists_statement, PROBLEM_ISSUE_NOT_FOUND,
+                     CLAIM_FILTER_ISSUE);
 }

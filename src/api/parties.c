@@ -108,6 +108,7 @@ void parties_delete_handler(struct request *request) {
 void parties_claims_handler(struct request *request) {
   struct query_param params[16];
   size_t count = claims_params_without("party", params);
-  resource_claims_of(request, params, count, KEY_SLUG, db_parties_exists,
-                     PROBLEM_PARTY_NOT_FOUND, CLAIM_FILTER_PARTY_OR_SPEAKER);
+  resource_claims_of(request, params, count, KEY_SLUG,
+                     &db_parties_exists_statement, PROBLEM_PARTY_NOT_FOUND,
+                     CLAIM_FILTER_PARTY_OR_SPEAKER);
 }

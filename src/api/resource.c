@@ -885,10 +885,19 @@ static void list_call_answer(struct list_call *call,
 /* A page on the asynchronous reader: the data version and the page in one
    job, in that order on one connection, as resource_page_read reads them
    in one transaction. The request owns it (request_defer). */
+/* The record a sub-list hangs from (/parties/{slug}/claims): checked to
+   exist before the page is read. */
+struct list_parent {
+  const struct db_statement *exists; /* one row when it exists; $1 = key */
+  const char *key;                   /* borrowed from the request's path */
+  enum problem not_found;
+};
+
 struct deferred_list {
   struct reader_call read; /* first: see reader_call_start */
   struct list_call call;
   const struct resource *resource;
+  struct list_parent parent; /* parent.exists NULL: none */
   struct db_list_query query;
 };
 static_assert(offsetof(struct deferred_list, read) == 0,
@@ -916,16 +925,26 @@ static void deferred_list_finish(struct request *request) {
     }
     return;
   }
+  /* The steps: [the parent's existence,] the data version, the page. */
+  int first = 0;
+  if (deferred->parent.exists != NULL) {
+    if (PQntuples(read->job.results[0]) == 0) {
+      response_problem(request, deferred->parent.not_found, "no record '%.80s'",
+                       deferred->parent.key);
+      return;
+    }
+    first = 1;
+  }
   struct resource_etag *etag = &job->page.etag;
-  int outcome = db_data_version_from_result(read->job.results[0], etag->version,
-                                            sizeof etag->version);
+  int outcome = db_data_version_from_result(
+      read->job.results[first], etag->version, sizeof etag->version);
   if (outcome == DB_OK) {
     resource_etag_settle(request, etag);
   }
   if (outcome == DB_OK && !etag->not_modified) {
-    outcome =
-        db_list_page_from_result(job->spec, &job->list, read->job.results[1],
-                                 &job->page.items, &job->page.next);
+    outcome = db_list_page_from_result(job->spec, &job->list,
+                                       read->job.results[first + 1],
+                                       &job->page.items, &job->page.next);
   }
   if (outcome != DB_OK) {
     read->error = (struct db_error){.sqlstate = "XX000",
@@ -942,7 +961,7 @@ static void deferred_list_finish(struct request *request) {
 static bool list_deferred(struct request *request,
                           const struct resource *resource,
                           const struct query_param *params, size_t count,
-                          int fixed_filter, const char *fixed_value,
+                          int fixed_filter, const struct list_parent *parent,
                           bool *answered) {
   *answered = false;
   if (api_reader == NULL) {
@@ -953,7 +972,7 @@ static bool list_deferred(struct request *request,
     return false;
   }
   if (!list_call_parse(&deferred->call, request, resource, params, count,
-                       fixed_filter, fixed_value)) {
+                       fixed_filter, parent != NULL ? parent->key : NULL)) {
     *answered = true;
     free(deferred);
     return false;
@@ -965,32 +984,61 @@ static bool list_deferred(struct request *request,
     return false;
   }
   deferred->resource = resource;
-  deferred->read.job = (struct db_async_job){
-      .steps = {{&db_data_version_statement, 0, NULL},
-                {&deferred->query.statement, deferred->query.sql.count,
-                 deferred->query.sql.values}},
-      .step_count = 2};
+  struct db_async_job *read = &deferred->read.job;
+  if (parent != NULL) {
+    deferred->parent = *parent;
+    read->steps[read->step_count++] = (struct db_async_step){
+        deferred->parent.exists, 1, &deferred->parent.key};
+  }
+  read->steps[read->step_count++] =
+      (struct db_async_step){&db_data_version_statement, 0, NULL};
+  read->steps[read->step_count++] = (struct db_async_step){
+      &deferred->query.statement, deferred->query.sql.count,
+      deferred->query.sql.values};
   request_defer(request, reader_call_start, deferred_list_finish, deferred,
                 deferred_list_free);
   return true;
 }
 
-/* Lists the records of `resource` with the query `params`; `fixed_filter`
-   (or -1) is set to `fixed_value` whatever the query says. */
+struct exists_job {
+  const struct db_statement *exists;
+  const char *key;
+};
+
+static int exists_body(struct db_conn *conn, void *closure) {
+  struct exists_job *job = closure;
+  return db_record_execute(conn, job->exists, 1, &job->key, NULL, 0);
+}
+
+/* Lists the records of `resource` with the query `params`; with a
+   `parent`, only when it exists, and filter `fixed_filter` is set to its
+   key whatever the query says. */
 static void list_answer(struct request *request,
                         const struct resource *resource,
                         const struct query_param *params, size_t count,
-                        int fixed_filter, const char *fixed_value) {
+                        int fixed_filter, const struct list_parent *parent) {
   bool answered;
-  if (list_deferred(request, resource, params, count, fixed_filter, fixed_value,
+  if (list_deferred(request, resource, params, count, fixed_filter, parent,
                     &answered) ||
       answered) {
     return;
   }
   struct list_call call = {.export = false};
   if (!list_call_parse(&call, request, resource, params, count, fixed_filter,
-                       fixed_value)) {
+                       parent != NULL ? parent->key : NULL)) {
     return;
+  }
+  if (parent != NULL) {
+    struct exists_job exists = {parent->exists, parent->key};
+    int found = api_with_connection(request, exists_body, &exists, false);
+    if (found == DB_NOT_FOUND) {
+      response_problem(request, parent->not_found, "no record '%.80s'",
+                       parent->key);
+    }
+    if (found != DB_OK) {
+      resource_page_release(&call.job.page);
+      return;
+    }
   }
   int outcome = api_with_connection(request, list_body, &call.job, false);
   list_call_answer(&call, resource, outcome);
@@ -1001,36 +1049,20 @@ void resource_list(struct request *request, const struct resource *resource) {
               resource->list_param_count, -1, NULL);
 }
 
-struct exists_job {
-  int (*exists)(struct db_conn *, const char *);
-  const char *key;
-};
-
-static int exists_body(struct db_conn *conn, void *closure) {
-  struct exists_job *job = closure;
-  return job->exists(conn, job->key);
-}
-
 void resource_claims_of(struct request *request,
                         const struct query_param *params, size_t param_count,
                         enum resource_key key_kind,
-                        int (*exists)(struct db_conn *, const char *),
+                        const struct db_statement *exists,
                         enum problem not_found, int filter_index) {
   const char *key = request->path_params[0];
-  struct exists_job job = {exists, key};
   if (key_kind == KEY_SLUG ? !slug_is_valid(key) : !api_id_is_valid(key)) {
     response_problem(request, not_found, "no record '%.80s'", key);
     return;
   }
-  int outcome = api_with_connection(request, exists_body, &job, false);
-  if (outcome == DB_NOT_FOUND) {
-    response_problem(request, not_found, "no record '%.80s'", key);
-    return;
-  }
-  if (outcome != DB_OK) {
-    return;
-  }
-  list_answer(request, &claim_resource, params, param_count, filter_index, key);
+  /* The key is the request's path's: it outlives a deferred list. */
+  struct list_parent parent = {exists, key, not_found};
+  list_answer(request, &claim_resource, params, param_count, filter_index,
+              &parent);
 }
 
 /* --- create ------------------------------------------------------------- */

@@ -77,7 +77,7 @@ static const struct db_statement statement_update = {
     "clock_timestamp() WHERE id = $1::bigint"};
 static const struct db_statement statement_delete = {
     "articles_delete", "DELETE FROM articles WHERE id = $1::bigint"};
-static const struct db_statement statement_exists = {
+const struct db_statement db_articles_exists_statement = {
     "articles_exists", "SELECT 1 FROM articles WHERE id = $1::bigint"};
 
 int db_articles_fetch(struct db_conn *conn, const char *id, bool lock,
@@ -108,5 +108,6 @@ int db_articles_delete(struct db_conn *conn, const char *id) {
 
 int db_articles_exists(struct db_conn *conn, const char *id) {
   const char *values[] = {id};
-  return db_record_execute(conn, &statement_exists, 1, values, NULL, 0);
+  return db_record_execute(conn, &db_articles_exists_statement, 1, values, NULL,
+                           0);
 }

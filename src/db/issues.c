@@ -65,7 +65,7 @@ static const struct db_statement statement_update = {
     "updated_at = clock_timestamp() WHERE slug = $1"};
 static const struct db_statement statement_delete = {
     "issues_delete", "DELETE FROM issues WHERE slug = $1"};
-static const struct db_statement statement_exists = {
+const struct db_statement db_issues_exists_statement = {
     "issues_exists", "SELECT 1 FROM issues WHERE slug = $1"};
 static const struct db_statement statement_first_missing = {
     "issues_first_missing",
@@ -105,7 +105,8 @@ int db_issues_delete(struct db_conn *conn, const char *slug) {
 
 int db_issues_exists(struct db_conn *conn, const char *slug) {
   const char *values[] = {slug};
-  return db_record_execute(conn, &statement_exists, 1, values, NULL, 0);
+  return db_record_execute(conn, &db_issues_exists_statement, 1, values, NULL,
+                           0);
 }
 
 int db_issues_first_missing(struct db_conn *conn, const char *slugs_json,

@@ -67,7 +67,7 @@ static const struct db_statement statement_update = {
     "updated_at = clock_timestamp() WHERE slug = $1"};
 static const struct db_statement statement_delete = {
     "parties_delete", "DELETE FROM parties WHERE slug = $1"};
-static const struct db_statement statement_exists = {
+const struct db_statement db_parties_exists_statement = {
     "parties_exists", "SELECT 1 FROM parties WHERE slug = $1"};
 
 int db_parties_fetch(struct db_conn *conn, const char *slug, bool lock,
@@ -102,5 +102,6 @@ int db_parties_delete(struct db_conn *conn, const char *slug) {
 
 int db_parties_exists(struct db_conn *conn, const char *slug) {
   const char *values[] = {slug};
-  return db_record_execute(conn, &statement_exists, 1, values, NULL, 0);
+  return db_record_execute(conn, &db_parties_exists_statement, 1, values, NULL,
+                           0);
 }

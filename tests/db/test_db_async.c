@@ -210,29 +210,40 @@ static void test_failures_stay_with_their_job(void **state) {
 static const struct db_statement triple = {"async_test_triple",
                                            "SELECT $1::int * 3"};
 
-static void test_two_steps_answer_together(void **state) {
+static void test_steps_answer_together(void **state) {
   (void)state;
   struct db_async *reader = db_async_create(database_url, 1, 5000, 0);
   assert_non_null(reader);
-  struct probe probes[3];
+  struct probe probes[5];
   probe_init(&probes[0], &add_one, "1");
   probe_add_step(&probes[0], &divide, "5");
   probe_init(&probes[1], &add_one, "1");
   probe_add_step(&probes[1], &divide, "0"); /* the second step fails */
   probe_init(&probes[2], &divide, "0");     /* the first step fails */
   probe_add_step(&probes[2], &add_one, "1");
-  for (int i = 0; i < 3; i++) {
+  /* Three steps, as a list under a record reads them. */
+  probe_init(&probes[3], &add_one, "1");
+  probe_add_step(&probes[3], &divide, "2");
+  probe_add_step(&probes[3], &add_one, "8");
+  probe_init(&probes[4], &add_one, "1");
+  probe_add_step(&probes[4], &add_one, "2");
+  probe_add_step(&probes[4], &divide, "0"); /* the last step fails */
+  for (int i = 0; i < 5; i++) {
     assert_true(db_async_submit(reader, &probes[i].job));
   }
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < 5; i++) {
     probe_wait(&probes[i]);
   }
   assert_int_equal(probes[0].status, DB_OK);
   assert_string_equal(probes[0].answer, "2|2");
-  for (int i = 1; i < 3; i++) {
-    assert_int_equal(probes[i].status, DB_HARD_ERROR);
-    assert_string_equal(probes[i].sqlstate, "22012");
-    assert_string_equal(probes[i].answer, "");
+  assert_int_equal(probes[3].status, DB_OK);
+  assert_string_equal(probes[3].answer, "2|5|9");
+  static const int failed[] = {1, 2, 4};
+  for (size_t k = 0; k < sizeof failed / sizeof failed[0]; k++) {
+    const struct probe *probe = &probes[failed[k]];
+    assert_int_equal(probe->status, DB_HARD_ERROR);
+    assert_string_equal(probe->sqlstate, "22012");
+    assert_string_equal(probe->answer, "");
   }
   db_async_destroy(reader);
 }
@@ -427,7 +438,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_many_jobs_from_many_threads),
       cmocka_unit_test(test_failures_stay_with_their_job),
-      cmocka_unit_test(test_two_steps_answer_together),
+      cmocka_unit_test(test_steps_answer_together),
       cmocka_unit_test(test_skipped_prepare_is_made_good),
       cmocka_unit_test(test_statements_are_known_by_name),
       cmocka_unit_test(test_statement_timeout_is_unavailable),

@@ -138,6 +138,14 @@ class Metrics(ApiTest):
         listed, _ = self.scrape()
         self.assertGreaterEqual(value(listed, "parley_db_reader_jobs_total", outcome="ok")
                                 - value(reader, "parley_db_reader_jobs_total", outcome="ok"), 1)
+        # Lists under a record too, its existence read in the same job: the missing one's 404
+        # comes from the reader as well.
+        self.expect(self.get(f"/parties/{self.make_party()['slug']}/claims"), 200)
+        self.assertEqual(self.get(f"/parties/{slug('nobody')}/claims").status, 404)
+        self.assertEqual(self.get(f"/issues/{slug('nowhere')}/claims").status, 404)
+        nested, _ = self.scrape()
+        self.assertGreaterEqual(value(nested, "parley_db_reader_jobs_total", outcome="ok")
+                                - value(listed, "parley_db_reader_jobs_total", outcome="ok"), 3)
         build = [dict(labels) for (name, labels) in before if name == "parley_build_info"]
         self.assertEqual(len(build), 1)
         self.assertRegex(build[0]["version"], r"^\d+\.\d+\.\d+$")

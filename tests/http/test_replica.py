@@ -101,11 +101,13 @@ class ReadReplica(ApiTest):
         c = self.make_claim(party=p["slug"])
         party = self.wait_replicated(f"/parties/{p['slug']}")
         self.wait_replicated(f"/claims/{c['id']}")
-        # Single records and list pages took the reader's connections, a list under a record
-        # (its existence checked first, in one transaction) the read pool's: the replica served
-        # all of them.
+        # Single records, list pages and lists under a record (its existence, the data version
+        # and the page in one job) took the reader's connections, the matrix the read pool's:
+        # the replica served all of them.
         self.expect(self.get("/parties?limit=5"), 200)
         self.expect(self.get(f"/parties/{p['slug']}/claims"), 200)
+        self.expect(self.get(f"/parties/{slug('nobody')}/claims"), 404)
+        self.expect(self.get("/positions"), 200)
         metrics = parse_metrics(self.get("/metrics").body.decode())[0]
         self.assertGreaterEqual(value(metrics, "parley_db_pool_connections", pool="read", state="idle")
                                 + value(metrics, "parley_db_pool_connections", pool="read", state="in_use"), 1)
