@@ -882,9 +882,6 @@ static void list_call_answer(struct list_call *call,
   resource_page_release(page);
 }
 
-/* A page on the asynchronous reader: the data version and the page in one
-   job, in that order on one connection, as resource_page_read reads them
-   in one transaction. The request owns it (request_defer). */
 /* The record a sub-list hangs from (/parties/{slug}/claims): checked to
    exist before the page is read. */
 struct list_parent {
@@ -893,6 +890,10 @@ struct list_parent {
   enum problem not_found;
 };
 
+/* A page on the asynchronous reader: [the parent's existence,] the data
+   version and the page in one job, in that order on one connection, as
+   resource_page_read reads them in one transaction. The request owns it
+   (request_defer). */
 struct deferred_list {
   struct reader_call read; /* first: see reader_call_start */
   struct list_call call;
